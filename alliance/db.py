@@ -1,0 +1,125 @@
+"""Database access: opening the file, and running the named, parameterised queries of queries/*.sql.
+
+No user value is ever formatted into SQL text: every value travels as a bound `$name` parameter.
+This module does not import Streamlit; alliance.data adds the app's caching on top of it.
+"""
+from __future__ import annotations
+
+import fcntl
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from alliance.paths import QUERIES_DIR, database_path
+
+PARAM_LINE = re.compile(r"--\s*@param\s+(\w+)\s+(\w+)(?:\s+=\s*(\S+))?\s*(.*)")
+
+
+class QueryError(ValueError):
+    """A named query was called wrongly (unknown name, missing or unknown parameter)."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    description: str
+    params: tuple[QueryParam, ...] = field(default_factory=tuple)
+    sql: str = ""
+
+    def bind(self, values: dict) -> dict:
+        """The parameter dict DuckDB gets: declared names only, defaults filled, unknown names refused."""
+        unknown = set(values) - {p.name for p in self.params}
+        if unknown:
+            raise QueryError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))}")
+        bound = {}
+        for p in self.params:
+            if p.name in values:
+                bound[p.name] = values[p.name]
+            elif p.default is not None:
+                bound[p.name] = None if p.default.upper() == "NULL" else _coerce(p.default, p.type)
+            else:
+                raise QueryError(f"query {self.name!r} needs parameter {p.name!r}")
+        return bound
+
+
+def _coerce(text: str, type_name: str):
+    upper = type_name.upper()
+    if upper in {"INTEGER", "BIGINT", "INT"}:
+        return int(text)
+    if upper in {"DOUBLE", "FLOAT"}:
+        return float(text)
+    if upper == "BOOLEAN":
+        return text.lower() in {"true", "1", "yes"}
+    return text.strip("'\"")
+
+
+def parse_query(name: str, text: str) -> NamedQuery:
+    """Read the header comment: description lines, then `-- @param name TYPE [= default] description`."""
+    description, params = [], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        match = PARAM_LINE.match(stripped)
+        if match:
+            params.append(QueryParam(match[1], match[2], match[3], match[4].strip()))
+        else:
+            description.append(stripped.lstrip("-").strip())
+    return NamedQuery(name, " ".join(d for d in description if d), tuple(params), text)
+
+
+@lru_cache(maxsize=None)
+def load_query(name: str) -> NamedQuery:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"bad query name {name!r}")
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise QueryError(f"no query named {name!r} in {QUERIES_DIR}")
+    return parse_query(name, path.read_text(encoding="utf-8"))
+
+
+def list_queries() -> list[NamedQuery]:
+    return [load_query(p.stem) for p in sorted(QUERIES_DIR.glob("*.sql"))]
+
+
+def run_query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run a named query on its own cursor (a DuckDB connection must not be shared across threads)."""
+    query = load_query(name)
+    cursor = con.cursor()
+    try:
+        return cursor.execute(query.sql, query.bind(params)).df()
+    finally:
+        cursor.close()
+
+
+def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path) if path else database_path()
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def ensure_database(path: Path | str | None = None) -> Path:
+    """Build the demonstration database when the file is missing. A lock file keeps two processes
+    (say, two Streamlit workers starting together) from building it at the same time."""
+    path = Path(path) if path else database_path()
+    if path.exists():
+        return path
+    from alliance.demo import build_demo
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".build-lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            build_demo(path)
+    return path

@@ -1,0 +1,19 @@
+"""Where the project's files live, resolved from the package so that any working directory works."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+SEED_DIR = DATA_DIR / "seed"
+QUERIES_DIR = REPO_ROOT / "queries"
+SCHEMA_FILE = QUERIES_DIR / "ddl" / "schema.sql"
+BASEMAP_FILE = DATA_DIR / "basemap" / "europe_countries.geojson"
+DEFAULT_DB = DATA_DIR / "alliance.duckdb"
+
+
+def database_path() -> Path:
+    """The database file: `ALLIANCE_DB` when set, else data/alliance.duckdb."""
+    value = os.environ.get("ALLIANCE_DB", "").strip()
+    return Path(value).expanduser().resolve() if value else DEFAULT_DB

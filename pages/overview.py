@@ -1,0 +1,54 @@
+"""/ : the alliance at a glance."""
+import streamlit as st
+
+from alliance import charts, data
+from alliance.i18n import fmt_date, fmt_number, localized_column, t
+from alliance.ui import demo_notice, page_header
+
+page_header(t("overview.title"), t("overview.intro"))
+demo_notice()
+
+figures = data.query("overview_figures").iloc[0]
+cols = st.columns(5)
+cols[0].metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"))
+cols[1].metric(t("overview.countries"), fmt_number(figures["countries"]), help=t("overview.countries_help"))
+cols[2].metric(t("overview.activities"), fmt_number(figures["activities"]), help=t("overview.activities_help"))
+cols[3].metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]),
+               help=t("overview.evaluated_help"))
+cols[4].metric(t("overview.latest_round"), str(figures["latest_round"] or "–"),
+               delta=t("overview.latest_round_delta", count=fmt_number(figures["assessed_in_latest_round"])),
+               delta_color="off", delta_arrow="off", help=t("overview.latest_round_help"))
+
+left, right = st.columns(2)
+per_country = data.query("members_per_country")
+per_country["country"] = per_country[localized_column("name")]
+left.plotly_chart(charts.horizontal_bars(per_country, "country", "members", t("overview.members_per_country"),
+                                         t("overview.axis_members")), config={"displayModeBar": False})
+by_approach = data.query("activities_by_approach")
+by_approach["approach"] = by_approach[localized_column("label")]
+right.plotly_chart(charts.horizontal_bars(by_approach, "approach", "activities", t("overview.activities_by_approach"),
+                                          t("overview.axis_activities")), config={"displayModeBar": False})
+with left.expander(t("overview.table_alternative")):
+    st.dataframe(per_country[["country", "members"]], hide_index=True,
+                 column_config={"country": t("overview.col_country"), "members": t("overview.axis_members")})
+with right.expander(t("overview.table_alternative")):
+    st.dataframe(by_approach[["approach", "activities"]], hide_index=True,
+                 column_config={"activities": t("overview.axis_activities")})
+
+st.subheader(t("overview.newest"))
+newest = data.query("newest_activities", limit=8)
+table = newest.assign(
+    kind=newest["kind"].map(lambda k: t(f"common.activity_kind.{k}")),
+    last_updated=newest["last_updated"].map(fmt_date),
+    provenance=newest["provenance"].map(lambda p: t(f"common.{p}_label")),
+)
+st.dataframe(
+    table[["title", "member_name", "country_code", "kind", "start_year", "last_updated", "provenance"]],
+    hide_index=True, width="stretch",
+    column_config={
+        "title": t("overview.col_title"), "member_name": t("overview.col_member"),
+        "country_code": t("overview.col_country"), "kind": t("overview.col_kind"),
+        "start_year": st.column_config.NumberColumn(t("overview.col_start"), format="%d"),
+        "last_updated": t("overview.col_updated"), "provenance": t("overview.col_provenance"),
+    },
+)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install what the tests need on a fresh Debian machine, then run them. Used by the README and by CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq || true
+    $SUDO apt-get install -y -qq chromium fonts-dejavu-core
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"

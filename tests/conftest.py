@@ -1,0 +1,48 @@
+"""Shared fixtures: one demonstration database built once per test run, in a temporary folder."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alliance.demo import build_demo
+
+APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demonstration database, read-only by convention: tests that write take `writable_db`."""
+    path = tmp_path_factory.mktemp("demo") / "alliance.duckdb"
+    build_demo(path)
+    os.environ["ALLIANCE_DB"] = str(path)
+    return path
+
+
+@pytest.fixture
+def writable_db(demo_db, tmp_path) -> Path:
+    path = tmp_path / "alliance.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app_env(demo_db, monkeypatch):
+    """Point the app (run in-process by AppTest) at the demonstration database."""
+    monkeypatch.setenv("ALLIANCE_DB", str(demo_db))
+    return demo_db
+
+
+def app_test(page: str, query: dict | None = None):
+    """An AppTest of app.py opened on `page` (a URL path such as 'map'), with query parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=APP_TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.run()  # st.navigation registers the pages on the first run
+        at.switch_page(f"pages/{page}.py")
+    return at

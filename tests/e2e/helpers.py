@@ -1,0 +1,19 @@
+"""Helpers for browser tests: waiting for the app to settle, reading error boxes."""
+from __future__ import annotations
+
+
+def open_page(pg, url: str, timeout_ms: int = 60_000) -> None:
+    """Navigate and wait until the script has finished running and no spinner is left."""
+    pg.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    wait_idle(pg, timeout_ms)
+
+
+def wait_idle(pg, timeout_ms: int = 60_000) -> None:
+    pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
+    pg.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stSpinner'], [data-testid='stSkeleton']\")",
+        timeout=timeout_ms)
+
+
+def error_boxes(pg) -> list[str]:
+    return [e.inner_text() for e in pg.locator("[data-testid='stException']").all()]

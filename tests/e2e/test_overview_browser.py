@@ -1,0 +1,17 @@
+"""The overview in a real browser: it renders its figures and charts, no error box, nothing fetched outside."""
+import pytest
+
+from e2e.helpers import error_boxes, open_page
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_renders_offline(page, app_url):
+    open_page(page, app_url + "/")
+    page.wait_for_selector("[data-testid='stMetric']")
+    assert error_boxes(page) == []
+    assert page.locator("[data-testid='stMetric']").count() == 5
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() == 2
+    assert "Demonstration data" in page.inner_text("body")
+    assert page.outside_requests == [], page.outside_requests

@@ -1,0 +1,53 @@
+"""Named queries: header parsing, parameter binding, and every query file being well-formed."""
+import pytest
+
+from alliance import db
+
+
+def test_parse_header_description_and_params():
+    q = db.parse_query("x", "-- Returns things.\n-- Over two lines.\n-- @param limit INTEGER = 8 how many\n"
+                            "-- @param country VARCHAR = NULL filter\nSELECT $limit")
+    assert q.description == "Returns things. Over two lines."
+    assert [(p.name, p.type, p.default) for p in q.params] == [("limit", "INTEGER", "8"), ("country", "VARCHAR", "NULL")]
+    assert q.bind({}) == {"limit": 8, "country": None}
+    assert q.bind({"limit": 3}) == {"limit": 3, "country": None}
+
+
+def test_unknown_and_missing_parameters_are_refused():
+    q = db.parse_query("x", "-- d\n-- @param city VARCHAR the member\nSELECT $city")
+    with pytest.raises(db.QueryError):
+        q.bind({})
+    with pytest.raises(db.QueryError):
+        q.bind({"city": "a", "evil": "b"})
+
+
+def test_query_names_cannot_escape_the_folder():
+    for name in ("../etc/passwd", "ddl/schema", "nope"):
+        with pytest.raises(db.QueryError):
+            db.load_query(name)
+
+
+def test_every_query_file_has_a_description_and_runs(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    queries = db.list_queries()
+    assert len(queries) >= 5
+    for q in queries:
+        assert q.description, q.name
+        required = {p.name: None for p in q.params if p.default is None}
+        try:
+            db.run_query(con, q.name, **required)
+        except Exception as exc:  # noqa: BLE001 - report which query broke
+            pytest.fail(f"{q.name}: {exc}")
+
+
+def test_values_travel_as_parameters_not_sql(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    rows = db.run_query(con, "newest_activities", limit=3)
+    assert len(rows) == 3
+
+
+def test_ensure_database_builds_when_missing(tmp_path):
+    path = tmp_path / "sub" / "new.duckdb"
+    assert db.ensure_database(path) == path
+    con = db.connect(path, read_only=True)
+    assert con.execute("SELECT count(*) FROM members").fetchone()[0] >= 45

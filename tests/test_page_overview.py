@@ -1,0 +1,28 @@
+"""AppTest of the overview page: the figures come from the database, the notice is there, no exception."""
+import duckdb
+
+from conftest import app_test
+
+
+def test_overview_shows_the_database_figures(app_env):
+    at = app_test("")
+    at.run()
+    assert not at.exception, at.exception
+    con = duckdb.connect(str(app_env), read_only=True)
+    members = con.execute("SELECT count(*) FROM members WHERE status <> 'former'").fetchone()[0]
+    countries = con.execute("SELECT count(DISTINCT country_code) FROM members WHERE status <> 'former'").fetchone()[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Members"] == str(members)
+    assert metrics["Countries"] == str(countries)
+    assert metrics["Latest assessment"] == "2025"
+    assert any("Demonstration data" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_newest_activities_table_lists_activities(app_env):
+    at = app_test("")
+    at.run()
+    frames = [df.value for df in at.dataframe]
+    newest = frames[-1]
+    assert len(newest) == 8
+    assert newest["title"].str.len().min() > 0
