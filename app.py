@@ -1,28 +1,45 @@
 """Entry point: page configuration, the shared sidebar (language, data badge) and navigation."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from alliance import data
 from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
-st.set_page_config(page_title="Alliance Dashboard", page_icon=":material/location_city:", layout="wide")
+ROOT = Path(__file__).resolve().parent
+
+# (file in pages/, URL path, icon, navigation section). A page is registered only when its file exists.
+PAGE_SPECS = [
+    ("overview", "", ":material/dashboard:", "section_discover"),
+    ("map", "map", ":material/map:", "section_discover"),
+    ("practices", "practices", ":material/menu_book:", "section_discover"),
+    ("city", "city", ":material/location_city:", "section_discover"),
+    ("benchmark", "benchmark", ":material/bar_chart:", "section_compare"),
+    ("assess", "assess", ":material/checklist:", "section_compare"),
+    ("explore", "explore", ":material/table_view:", "section_data"),
+    ("admin", "admin", ":material/admin_panel_settings:", "section_data"),
+    ("present", "present", ":material/slideshow:", "section_data"),
+]
+
+st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 
 # The language widget is bound to ?lang=..., so it survives page switches and shared links.
 languages = available_languages()
-lang = st.session_state.get("lang") if st.session_state.get("lang") in languages else languages[0]
-set_language(lang)
+set_language(st.session_state.get("lang"))
 with st.sidebar:
     st.selectbox(t("common.language"), languages, key="lang", bind="query-params",
                  format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"))
-set_language(st.session_state.get("lang", lang))
+set_language(st.session_state.get("lang"))
 
-PAGES = {
-    "section_discover": [
-        st.Page("pages/overview.py", title=t("common.nav.overview"), icon=":material/dashboard:", default=True),
-    ],
-}
-navigation = st.navigation({t(f"common.nav.{section}"): pages for section, pages in PAGES.items()})
+sections: dict[str, list] = {}
+for name, url_path, icon, section in PAGE_SPECS:
+    if (ROOT / "pages" / f"{name}.py").exists():
+        page = st.Page(f"pages/{name}.py", title=t(f"common.nav.{name}"), icon=icon,
+                       url_path=url_path or None, default=not url_path)
+        sections.setdefault(t(f"common.nav.{section}"), []).append(page)
+navigation = st.navigation(sections)
 
 with st.sidebar:
     if data.is_demo_data():

@@ -36,7 +36,9 @@ def _file_identity() -> str:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _open(identity: str) -> duckdb.DuckDBPyConnection:
     # one connection per file identity; every query takes its own cursor from it
-    return db.connect(identity.rsplit(":", 1)[0])
+    con = db.connect(identity.rsplit(":", 1)[0])
+    db.apply_schema(con)
+    return con
 
 
 def connection() -> duckdb.DuckDBPyConnection:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from alliance.paths import QUERIES_DIR, database_path
+from alliance.paths import DDL_DIR, QUERIES_DIR, database_path
 
 PARAM_LINE = re.compile(r"--\s*@param\s+(\w+)\s+(\w+)(?:\s+=\s*(\S+))?\s*(.*)")
 
@@ -106,7 +106,19 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFra
 
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path) if path else database_path()
-    return duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def schema_sql() -> str:
+    """Every DDL file of queries/ddl/, in name order: core tables first, then each feature's own."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(DDL_DIR.glob("*.sql")))
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create whatever tables are missing (all DDL is idempotent), e.g. in a file built before a feature."""
+    con.execute(schema_sql())
 
 
 def ensure_database(path: Path | str | None = None) -> Path:

@@ -18,7 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from alliance.paths import SCHEMA_FILE, SEED_DIR
+from alliance.db import schema_sql
+from alliance.paths import SEED_DIR
 
 DEFAULT_SEED = 2015
 DEFAULT_ACTIVITIES = 160
@@ -286,8 +287,9 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
+    con.execute("SET enable_progress_bar = false")
     try:
-        con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+        con.execute(schema_sql())
         con.execute("BEGIN")
         insert = _inserter(con)
         insert("regions", tables["regions"])

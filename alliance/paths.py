@@ -8,7 +8,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 SEED_DIR = DATA_DIR / "seed"
 QUERIES_DIR = REPO_ROOT / "queries"
-SCHEMA_FILE = QUERIES_DIR / "ddl" / "schema.sql"
+DDL_DIR = QUERIES_DIR / "ddl"
 BASEMAP_FILE = DATA_DIR / "basemap" / "europe_countries.geojson"
 DEFAULT_DB = DATA_DIR / "alliance.duckdb"
 

@@ -2,13 +2,13 @@
 import duckdb
 import pytest
 
-from alliance.paths import SCHEMA_FILE
+from alliance.db import schema_sql
 
 
 @pytest.fixture
 def con():
     con = duckdb.connect()
-    con.execute(SCHEMA_FILE.read_text())
+    con.execute(schema_sql())
     con.execute("INSERT INTO regions VALUES ('northern', 'Northern Europe', 'Europe du Nord')")
     con.execute("INSERT INTO countries VALUES ('DK', 'Denmark', 'Danemark', 'northern')")
     con.execute("INSERT INTO members VALUES ('aarhus-dk', 'Aarhus', 'DK', 'municipality', 56.16, 10.21, "
@@ -84,3 +84,8 @@ def test_activity_years_and_enumerations(con):
 
 def test_schema_has_a_version(con):
     assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] >= 1
+
+
+def test_schema_can_be_applied_twice(con):
+    con.execute(schema_sql())
+    assert con.execute("SELECT count(*) FROM members").fetchone()[0] == 1
