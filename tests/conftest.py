@@ -1,7 +1,6 @@
 """Shared fixtures: one demonstration database built once per test run, in a temporary folder."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -17,7 +16,6 @@ def demo_db(tmp_path_factory) -> Path:
     """The demonstration database, read-only by convention: tests that write take `writable_db`."""
     path = tmp_path_factory.mktemp("demo") / "alliance.duckdb"
     build_demo(path)
-    os.environ["ALLIANCE_DB"] = str(path)
     return path
 
 
@@ -28,11 +26,20 @@ def writable_db(demo_db, tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def app_db(demo_db, tmp_path_factory) -> Path:
+    """A copy for the app run in-process by AppTest: its read-write connection must not meet the tests'
+    read-only ones on the same file (DuckDB refuses two configurations of one file in a process)."""
+    path = tmp_path_factory.mktemp("app") / "alliance.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
 @pytest.fixture
-def app_env(demo_db, monkeypatch):
-    """Point the app (run in-process by AppTest) at the demonstration database."""
-    monkeypatch.setenv("ALLIANCE_DB", str(demo_db))
-    return demo_db
+def app_env(app_db, monkeypatch):
+    """Point the app (run in-process by AppTest) at its copy of the demonstration database."""
+    monkeypatch.setenv("ALLIANCE_DB", str(app_db))
+    return app_db
 
 
 def app_test(page: str, query: dict | None = None):

@@ -4,11 +4,11 @@ import duckdb
 from conftest import app_test
 
 
-def test_overview_shows_the_database_figures(app_env):
+def test_overview_shows_the_database_figures(app_env, demo_db):
     at = app_test("")
     at.run()
     assert not at.exception, at.exception
-    con = duckdb.connect(str(app_env), read_only=True)
+    con = duckdb.connect(str(demo_db), read_only=True)  # same content as the app's copy
     members = con.execute("SELECT count(*) FROM members WHERE status <> 'former'").fetchone()[0]
     countries = con.execute("SELECT count(DISTINCT country_code) FROM members WHERE status <> 'former'").fetchone()[0]
     metrics = {m.label: m.value for m in at.metric}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -55,7 +56,10 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def app_url(demo_db, tmp_path_factory):
-    proc, url = start_app(demo_db, tmp_path_factory.mktemp("logs") / "streamlit.log")
+    """The app served on its own copy of the database: the server process holds the file's lock."""
+    folder = tmp_path_factory.mktemp("server")
+    shutil.copyfile(demo_db, folder / "alliance.duckdb")
+    proc, url = start_app(folder / "alliance.duckdb", folder / "streamlit.log")
     yield url
     stop_app(proc)
 
