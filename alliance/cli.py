@@ -19,6 +19,82 @@ def cmd_build_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from alliance import bench
+
+    datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+    unknown = set(datasets) - {"demo", "scale"}
+    if unknown:
+        print(f"bench: unknown dataset {', '.join(sorted(unknown))} (use demo, scale)", file=sys.stderr)
+        return 2
+    bench.run(datasets, runs=args.runs, browser=not args.no_browser, out=Path(args.out))
+    return 0
+
+
+def _open_for_users(db_path: str | None):
+    """The database for account commands (built as demonstration data when missing), or None with the
+    reason on stderr when another process (the running app) holds its lock."""
+    import duckdb
+
+    from alliance import db
+
+    path = db.ensure_database(Path(db_path) if db_path else database_path())
+    try:
+        con = db.connect(path)
+    except duckdb.IOException as exc:
+        print(f"database {path}: cannot open it, another process (the app?) holds it: {exc}", file=sys.stderr)
+        return None
+    db.apply_schema(con)
+    return con
+
+
+def _read_new_password() -> str:
+    """From a prompt (asked twice) on a terminal, else the first line of stdin: never from argv."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != first:
+            raise ValueError("password: the two entries differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from alliance import auth
+
+    if args.users_command == "add" and args.role == "editor" and not args.member:
+        print("member: an editor needs at least one --member ID", file=sys.stderr)
+        return 2
+    con = _open_for_users(args.db)
+    if con is None:
+        return 1
+    try:
+        if args.users_command == "add":
+            password = None if args.no_password else _read_new_password()
+            user = auth.add_user(con, args.name, password, args.role, args.member or [], args.email)
+            print(f"Added {user.role} {user.username}" + (f" for {', '.join(sorted(user.members))}"
+                                                          if user.members else ""))
+        elif args.users_command == "remove":
+            auth.remove_user(con, args.name)
+            print(f"Removed {args.name}")
+        else:
+            rows = auth.list_users(con)
+            if not rows:
+                print("No accounts.")
+            for row in rows:
+                locked = f"  locked until {row['locked_until']:%Y-%m-%d %H:%M} UTC" if row["locked_until"] else ""
+                members = "(all members)" if row["role"] == "admin" else ", ".join(row["members"])
+                email = f"  <{row['email']}>" if row["email"] else ""
+                print(f"{row['username']:<24} {row['role']:<7} {members}{email}{locked}")
+    except (auth.AccountError, ValueError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -37,6 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rounds", type=positive_int, help="number of assessment rounds (default 4)")
     demo.add_argument("--seed", type=int, default=2015, help="random seed (default 2015)")
     demo.set_defaults(func=cmd_build_demo)
+
+    users = commands.add_parser("users", help="manage accounts: editors write for their cities, admins for all")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add", help="add an account; the password is read from stdin or a prompt")
+    add.add_argument("name", help="user name: lower-case letters, digits, . _ @ + -")
+    add.add_argument("--role", choices=["editor", "admin"], required=True)
+    add.add_argument("--member", action="append", metavar="ID", help="member id the editor writes for (repeat)")
+    add.add_argument("--email", help="e-mail matched when signing in with OpenID Connect")
+    add.add_argument("--no-password", action="store_true", help="OpenID Connect only: no local password")
+    remove = users_commands.add_parser("remove", help="remove an account")
+    remove.add_argument("name")
+    users_commands.add_parser("list", help="list accounts (never their passwords)")
+    for sub in users_commands.choices.values():
+        sub.add_argument("--db", help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
+    users.set_defaults(func=cmd_users)
+
+    bench = commands.add_parser("bench", help="measure page, query and browser speed; build datasets if missing")
+    bench.add_argument("--datasets", default="demo,scale", help="comma-separated: demo, scale (default both)")
+    bench.add_argument("--runs", type=positive_int, default=5, help="warm reruns per page (median reported)")
+    bench.add_argument("--no-browser", action="store_true", help="skip the browser measurements")
+    bench.add_argument("--out", default="bench/results.json", help="JSON file to write")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
