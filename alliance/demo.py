@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from alliance.auth import add_demo_users
 from alliance.db import schema_sql
 from alliance.paths import SEED_DIR
 
@@ -326,6 +327,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
         info = {"demo": "true", "scores": "invented", "seed": str(seed), "built_at": dt.datetime.now(dt.UTC)
                 .strftime("%Y-%m-%dT%H:%M:%SZ"), "generator": "alliance.demo"}
         insert("dataset_info", pd.DataFrame(sorted(info.items()), columns=["key", "value"]))
+        add_demo_users(con)  # published demo accounts, so that a newcomer can try /assess
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     except BaseException:

@@ -1,0 +1,156 @@
+"""Accounts: hashing, sign-in with lockout, roles, and the demonstration accounts."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from alliance import auth, db
+
+
+@pytest.fixture
+def con(writable_db):
+    connection = db.connect(writable_db)
+    db.apply_schema(connection)
+    yield connection
+    connection.close()
+
+
+def count(con, sql: str, **params) -> int:
+    return con.execute(sql, params).fetchone()[0]
+
+
+def test_hash_is_argon2_and_verifies_only_the_right_password():
+    hashed = auth.hash_password("correct horse battery")
+    assert hashed.startswith("$argon2id$")
+    assert "correct horse battery" not in hashed
+    assert auth.verify_password(hashed, "correct horse battery")
+    assert not auth.verify_password(hashed, "correct horse batterY")
+    assert not auth.verify_password(None, "anything")
+    assert not auth.verify_password("not-a-hash", "anything")
+
+
+def test_add_user_stores_a_hash_never_the_password(con):
+    user = auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk", "liege-be"],
+                         email="Maria@Example.org")
+    assert user.members == {"aarhus-dk", "liege-be"}
+    stored = con.execute("SELECT * FROM users WHERE username = 'maria'").fetchone()
+    assert all("a long secret 42" not in str(value) for value in stored)
+    assert auth.get_user(con, "maria") == auth.User("maria", "editor", frozenset({"aarhus-dk", "liege-be"}),
+                                                    "maria@example.org")
+    listed = {u["username"]: u for u in auth.list_users(con)}
+    assert "password_hash" not in listed["maria"]
+    assert listed["maria"]["members"] == ["aarhus-dk", "liege-be"]
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"username": "Bad Name"}, "username"),
+    ({"username": "x"}, "username"),
+    ({"role": "viewer"}, "role"),
+    ({"password": "short"}, "password"),
+    ({"password": " padded password "}, "password"),
+    ({"members": ["nowhere-xx"]}, "member nowhere-xx"),
+    ({"members": []}, "member"),
+    ({"email": "not-an-address"}, "email"),
+    ({"password": None}, "password"),
+])
+def test_add_user_refuses_bad_input_and_writes_nothing(con, kwargs, field):
+    args = {"username": "newcomer", "password": "a long secret 42", "role": "editor", "members": ["aarhus-dk"]}
+    args.update(kwargs)
+    before = count(con, "SELECT count(*) FROM users"), count(con, "SELECT count(*) FROM user_members")
+    with pytest.raises(auth.AccountError) as refused:
+        auth.add_user(con, args["username"], args["password"], args["role"], args["members"], args.get("email"))
+    assert str(refused.value).startswith(field)
+    assert (count(con, "SELECT count(*) FROM users"), count(con, "SELECT count(*) FROM user_members")) == before
+
+
+def test_duplicate_username_and_email_are_refused(con):
+    auth.add_user(con, "maria", "a long secret 42", "admin", email="maria@example.org")
+    with pytest.raises(auth.AccountError, match="already exists"):
+        auth.add_user(con, "maria", "another secret 42", "admin")
+    with pytest.raises(auth.AccountError, match="email"):
+        auth.add_user(con, "maria2", "another secret 42", "admin", email="MARIA@example.org")
+
+
+def test_authenticate_accepts_the_right_password_only(con):
+    auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk"])
+    ok = auth.authenticate(con, "maria", "a long secret 42")
+    assert ok.ok and ok.user.username == "maria" and ok.user.members == {"aarhus-dk"}
+    assert auth.authenticate(con, " Maria ", "a long secret 42").ok  # names are lower-case, spaces trimmed
+    wrong = auth.authenticate(con, "maria", "a long secret 43")
+    assert not wrong.ok and wrong.reason == "invalid"
+    unknown = auth.authenticate(con, "nobody", "a long secret 42")
+    assert not unknown.ok and unknown.reason == "invalid"  # same answer as a wrong password
+
+
+def test_lockout_after_repeated_failures_then_release(con):
+    auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk"])
+    start = dt.datetime(2026, 5, 1, 12, 0)
+    for attempt in range(auth.MAX_FAILED_ATTEMPTS - 1):
+        assert auth.authenticate(con, "maria", f"guess {attempt}", now=start).reason == "invalid"
+    locked = auth.authenticate(con, "maria", "last guess", now=start)
+    assert locked.reason == "locked" and locked.locked_until == start + auth.LOCKOUT
+    # while locked, even the right password is refused
+    assert auth.authenticate(con, "maria", "a long secret 42", now=start + dt.timedelta(minutes=14)).reason == "locked"
+    later = auth.authenticate(con, "maria", "a long secret 42", now=start + auth.LOCKOUT + dt.timedelta(seconds=1))
+    assert later.ok
+    assert con.execute("SELECT failed_attempts, locked_until FROM users WHERE username = 'maria'").fetchone() == (0, None)
+
+
+def test_a_success_resets_the_failure_count(con):
+    auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk"])
+    for _ in range(auth.MAX_FAILED_ATTEMPTS - 1):
+        auth.authenticate(con, "maria", "wrong password")
+    assert auth.authenticate(con, "maria", "a long secret 42").ok
+    assert auth.authenticate(con, "maria", "wrong password").reason == "invalid"  # counting starts again
+
+
+def test_can_edit_by_role():
+    editor = auth.User("e", "editor", frozenset({"aarhus-dk"}))
+    admin = auth.User("a", "admin")
+    assert auth.can_edit(editor, "aarhus-dk")
+    assert not auth.can_edit(editor, "liege-be")
+    assert auth.can_edit(admin, "liege-be")
+    assert not auth.can_edit(None, "aarhus-dk")
+
+
+def test_remove_user_removes_account_and_grants(con):
+    auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk"])
+    auth.remove_user(con, "maria")
+    assert auth.get_user(con, "maria") is None
+    assert count(con, "SELECT count(*) FROM user_members WHERE username = 'maria'") == 0
+    assert not auth.authenticate(con, "maria", "a long secret 42").ok
+    with pytest.raises(auth.AccountError, match="no such account"):
+        auth.remove_user(con, "maria")
+
+
+def test_email_maps_to_the_account(con):
+    auth.add_user(con, "maria", None, "editor", ["aarhus-dk"], email="maria@example.org")
+    assert auth.user_for_email(con, "MARIA@example.org").username == "maria"
+    assert auth.user_for_email(con, "other@example.org") is None
+    assert auth.user_for_email(con, None) is None
+    assert not auth.authenticate(con, "maria", "").ok  # no local password: no local sign-in
+
+
+def test_demo_database_has_the_published_accounts(con):
+    published = {name: (password, role, members) for name, password, role, members in auth.demo_accounts(con)}
+    assert set(published) == {"editor-aarhus", "admin"}
+    for name, (password, role, members) in published.items():
+        signed_in = auth.authenticate(con, name, password)
+        assert signed_in.ok and signed_in.user.role == role and signed_in.user.members == set(members)
+
+
+def test_demo_accounts_with_a_changed_password_are_not_published(con):
+    con.execute("UPDATE users SET password_hash = $h WHERE username = 'admin'",
+                {"h": auth.hash_password("a private password")})
+    assert [a[0] for a in auth.demo_accounts(con)] == ["editor-aarhus"]
+
+
+def test_demo_accounts_only_in_demo_databases(tmp_path):
+    con = duckdb.connect(str(tmp_path / "real.duckdb"))
+    db.apply_schema(con)
+    con.execute("INSERT INTO dataset_info VALUES ('demo', 'false')")
+    with pytest.raises(auth.AccountError, match="demonstration"):
+        auth.add_demo_users(con)
+    assert count(con, "SELECT count(*) FROM users") == 0
