@@ -1,0 +1,17 @@
+-- Activities (not archived) that the given members lead or take part in, one row per (member, activity,
+-- approach): member id, activity id, approach id, title, kind, status, evaluation, provenance, and whether
+-- the member leads it.
+-- @param member_ids VARCHAR[] the members' ids
+WITH involved AS (
+    SELECT id AS activity_id, lead_member_id AS member_id, true AS leads FROM activities
+    WHERE list_contains($member_ids, lead_member_id)
+    UNION ALL
+    SELECT activity_id, member_id, false FROM activity_partners WHERE list_contains($member_ids, member_id)
+)
+SELECT i.member_id, i.activity_id, aa.approach_id, act.title, act.kind, act.status, act.evaluation,
+       act.provenance, i.leads
+FROM involved i
+JOIN activities act ON act.id = i.activity_id
+JOIN activity_approaches aa ON aa.activity_id = i.activity_id
+WHERE act.status <> 'archived'
+ORDER BY i.member_id, act.evaluation = 'peer_reviewed' DESC, act.evaluation = 'external' DESC, act.title
