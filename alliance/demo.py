@@ -226,8 +226,9 @@ def invented_assessments(members: pd.DataFrame, dimension_ids: list[int], years:
     assessment_id = 0
     member_ids = members["id"].to_numpy()
     not_applicable = rng.random((m, d)) < 0.02
+    former = (members["status"] == "former").to_numpy()  # former members stopped assessing two rounds ago
     for ri, year in enumerate(years):
-        active = np.nonzero(first <= ri)[0]
+        active = np.nonzero((first <= ri) & ((ri < r - 2) | ~former))[0]
         levels = base[active] + growth[active, None] * (ri - first[active, None]) * (4 / max(r, 4)) * 2
         levels = np.clip(np.rint(levels + rng.normal(0, 0.35, levels.shape)), 0, 5).astype(int)
         status = "validated" if year != years[-1] else None

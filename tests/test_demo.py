@@ -130,3 +130,10 @@ def test_slugify():
     assert slugify("L'Hospitalet de Llobregat") == "l-hospitalet-de-llobregat"
     assert slugify("Liège") == "liege"
     assert slugify("Reykjavík") == "reykjavik"
+
+
+def test_former_members_have_no_recent_assessment(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    recent = con.execute("""SELECT count(*) FROM assessments a JOIN members m ON m.id = a.member_id
+                            WHERE m.status = 'former' AND a.round_year >= (SELECT max(year) FROM rounds) - 2""").fetchone()[0]
+    assert recent == 0
