@@ -1,0 +1,258 @@
+"""Live audience polls: opening, answering, closing, results and export. No Streamlit here.
+
+Every write goes through this module, each in one transaction on its own cursor, serialised by one lock:
+the app is the only process writing the file, so the lock removes write-write conflicts between the
+sessions of many participants answering at the same moment, and a retry covers any that remain.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from alliance.db import run_query
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+CODE_LENGTH = 6
+CODE_PATTERN = re.compile(r"[A-Z2-9]{4,8}")
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAX_QUESTIONS = 3  # what fits legibly on the big screen
+LEVELS = range(0, 6)
+
+_write_lock = threading.Lock()
+_RETRIES = 5
+
+
+class PollError(ValueError):
+    """A poll action refused; `reason` is a key of the poll catalogue (poll.error.REASON)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Poll:
+    code: str
+    created_by: str
+    created_at: object
+    closed_at: object
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None or pd.isna(self.closed_at)
+
+
+def normalize_code(value) -> str | None:
+    """A poll code as typed or from a URL (case and spaces ignored), or None when it cannot be one."""
+    if not isinstance(value, str):
+        return None
+    code = re.sub(r"\s+", "", value).upper()
+    return code if CODE_PATTERN.fullmatch(code) else None
+
+
+def valid_token(value) -> bool:
+    return isinstance(value, str) and TOKEN_PATTERN.fullmatch(value) is not None
+
+
+def new_participant_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _write(con: duckdb.DuckDBPyConnection, work) -> object:
+    """Run `work(cursor)` in one transaction under the write lock; retry on a transaction conflict."""
+    for attempt in range(_RETRIES):
+        with _write_lock:
+            cur = con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                result = work(cur)
+                cur.execute("COMMIT")
+                return result
+            except duckdb.TransactionException:
+                cur.execute("ROLLBACK")
+                if attempt == _RETRIES - 1:
+                    raise
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+        time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def open_poll(con: duckdb.DuckDBPyConnection, dimension_ids: list[int], created_by: str) -> str:
+    """Open a poll asking about `dimension_ids` (1 to MAX_QUESTIONS framework dimensions, in that order);
+    return its new code."""
+    ids = list(dict.fromkeys(int(d) for d in dimension_ids))
+    if not 1 <= len(ids) <= MAX_QUESTIONS:
+        raise PollError("question_count", f"{len(ids)} questions; between 1 and {MAX_QUESTIONS}")
+    if not created_by:
+        raise PollError("not_signed_in")
+
+    def work(cur):
+        known = {r[0] for r in cur.execute("SELECT id FROM dimensions WHERE id IN (SELECT unnest($ids))",
+                                           {"ids": ids}).fetchall()}
+        unknown = [d for d in ids if d not in known]
+        if unknown:
+            raise PollError("unknown_dimension", ", ".join(map(str, unknown)))
+        for _ in range(20):
+            code = _new_code()
+            if not cur.execute("SELECT 1 FROM polls WHERE code = $code", {"code": code}).fetchone():
+                break
+        cur.execute("INSERT INTO polls (code, created_by) VALUES ($code, $by)", {"code": code, "by": created_by})
+        cur.executemany("INSERT INTO poll_questions (poll_code, position, dimension_id) VALUES (?, ?, ?)",
+                        [(code, pos, dim) for pos, dim in enumerate(ids, start=1)])
+        return code
+
+    return _write(con, work)
+
+
+def close_poll(con: duckdb.DuckDBPyConnection, code: str) -> None:
+    """Close a poll: its answers stay, new answers are refused. Closing a closed poll changes nothing."""
+    def work(cur):
+        if not cur.execute("SELECT 1 FROM polls WHERE code = $code", {"code": code}).fetchone():
+            raise PollError("unknown_poll", code)
+        cur.execute("UPDATE polls SET closed_at = current_timestamp WHERE code = $code AND closed_at IS NULL",
+                    {"code": code})
+
+    _write(con, work)
+
+
+def record_answer(con: duckdb.DuckDBPyConnection, code: str, dimension_id: int, participant: str,
+                  level: int) -> None:
+    """The one writer of answers: store `participant`'s answer `level` to question `dimension_id` of poll
+    `code`, replacing their earlier answer to that question. Refused (PollError) when the poll is unknown or
+    closed, the question is not in the poll, the level is not 0-5 or the token is malformed."""
+    if not valid_token(participant):
+        raise PollError("bad_participant")
+    if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
+        raise PollError("bad_level", repr(level))
+    params = {"code": code, "dim": int(dimension_id), "who": participant, "level": level}
+
+    def work(cur):
+        row = cur.execute("SELECT closed_at FROM polls WHERE code = $code", {"code": code}).fetchone()
+        if row is None:
+            raise PollError("unknown_poll", code)
+        if row[0] is not None:
+            raise PollError("closed", code)
+        if not cur.execute("SELECT 1 FROM poll_questions WHERE poll_code = $code AND dimension_id = $dim",
+                           {"code": code, "dim": params["dim"]}).fetchone():
+            raise PollError("unknown_question", str(dimension_id))
+        cur.execute(
+            """INSERT INTO poll_answers (poll_code, dimension_id, participant, level, answered_at)
+               VALUES ($code, $dim, $who, $level, current_timestamp)
+               ON CONFLICT (poll_code, dimension_id, participant) DO UPDATE
+               SET changes = poll_answers.changes + CASE WHEN poll_answers.level <> excluded.level THEN 1 ELSE 0 END,
+                   level = excluded.level, answered_at = excluded.answered_at""", params)
+
+    _write(con, work)
+
+
+def get_poll(con: duckdb.DuckDBPyConnection, code: str | None) -> Poll | None:
+    if not code:
+        return None
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT code, created_by, created_at, closed_at FROM polls WHERE code = $code",
+                          {"code": code}).fetchone()
+    finally:
+        cur.close()
+    return Poll(*row) if row else None
+
+
+def latest_open_poll(con: duckdb.DuckDBPyConnection) -> Poll | None:
+    """The most recently opened poll still open: the one the big screen shows by default."""
+    polls = run_query(con, "poll_list")
+    open_polls = polls[polls["closed_at"].isna()]
+    if open_polls.empty:
+        return None
+    return get_poll(con, open_polls.iloc[0]["code"])
+
+
+def participant_answers(con: duckdb.DuckDBPyConnection, code: str, participant: str) -> dict[int, int]:
+    """{dimension id: level} of one participant's current answers (to pre-select them on their phone)."""
+    if not valid_token(participant):
+        return {}
+    cur = con.cursor()
+    try:
+        rows = cur.execute("SELECT dimension_id, level FROM poll_answers WHERE poll_code = $code AND participant = $who",
+                           {"code": code, "who": participant}).fetchall()
+    finally:
+        cur.close()
+    return {int(d): int(level) for d, level in rows}
+
+
+def results(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
+    """Per question and level 0-5, how many participants answered that level (zeros included)."""
+    return run_query(con, "poll_results", code=code)
+
+
+def participant_count(con: duckdb.DuckDBPyConnection, code: str) -> int:
+    cur = con.cursor()
+    try:
+        return int(cur.execute("SELECT count(DISTINCT participant) FROM poll_answers WHERE poll_code = $code",
+                               {"code": code}).fetchone()[0])
+    finally:
+        cur.close()
+
+
+def answers_csv(con: duckdb.DuckDBPyConnection, code: str) -> bytes:
+    """Every stored answer of the poll as UTF-8 CSV (with a BOM, so spreadsheet programs read accents)."""
+    frame = run_query(con, "poll_answers_export", code=code)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%dT%H:%M:%S")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def join_url(base_url: str, code: str) -> str:
+    """The participants' URL of a poll: the app's base URL (scheme, host, port, path prefix) + /poll?code=."""
+    return f"{base_url.rstrip('/')}/poll?code={code}"
+
+
+def base_url_from(page_url: str | None, override: str | None = None) -> str | None:
+    """The app's base URL, from an explicit override (ALLIANCE_PUBLIC_URL) or the URL the screen's browser
+    shows, minus the page path."""
+    if override and re.match(r"https?://[^\s/]+", override.strip()):
+        return override.strip().rstrip("/")
+    if not page_url:
+        return None
+    match = re.match(r"(https?://[^/?#]+)(/[^?#]*)?", page_url)
+    if not match:
+        return None
+    path = (match[2] or "").rstrip("/")
+    for page in ("/present", "/poll"):
+        if path.endswith(page):
+            path = path[: -len(page)]
+    return match[1] + path
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as an SVG document, drawn here (no outside service): dark on white, with a
+    quiet zone, scaled to fill its box."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, dark="#000000", light="#FFFFFF",
+                                     xmldecl=False, svgns=True, title=None, desc=None)
+    return buffer.getvalue().decode("utf-8")
+
+
+def qr_png(url: str, scale: int = 10) -> bytes:
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=4, dark="#000000", light="#FFFFFF")
+    return buffer.getvalue()

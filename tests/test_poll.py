@@ -1,0 +1,204 @@
+"""Live audience polls: the writer, counting, closing, export and the load of a room answering at once."""
+from __future__ import annotations
+
+import csv
+import io
+import threading
+
+import duckdb
+import pytest
+
+from alliance import db, poll
+
+
+@pytest.fixture
+def con(writable_db):
+    connection = db.connect(writable_db)
+    db.apply_schema(connection)
+    yield connection
+    connection.close()
+
+
+def _token(i: int) -> str:
+    return f"participant-{i:06d}-abcdef"
+
+
+def test_schema_is_idempotent(con):
+    db.apply_schema(con)
+    db.apply_schema(con)
+    assert con.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+
+
+def test_open_poll_keeps_the_question_order(con):
+    code = poll.open_poll(con, [5, 2, 9], "organiser")
+    assert poll.normalize_code(code) == code
+    questions = db.run_query(con, "poll_questions", code=code)
+    assert questions["dimension_id"].tolist() == [5, 2, 9]
+    assert questions["question_fr"].str.len().min() > 10
+    choices = db.run_query(con, "poll_choices", code=code)
+    assert len(choices) == 3 * 6 and choices["descriptor_en"].notna().all()
+    assert poll.get_poll(con, code).is_open
+    assert poll.latest_open_poll(con).code == code
+
+
+@pytest.mark.parametrize("ids, reason", [([], "question_count"), ([1, 2, 3, 4], "question_count"),
+                                         ([1, 999], "unknown_dimension")])
+def test_open_poll_refuses_bad_questions_and_writes_nothing(con, ids, reason):
+    with pytest.raises(poll.PollError) as err:
+        poll.open_poll(con, ids, "organiser")
+    assert err.value.reason == reason
+    assert con.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+
+
+def test_a_changed_answer_replaces_the_earlier_one(con):
+    code = poll.open_poll(con, [1, 2], "organiser")
+    poll.record_answer(con, code, 1, _token(1), 2)
+    poll.record_answer(con, code, 1, _token(1), 4)
+    poll.record_answer(con, code, 2, _token(1), 0)
+    poll.record_answer(con, code, 1, _token(2), 4)
+    res = poll.results(con, code)
+    counts = {(r.dimension_id, r.level): r.answers for r in res.itertuples()}
+    assert counts[(1, 4)] == 2 and counts[(1, 2)] == 0 and counts[(2, 0)] == 1
+    assert int(res["answers"].sum()) == 3
+    assert len(res) == 2 * 6  # every level listed, zeros too
+    assert poll.participant_answers(con, code, _token(1)) == {1: 4, 2: 0}
+    assert poll.participant_count(con, code) == 2
+    assert con.execute("SELECT changes FROM poll_answers WHERE participant = ? AND dimension_id = 1",
+                       [_token(1)]).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("kwargs, reason", [
+    (dict(dimension_id=3), "unknown_question"),
+    (dict(level=6), "bad_level"),
+    (dict(level=-1), "bad_level"),
+    (dict(level="3"), "bad_level"),
+    (dict(level=True), "bad_level"),
+    (dict(participant="short"), "bad_participant"),
+    (dict(participant="<script>alert(1)</script>xxxxxxxx"), "bad_participant"),
+    (dict(code="ZZZZZZ"), "unknown_poll"),
+])
+def test_bad_answers_are_refused_and_nothing_is_written(con, kwargs, reason):
+    code = poll.open_poll(con, [1], "organiser")
+    args = dict(code=code, dimension_id=1, participant=_token(1), level=3) | kwargs
+    with pytest.raises(poll.PollError) as err:
+        poll.record_answer(con, **args)
+    assert err.value.reason == reason
+    assert con.execute("SELECT count(*) FROM poll_answers").fetchone()[0] == 0
+
+
+def test_a_closed_poll_keeps_its_answers_and_refuses_new_ones(con):
+    code = poll.open_poll(con, [1], "organiser")
+    poll.record_answer(con, code, 1, _token(1), 3)
+    poll.close_poll(con, code)
+    poll.close_poll(con, code)  # twice is harmless
+    assert not poll.get_poll(con, code).is_open
+    with pytest.raises(poll.PollError) as err:
+        poll.record_answer(con, code, 1, _token(2), 3)
+    assert err.value.reason == "closed"
+    assert poll.participant_count(con, code) == 1
+    assert poll.latest_open_poll(con) is None
+    with pytest.raises(poll.PollError):
+        poll.close_poll(con, "NOPE22")
+
+
+def test_export_holds_every_answer(con):
+    code = poll.open_poll(con, [1, 7], "organiser")
+    for i in range(5):
+        poll.record_answer(con, code, 1, _token(i), i)
+        poll.record_answer(con, code, 7, _token(i), 5 - i)
+    rows = list(csv.DictReader(io.StringIO(poll.answers_csv(con, code).decode("utf-8-sig"))))
+    assert len(rows) == 10
+    assert {r["participant"] for r in rows} == {_token(i) for i in range(5)}
+    assert sorted(int(r["level"]) for r in rows if r["question"] == "1") == [0, 1, 2, 3, 4]
+    assert set(rows[0]) == {"poll_code", "question", "dimension", "participant", "level", "answered_at", "changes"}
+
+
+def test_fifty_participants_answering_at_once_lose_nothing(con):
+    """50 threads, each a participant with its own cursor, answer 3 questions, then change one answer,
+    all released together: every final answer is stored, once."""
+    code = poll.open_poll(con, [1, 2, 3], "organiser")
+    participants = 50
+    start = threading.Barrier(participants)
+    errors: list[BaseException] = []
+
+    def participant(i: int) -> None:
+        try:
+            start.wait()
+            for dim in (1, 2, 3):
+                poll.record_answer(con, code, dim, _token(i), (i + dim) % 6)
+            poll.record_answer(con, code, 2, _token(i), i % 6)  # a changed mind
+        except BaseException as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=participant, args=(i,)) for i in range(participants)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors, errors[:3]
+    stored = con.execute("SELECT participant, dimension_id, level FROM poll_answers WHERE poll_code = ?",
+                         [code]).fetchall()
+    assert len(stored) == participants * 3
+    expected = {(_token(i), dim, (i % 6) if dim == 2 else (i + dim) % 6) for i in range(participants)
+                for dim in (1, 2, 3)}
+    assert set(stored) == expected
+    res = poll.results(con, code)
+    assert res.groupby("dimension_id")["answers"].sum().tolist() == [participants] * 3
+
+
+def test_a_transaction_conflict_is_retried(con, monkeypatch):
+    """A write that meets a conflict is rolled back and tried again, so the answer is not lost."""
+    code = poll.open_poll(con, [1], "organiser")
+    real_execute = duckdb.DuckDBPyConnection.execute
+    failures = []
+
+    class FlakyCursor:
+        def __init__(self, cursor):
+            self._cursor = cursor
+
+        def execute(self, sql, *args):
+            if sql.lstrip().startswith("INSERT INTO poll_answers") and not failures:
+                failures.append(sql)
+                raise duckdb.TransactionException("Transaction conflict: simulated")
+            return real_execute(self._cursor, sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._cursor, name)
+
+    class FlakyConnection:
+        def cursor(self):
+            return FlakyCursor(con.cursor())
+
+    poll.record_answer(FlakyConnection(), code, 1, _token(1), 3)
+    assert failures, "the simulated conflict never happened"
+    assert poll.participant_answers(con, code, _token(1)) == {1: 3}
+
+
+@pytest.mark.parametrize("value, expected", [("abc234", "ABC234"), (" AB C2 34 ", "ABC234"), ("ab", None),
+                                             ("ABC0OI", None), (None, None), (42, None), ("ABCDEFGHJ", None)])
+def test_normalize_code(value, expected):
+    assert poll.normalize_code(value) == expected
+
+
+@pytest.mark.parametrize("page_url, override, expected", [
+    ("http://10.0.0.5:8501/present", None, "http://10.0.0.5:8501"),
+    ("http://10.0.0.5:8501/", None, "http://10.0.0.5:8501"),
+    ("https://example.org/alliance/present", None, "https://example.org/alliance"),
+    ("http://localhost:8501/present", "http://192.168.0.9:8501/", "http://192.168.0.9:8501"),
+    ("http://localhost:8501/present", "not a url", "http://localhost:8501"),
+    (None, None, None),
+])
+def test_base_url(page_url, override, expected):
+    assert poll.base_url_from(page_url, override) == expected
+
+
+def test_qr_code_decodes_to_the_join_url():
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    url = poll.join_url("http://192.168.1.20:8501", "ABC234")
+    assert url == "http://192.168.1.20:8501/poll?code=ABC234"
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(poll.qr_png(url))))
+    assert [d.text for d in decoded] == [url]
+    svg = poll.qr_svg(url)
+    assert svg.startswith("<svg") and "<script" not in svg
