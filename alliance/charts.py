@@ -32,3 +32,96 @@ def horizontal_bars(frame: pd.DataFrame, label_col: str, value_col: str, title: 
     base_layout(fig, title, height=max(300, 34 * len(data) + 90))
     fig.update_xaxes(title_text=value_title)
     return fig
+
+
+# ---------------------------------------------------------------------------------- benchmark charts
+CITY_COLOUR = PALETTE[1]    # orange: the city
+PEER_COLOUR = PALETTE[0]    # blue: the peers' median and spread
+BAND_FILL = "rgba(0, 114, 178, 0.16)"
+
+
+def score_radar(labels: list[str], city: list[float | None], median: list[float | None], q1: list[float | None],
+                q3: list[float | None], *, title: str, city_name: str, median_name: str, band_name: str,
+                height: int = 560) -> go.Figure:
+    """Radar of dimension scores (0-100): the city against the peer median and interquartile band.
+
+    The band is the q3 polygon filled, with the q1 polygon filled in the background colour on top.
+    Missing values (not applicable) leave a gap in the city's line.
+    """
+    closed = lambda values: list(values) + [values[0]] if values else []  # noqa: E731
+    theta = closed(labels)
+    fig = go.Figure()
+    if any(v is not None for v in q3):
+        fig.add_trace(go.Scatterpolar(r=closed(q3), theta=theta, name=band_name, fill="toself", fillcolor=BAND_FILL,
+                                      line=dict(color="rgba(0,0,0,0)"), hoverinfo="skip"))
+        fig.add_trace(go.Scatterpolar(r=closed(q1), theta=theta, name=band_name, fill="toself", fillcolor="white",
+                                      line=dict(color="rgba(0,0,0,0)"), hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatterpolar(r=closed(median), theta=theta, name=median_name, mode="lines",
+                                      line=dict(color=PEER_COLOUR, width=2, dash="dash"),
+                                      hovertemplate="%{theta}: %{r:.0f}<extra>" + median_name + "</extra>"))
+    fig.add_trace(go.Scatterpolar(r=closed(city), theta=theta, name=city_name, mode="lines+markers",
+                                  line=dict(color=CITY_COLOUR, width=3), marker=dict(size=8),
+                                  connectgaps=False,
+                                  hovertemplate="%{theta}: %{r:.0f}<extra>" + city_name + "</extra>"))
+    base_layout(fig, title, height=height)
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.08, x=0.5, xanchor="center"),
+                      polar=dict(bgcolor="white", radialaxis=dict(range=[0, 100], tickvals=[20, 40, 60, 80, 100],
+                                                                  gridcolor="#E3E7ED", angle=90, tickfont_size=12),
+                                 angularaxis=dict(gridcolor="#E3E7ED", direction="clockwise", rotation=90)),
+                      margin=dict(l=70, r=70, t=70, b=40))
+    return fig
+
+
+def position_strips(frame: pd.DataFrame, *, title: str, city_name: str, median_name: str, band_name: str,
+                    range_name: str) -> go.Figure:
+    """One row per measure (column ``label``): the peers' range (minimum-maximum), interquartile band and
+    median, and the city's value as a diamond. Shows a distribution, never individual peers."""
+    data = frame.iloc[::-1]
+    fig = go.Figure()
+    for i, row in enumerate(data.itertuples()):
+        first = i == 0
+        if row.q1 is not None and not pd.isna(row.q1):
+            fig.add_trace(go.Scatter(x=[row.minimum, row.maximum], y=[row.label] * 2, mode="lines",
+                                     line=dict(color="#AAB4C3", width=2), name=range_name, showlegend=first,
+                                     hoverinfo="skip"))
+            fig.add_trace(go.Scatter(x=[row.q1, row.q3], y=[row.label] * 2, mode="lines",
+                                     line=dict(color=BAND_FILL.replace("0.16", "0.45"), width=16), name=band_name,
+                                     showlegend=first, hovertemplate=f"{band_name}: %{{x:.0f}}<extra></extra>"))
+            fig.add_trace(go.Scatter(x=[row.median], y=[row.label], mode="markers", name=median_name,
+                                     marker=dict(symbol="line-ns", size=22, line=dict(width=3, color=PEER_COLOUR)),
+                                     showlegend=first, hovertemplate=f"{median_name}: %{{x:.0f}}<extra></extra>"))
+        if row.value is not None and not pd.isna(row.value):
+            fig.add_trace(go.Scatter(x=[row.value], y=[row.label], mode="markers", name=city_name,
+                                     marker=dict(symbol="diamond", size=15, color=CITY_COLOUR,
+                                                 line=dict(width=1, color="#1B1F24")),
+                                     showlegend=first, hovertemplate=f"{city_name}: %{{x:.0f}}<extra></extra>"))
+    base_layout(fig, title, height=max(260, 58 * len(frame) + 130))
+    fig.update_xaxes(range=[-2, 102], tickvals=[0, 25, 50, 75, 100])
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.18, x=0, traceorder="normal"))
+    return fig
+
+
+def gap_bars(frame: pd.DataFrame, label_col: str, gap_col: str, *, title: str, value_title: str) -> go.Figure:
+    """Diverging bars of the gap to the peer median, in the frame's order from the top (largest shortfall
+    first): below the median in vermillion, above in blue."""
+    data = frame.iloc[::-1]
+    colours = [PALETTE[5] if g < 0 else PALETTE[0] for g in data[gap_col]]
+    fig = go.Figure(go.Bar(x=data[gap_col], y=data[label_col], orientation="h", marker_color=colours,
+                           text=[f"{g:+.0f}" for g in data[gap_col]], textposition="outside", cliponaxis=False,
+                           hovertemplate="%{y}: %{x:+.0f}<extra></extra>"))
+    base_layout(fig, title, height=max(300, 32 * len(data) + 100))
+    fig.update_xaxes(title_text=value_title, zeroline=True, zerolinewidth=2, zerolinecolor="#5B6573")
+    return fig
+
+
+def trend_line(frame: pd.DataFrame, x_col: str, y_col: str, *, title: str, value_title: str,
+               name: str) -> go.Figure:
+    """A value over assessment rounds (0-100), each point labelled."""
+    fig = go.Figure(go.Scatter(x=frame[x_col].astype(str), y=frame[y_col], mode="lines+markers+text",
+                               line=dict(color=CITY_COLOUR, width=3), marker=dict(size=10), name=name,
+                               text=[f"{v:.0f}" for v in frame[y_col]], textposition="top center",
+                               hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+    base_layout(fig, title, height=340)
+    fig.update_yaxes(range=[0, 105], title_text=value_title)
+    fig.update_xaxes(type="category")
+    return fig

@@ -63,6 +63,7 @@ class Comparison:
     gaps: pd.DataFrame                          # scoring.gaps_to_median, largest shortfall first
     next_steps: pd.DataFrame                    # scoring.next_steps
     trend: pd.DataFrame                         # round_year, value, change (overall index)
+    index_trend: pd.DataFrame                   # rounds x ("overall", group ids): the indices per round
     dimension_trend: pd.DataFrame               # rounds x dimension ids, scores 0-100
     answers: pd.DataFrame                       # the round's answers: dimension_id, level, not_applicable, evidence
     assessment: dict = field(default_factory=dict)  # status, assessed_on, submitted_by, provenance
@@ -71,6 +72,21 @@ class Comparison:
     def shown(self) -> bool:
         """Whether the peer comparison may be shown (a group of at least the minimum size)."""
         return self.group.ok
+
+    def change_since_last_round(self, measure: str = OVERALL) -> float | None:
+        """The measure in this round minus the city's previous round; None without a previous round."""
+        series = self.index_trend[measure].dropna() if measure in self.index_trend else pd.Series(dtype=float)
+        earlier = series[series.index < self.round_year]
+        if self.round_year not in series.index or earlier.empty:
+            return None
+        return float(series.loc[self.round_year] - earlier.iloc[-1])
+
+    def dimension_change(self) -> pd.Series:
+        """Per dimension: score in this round minus the city's previous round (NaN without one)."""
+        rounds = [r for r in self.dimension_trend.index if r <= self.round_year]
+        if len(rounds) < 2:
+            return pd.Series(float("nan"), index=self.dimension_trend.columns)
+        return self.dimension_trend.loc[rounds[-1]] - self.dimension_trend.loc[rounds[-2]]
 
     @property
     def weak_dimensions(self) -> list[int]:
@@ -138,7 +154,8 @@ def compare(city_id: str, round_year: int, *, members: pd.DataFrame, round_answe
     steps = scoring.next_steps(levels, framework.descriptors, gaps=gaps, weights=weights, limit=NEXT_STEPS)
 
     history_matrix = scoring.score_matrix(history, key="round_year").reindex(columns=framework.dimension_ids)
-    trend = scoring.trend(scoring.weighted_index(history_matrix, weights))
+    index_trend = scoring.all_indices(history_matrix, group_of, weights)
+    trend = scoring.trend(index_trend[OVERALL])
     first = this_round.iloc[0] if len(this_round) else None
     assessment = {} if first is None else {c: first[c] for c in ("status", "assessed_on", "submitted_by", "provenance")
                                            if c in this_round.columns}
@@ -147,7 +164,7 @@ def compare(city_id: str, round_year: int, *, members: pd.DataFrame, round_answe
         city_id=city_id, city=city_row, round_year=int(round_year), rounds=city_rounds(history), group=group,
         weights=weights, custom_weights=scoring.weights_are_custom(weights, defaults), city_levels=levels,
         city_scores=city_scores, city_indices=city_indices, positions=positions, spread=spread, gaps=gaps,
-        next_steps=steps, trend=trend, dimension_trend=history_matrix,
+        next_steps=steps, trend=trend, index_trend=index_trend, dimension_trend=history_matrix,
         answers=this_round[[c for c in ("dimension_id", "level", "not_applicable", "evidence")
                             if c in this_round.columns]].reset_index(drop=True),
         assessment=assessment)

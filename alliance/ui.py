@@ -17,3 +17,39 @@ def page_header(title: str, intro: str | None = None) -> None:
     st.title(title)
     if intro:
         st.caption(intro)
+
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def md_text(value) -> str:
+    """Text from data made inert for st.markdown: every Markdown/HTML punctuation mark backslash-escaped."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(value)).replace("\n", " ")
+
+
+def url_selectbox(label: str, options: list, param: str, *, default=None, format_func=str, **kwargs):
+    """A selectbox whose value lives in the URL as ``?param=<option>`` (the raw option, e.g. a member id).
+
+    Streamlit's own ``bind="query-params"`` stores the *formatted* label, which would put translated text
+    in the URL; this keeps links language-independent. An unknown URL value falls back to ``default``
+    (None: the placeholder) without an error. Returns the chosen option.
+    """
+    widget_key = f"url_{param}"
+    by_text = {str(o): o for o in options}
+    wanted = st.query_params.get(param)
+    if wanted is not None:  # the URL wins: a shared link, the back button, a switch_page with parameters
+        value = by_text.get(wanted, default)
+    else:
+        current = st.session_state.get(widget_key)
+        value = current if current in options else default
+    st.session_state[widget_key] = value
+
+    def _to_url():
+        chosen = st.session_state.get(widget_key)
+        if chosen is None or chosen == default:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = str(chosen)
+
+    return st.selectbox(label, options, index=None if default is None else options.index(default),
+                        key=widget_key, format_func=format_func, on_change=_to_url, **kwargs)

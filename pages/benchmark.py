@@ -1,0 +1,279 @@
+"""/benchmark?city=ID&peers=KIND: where a city stands among the peers it chooses, what the next level would
+take, and who to learn from. Distributions only: no rank list, and no peer group under five cities."""
+import streamlit as st
+
+from alliance import charts, data, report, scoring
+from alliance import comparison as cmp
+from alliance.i18n import fmt_date, fmt_number, get_language, label, t
+from alliance.ui import demo_notice, md_text, page_header, url_selectbox
+
+CHART_CONFIG = {"displayModeBar": False}
+
+page_header(t("benchmark.title"), t("benchmark.intro"))
+
+members = data.query("bench_members")
+framework = cmp.load_framework()
+dimensions = framework.dimensions
+dim_label = {int(r["dimension_id"]): label(r) for _, r in dimensions.iterrows()}
+dim_short = {int(r["dimension_id"]): label(r, "short") for _, r in dimensions.iterrows()}
+group_label = {r["group_id"]: label(r, "group") for _, r in framework.groups.iterrows()}
+measure_label = {cmp.OVERALL: t("benchmark.overall"), **group_label}
+member_name = dict(zip(members["id"], members["name"]))
+member_display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+level_label = {(int(r["dimension_id"]), int(r["level"])): label(r, "level_label")
+               for _, r in framework.descriptors.iterrows()}
+
+
+def lang_suffix() -> str:
+    """Keep the language in links to other pages."""
+    return "" if get_language() == "en" else f"&lang={get_language()}"
+
+
+# ----------------------------------------------------------------------------------------- choices
+controls = st.columns([3, 3, 2])
+with controls[0]:
+    city_id = url_selectbox(t("benchmark.city"), list(members["id"]), "city", format_func=member_display.get,
+                            placeholder=t("benchmark.city_placeholder"), help=t("benchmark.city_help"))
+with controls[1]:
+    kind = url_selectbox(t("benchmark.peers"), list(scoring.PEER_KINDS), "peers", default="all",
+                         format_func=lambda k: t(f"benchmark.peer_kind.{k}"), help=t("benchmark.peers_help"))
+
+requested = st.query_params.get("city")
+if city_id is None:
+    if requested:
+        st.warning(t("benchmark.unknown_city"), icon=":material/travel_explore:")
+    st.info(t("benchmark.choose_city"), icon=":material/location_city:")
+    st.stop()
+
+history = data.query("bench_city_history", member_id=city_id)
+rounds = cmp.city_rounds(history)
+with controls[2]:
+    if rounds:
+        round_year = st.selectbox(t("benchmark.round"), rounds, key="round", bind="query-params",
+                                  help=t("benchmark.round_help"))
+    else:
+        round_year = None
+
+demo_notice(scores=True)
+if round_year is None:
+    st.info(t("benchmark.no_assessment", city=md_text(member_name[city_id])), icon=":material/pending_actions:")
+    st.markdown(f"[{t('benchmark.go_assess')}](/assess?city={city_id}{lang_suffix()})")
+    st.stop()
+
+k = scoring.DEFAULT_SIMILAR_K
+chosen: list[str] = []
+if kind == "similar":
+    k = st.slider(t("benchmark.k"), 5, 30, scoring.DEFAULT_SIMILAR_K, key="k", bind="query-params",
+                  help=t("benchmark.k_help"))
+elif kind == "custom":
+    others = [i for i in members["id"] if i != city_id]
+    from_url = [i for i in (st.query_params.get("pick") or "").split(",") if i in member_name and i != city_id]
+    st.session_state["pick_choice"] = from_url
+
+    def _pick_to_url():
+        picked = st.session_state.get("pick_choice") or []
+        if picked:
+            st.query_params["pick"] = ",".join(picked)
+        else:
+            st.query_params.pop("pick", None)
+
+    chosen = st.multiselect(t("benchmark.pick"), others, key="pick_choice", format_func=member_display.get,
+                            on_change=_pick_to_url, placeholder=t("benchmark.pick_placeholder"),
+                            help=t("benchmark.pick_help", n=scoring.MIN_PEER_GROUP))
+
+# ----------------------------------------------------------------------------------------- weights
+defaults = framework.default_weights
+weight_keys = {d: f"weight_{d}" for d in framework.dimension_ids}
+for d, key in weight_keys.items():
+    st.session_state.setdefault(key, defaults[d])
+
+
+def _reset_weights():
+    for d, key in weight_keys.items():
+        st.session_state[key] = defaults[d]
+
+
+try:
+    weights = scoring.validate_weights({d: st.session_state[key] for d, key in weight_keys.items()},
+                                       framework.dimension_ids)
+    weights_error = None
+except ValueError:
+    weights, weights_error = defaults, t("benchmark.weights_invalid")
+
+# ------------------------------------------------------------------------------------- comparison
+with st.spinner(t("benchmark.computing")):
+    matrix = cmp.load_round_matrix(round_year)
+    result = cmp.compare(city_id, round_year, members=members, round_answers=data.query("bench_round_scores",
+                         round_year=round_year), history=history, framework=framework, kind=kind, chosen=chosen,
+                         weights=weights, k=k, matrix=matrix)
+city_name = member_name[city_id]
+
+if result.custom_weights or weights_error:
+    box = st.container(border=True)
+    left, right = box.columns([4, 1], vertical_alignment="center")
+    left.markdown(f":material/tune: **{t('benchmark.custom_weights_in_use')}** {weights_error or ''}")
+    right.button(t("benchmark.reset_weights"), on_click=_reset_weights, key="reset_top", width="stretch")
+
+group = result.group
+if group.ok:
+    st.caption(t("benchmark.group_caption", n=fmt_number(group.size),
+                 group=t(f"benchmark.peer_kind.{kind}"), round=round_year))
+else:
+    reason = t(f"benchmark.reason.{group.reason}", n=fmt_number(group.size), min=scoring.MIN_PEER_GROUP)
+    st.warning(f"**{t('benchmark.group_hidden')}** {reason}", icon=":material/group_off:")
+if kind == "custom" and group.detail.get("unscored"):
+    st.caption(t("benchmark.unscored_picked", n=len(group.detail["unscored"]), round=round_year))
+
+# ---------------------------------------------------------------------------------- index and bands
+st.subheader(t("benchmark.scores_heading", city=city_name, round=round_year))
+cols = st.columns(len(result.positions))
+for col, (measure, row) in zip(cols, result.positions.iterrows()):
+    change = result.change_since_last_round(measure)
+    col.metric(measure_label[measure], fmt_number(row["value"]),
+               delta=None if change is None else f"{change:+.0f}", help=t("benchmark.index_help"),
+               delta_description=t("benchmark.since_last_round") if change is not None else None,
+               chart_data=result.index_trend[measure].dropna().round(1).tolist() or None, chart_type="line")
+    if group.ok and row["quarter"] is not None and row["quarter"] == row["quarter"]:
+        col.caption(t(f"benchmark.quarter.{int(row['quarter'])}") + " · "
+                    + t("benchmark.band_detail", median=fmt_number(row["median"]), q1=fmt_number(row["q1"]),
+                        q3=fmt_number(row["q3"]), n=fmt_number(row["n"])))
+
+if group.ok:
+    strips = result.positions.reset_index().assign(label=lambda f: f["measure"].map(measure_label))
+    st.plotly_chart(charts.position_strips(strips, title=t("benchmark.position_title"), city_name=city_name,
+                                           median_name=t("benchmark.peer_median"),
+                                           band_name=t("benchmark.peer_iqr"), range_name=t("benchmark.peer_range")),
+                    config=CHART_CONFIG)
+    with st.expander(t("benchmark.table_alternative")):
+        st.dataframe(strips[["label", "value", "percentile", "q1", "median", "q3", "n"]].round(1), hide_index=True,
+                     column_config={"label": t("benchmark.col_measure"), "value": t("benchmark.col_city"),
+                                    "percentile": t("benchmark.col_percentile"), "q1": t("benchmark.col_q1"),
+                                    "median": t("benchmark.col_median"), "q3": t("benchmark.col_q3"),
+                                    "n": t("benchmark.col_n")})
+
+# ------------------------------------------------------------------------------------ radar, gaps
+ids = framework.dimension_ids
+spread = result.spread.reindex(ids)
+
+
+def _val(v):
+    return None if v != v else float(v)
+
+
+radar_col, gap_col = st.columns([3, 2]) if group.ok else (st.container(), None)
+with radar_col:
+    st.plotly_chart(charts.score_radar(
+        [dim_short[d] for d in ids], [_val(result.city_scores.get(d)) for d in ids],
+        [_val(v) for v in spread["median"]], [_val(v) for v in spread["q1"]], [_val(v) for v in spread["q3"]],
+        title=t("benchmark.radar_title"), city_name=city_name, median_name=t("benchmark.peer_median"),
+        band_name=t("benchmark.peer_iqr")), config=CHART_CONFIG, key="radar")
+if gap_col is not None and not result.gaps.empty:
+    gaps = result.gaps.assign(label=result.gaps["dimension_id"].map(dim_short))
+    with gap_col:
+        st.plotly_chart(charts.gap_bars(gaps, "label", "gap", title=t("benchmark.gaps_title"),
+                                        value_title=t("benchmark.gaps_axis")), config=CHART_CONFIG)
+with st.expander(t("benchmark.table_alternative")):
+    table = dimensions[["dimension_id"]].assign(
+        dimension=dimensions["dimension_id"].map(dim_label),
+        level=[("–" if result.city_levels.get(d) is None else
+                f"{result.city_levels[d]} · {level_label[(d, result.city_levels[d])]}") for d in ids],
+        score=[_val(result.city_scores.get(d)) for d in ids],
+        median=list(spread["median"]), q1=list(spread["q1"]), q3=list(spread["q3"]),
+        gap=[_val(result.city_scores.get(d) - m) if m == m else None for d, m in zip(ids, spread["median"])])
+    st.dataframe(table.drop(columns=["dimension_id"]).round(1), hide_index=True, width="stretch",
+                 column_config={"dimension": t("benchmark.col_dimension"), "level": t("benchmark.col_level"),
+                                "score": t("benchmark.col_city"), "median": t("benchmark.col_median"),
+                                "q1": t("benchmark.col_q1"), "q3": t("benchmark.col_q3"),
+                                "gap": t("benchmark.col_gap")})
+
+# ------------------------------------------------------------------------------------------ trend
+st.subheader(t("benchmark.trend_heading"))
+if len(result.trend) < 2:
+    st.caption(t("benchmark.trend_single"))
+else:
+    left, right = st.columns([2, 3])
+    left.plotly_chart(charts.trend_line(result.trend, "round_year", "value", title=t("benchmark.trend_title"),
+                                        value_title=t("benchmark.index_axis"), name=city_name),
+                      config=CHART_CONFIG)
+    by_round = result.dimension_trend.T.reindex(ids)
+    by_round.columns = [str(c) for c in by_round.columns]
+    by_round.insert(0, t("benchmark.col_dimension"), [dim_short[d] for d in ids])
+    by_round[t("benchmark.col_change")] = result.dimension_change().reindex(ids).to_numpy()
+    right.dataframe(by_round.round(0), hide_index=True, width="stretch")
+    right.caption(t("benchmark.trend_caption"))
+
+# ------------------------------------------------------------------------------- next steps, peers
+st.subheader(t("benchmark.next_steps_heading"))
+if result.next_steps.empty:
+    st.success(t("benchmark.no_next_steps"))
+for _, step in result.next_steps.iterrows():
+    d = int(step["dimension_id"])
+    with st.container(border=True):
+        st.markdown(f"**{md_text(dim_label[d])}** — "
+                    + t("benchmark.from_to", now=f"{int(step['level'])} {md_text(level_label[(d, int(step['level']))])}",
+                        next=f"{int(step['next_level'])} {md_text(level_label[(d, int(step['next_level']))])}"))
+        st.markdown(md_text(label(step, "descriptor")))
+
+st.subheader(t("benchmark.learn_heading"))
+st.caption(t("benchmark.learn_caption", level=scoring.LEARN_FROM_MIN_LEVEL)
+           + ("" if group.ok else " " + t("benchmark.learn_all_members")))
+round_answers = data.query("bench_round_scores", round_year=round_year)
+candidates = cmp.learn_from_candidates(result, round_answers)
+peer_ids = sorted(set(candidates["member_id"]))
+activities = data.query("bench_member_activities", member_ids=peer_ids) if peer_ids else None
+suggestions = (cmp.suggested_peers(result, candidates, activities, framework, members)
+               if activities is not None else None)
+if suggestions is None or suggestions.empty:
+    st.caption(t("benchmark.learn_none"))
+else:
+    for d in result.weak_dimensions:
+        rows = suggestions[suggestions["dimension_id"] == d]
+        if rows.empty:
+            continue
+        with st.expander(f"{dim_label[d]} — {t('benchmark.learn_count', n=rows['member_id'].nunique())}",
+                         expanded=d == result.weak_dimensions[0]):
+            for member_id, acts in rows.groupby("member_id", sort=False):
+                first = acts.iloc[0]
+                line = (f"[{md_text(first['name'])}](/city?city={member_id}{lang_suffix()}) "
+                        f"({md_text(first['country_code'])}) · {t('benchmark.at_level', level=int(first['level']))}")
+                listed = acts.dropna(subset=["activity_id"]).drop_duplicates("activity_id").head(3)
+                items = [f"    - [{md_text(a['title'])}](/practices?id={a['activity_id']}{lang_suffix()})"
+                         + (f" · _{t('common.invented_label')}_" if a.get("provenance") == "invented" else "")
+                         for _, a in listed.iterrows()]
+                if not items:
+                    items = [f"    - {t('benchmark.no_activity')}"]
+                st.markdown("- " + line + "\n" + "\n".join(items))
+
+# ----------------------------------------------------------------------------------------- answers
+with st.expander(t("benchmark.answers_heading", round=round_year)):
+    info = result.assessment
+    st.caption(t("benchmark.answers_status", status=t(f"benchmark.status.{info.get('status', 'submitted')}"),
+                 date=fmt_date(info.get("assessed_on"))))
+    answers = result.answers.assign(
+        dimension=result.answers["dimension_id"].map(dim_label),
+        answer=[t("benchmark.not_applicable") if na or lv != lv or lv is None else
+                f"{int(lv)} · {level_label[(int(d), int(lv))]}"
+                for d, lv, na in zip(result.answers["dimension_id"], result.answers["level"],
+                                     result.answers["not_applicable"])],
+        evidence=result.answers["evidence"].fillna("–"))
+    st.dataframe(answers[["dimension", "answer", "evidence"]], hide_index=True, width="stretch",
+                 column_config={"dimension": t("benchmark.col_dimension"), "answer": t("benchmark.col_answer"),
+                                "evidence": st.column_config.TextColumn(t("benchmark.col_evidence"), width="large")})
+
+# ----------------------------------------------------------------------------------------- weights
+with st.expander(t("benchmark.weights_heading"), icon=":material/tune:"):
+    st.caption(t("benchmark.weights_help"))
+    wcols = st.columns(2)
+    for i, d in enumerate(ids):
+        wcols[i % 2].number_input(dim_label[d], min_value=0.0, max_value=10.0, step=0.5, key=weight_keys[d])
+    st.button(t("benchmark.reset_weights"), on_click=_reset_weights, key="reset_bottom",
+              disabled=not result.custom_weights)
+
+# ------------------------------------------------------------------------------------------- report
+language = get_language()
+report_input = report.ReportInput(
+    comparison=result, framework=framework, suggestions=suggestions, peer_kind=kind, language=language,
+    demo=data.is_demo_data(), city_name=city_name)
+st.download_button(t("benchmark.download_pdf"), data=lambda: report.build_pdf(report_input),
+                   file_name=f"{city_id}-{round_year}-{language}.pdf", mime="application/pdf",
+                   icon=":material/picture_as_pdf:", on_click="ignore", help=t("benchmark.download_help"))

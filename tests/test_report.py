@@ -1,0 +1,88 @@
+"""The city report PDF: A4, the city's name and all 14 dimensions in the chosen language, the data status,
+text from data printed as text."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from alliance import comparison as cmp
+from alliance import db, i18n, report
+
+from test_comparison import CITY, build, framework
+
+
+def squeeze(text: str) -> str:
+    """Whitespace removed, so that a label wrapped over two lines still matches."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    return db.connect(demo_db, read_only=True)
+
+
+def make_pdf(con, language: str, kind: str = "all", evidence: str | None = None) -> tuple[bytes, cmp.Comparison]:
+    result = build(con, kind=kind)
+    if evidence is not None:
+        result.answers.loc[0, "evidence"] = evidence
+    answers = db.run_query(con, "bench_round_scores", round_year=2025)
+    candidates = cmp.learn_from_candidates(result, answers)
+    acts = db.run_query(con, "bench_member_activities", member_ids=sorted(set(candidates["member_id"])))
+    peers = cmp.suggested_peers(result, candidates, acts, framework(con), db.run_query(con, "bench_members"))
+    data = report.ReportInput(result, framework(con), peers, kind, language, demo=True, city_name="Aarhus")
+    return report.build_pdf(data), result
+
+
+def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_report_has_city_and_all_14_dimensions(con, language):
+    pdf, result = make_pdf(con, language)
+    assert pdf.startswith(b"%PDF")
+    reader, text = pdf_text(pdf)
+    flat = squeeze(text)
+    assert "Aarhus" in text
+    labels = framework(con).dimensions[f"label_{language}"]
+    assert len(labels) == 14
+    missing = [lab for lab in labels if squeeze(lab) not in flat]
+    assert not missing, missing
+    # A4 portrait: 595 x 842 points
+    box = reader.pages[0].mediabox
+    assert round(float(box.width)) == 595 and round(float(box.height)) == 842
+
+
+def test_report_is_in_the_chosen_language_and_says_the_data_is_invented(con):
+    previous = i18n.get_language()
+    _, text_fr = pdf_text(make_pdf(con, "fr")[0])
+    _, text_en = pdf_text(make_pdf(con, "en")[0])
+    assert i18n.get_language() == previous  # the caller's language is restored
+    assert squeeze("Prochaines étapes") in squeeze(text_fr) and squeeze("Next steps") not in squeeze(text_fr)
+    assert squeeze("Next steps") in squeeze(text_en)
+    assert squeeze("données de démonstration") in squeeze(text_fr)
+    assert squeeze("These scores are invented") in squeeze(text_en)
+    assert squeeze("All members") in squeeze(text_en) and "2025" in text_en
+
+
+def test_report_without_peer_comparison_says_why(con):
+    _, text = pdf_text(make_pdf(con, "en", kind="country")[0])
+    assert squeeze("fewer than 5 cities") in squeeze(text)
+    assert "Aarhus" in text
+
+
+def test_evidence_from_data_is_printed_as_text(con):
+    evidence = "Conseil municipal <script>alert(1)</script> — délibération n° 2024-17, Liège & Göteborg"
+    _, text = pdf_text(make_pdf(con, "fr", evidence=evidence)[0])
+    assert squeeze("<script>alert(1)</script>") in squeeze(text)
+    assert squeeze("Liège & Göteborg") in squeeze(text)
+
+
+def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(report, "FONT_DIRS", [tmp_path])
+    with pytest.raises(report.ReportFontMissing, match="fonts-dejavu-core"):
+        report.font_dir()
