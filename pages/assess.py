@@ -1,0 +1,230 @@
+"""/assess?city=ID&round=YEAR: a city editor answers the 14 dimensions, saves drafts, submits the round;
+an administrator validates it. Every write goes through alliance.assessments (the single writer)."""
+import streamlit as st
+
+from alliance import assessments, auth, data, session
+from alliance.assessments import Answer, AssessmentRefused
+from alliance.i18n import fmt_date, fmt_number, label, t
+from alliance.paths import REPO_ROOT
+from alliance.ui import md_text, page_header, url_selectbox
+
+NOT_APPLICABLE = "na"
+LEVEL_OPTIONS = ["0", "1", "2", "3", "4", "5", NOT_APPLICABLE]
+STATUS_COLOURS = {"none": "gray", "draft": "orange", "submitted": "blue", "validated": "green"}
+
+page_header(t("assess.title"), t("assess.intro"))
+user = session.require_role("editor")
+
+flash = st.session_state.pop("assess_flash", None)
+if flash:
+    getattr(st, flash[0])(flash[1], icon=flash[2])
+
+# ----------------------------------------------------------------------------------------- city and round
+members = data.query("assess_members")
+known_ids = set(members["id"])
+editable = [m for m in members["id"] if auth.can_edit(user, m)]
+display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+if not editable:
+    st.warning(t("assess.no_cities"), icon=":material/block:")
+    st.stop()
+
+requested_city = st.query_params.get("city")
+if requested_city is not None and requested_city not in editable:
+    # a forged or stale link: say so, write nothing, fall back to the editor's own city
+    reason = t("assess.forged_not_yours") if requested_city in known_ids else t("assess.forged_unknown")
+    st.error(t("assess.forged_city", value=md_text(requested_city[:80]), reason=reason), icon=":material/gpp_bad:")
+    del st.query_params["city"]
+
+rounds = [int(y) for y in data.query("assess_rounds")["round_year"]]
+requested_round = st.query_params.get("round")
+if requested_round is not None and requested_round not in {str(y) for y in rounds}:
+    st.warning(t("assess.forged_round", value=md_text(requested_round[:20])), icon=":material/event_busy:")
+    del st.query_params["round"]
+
+left, right = st.columns([3, 1])
+with left:
+    city = url_selectbox(t("assess.city"), editable, "city", default=editable[0], format_func=display.get,
+                         help=t("assess.city_help"))
+with right:
+    round_year = url_selectbox(t("assess.round"), rounds, "round", default=rounds[0], help=t("assess.round_help"))
+
+# ----------------------------------------------------------------------------------------- the stored round
+con = data.connection()
+current = assessments.load(con, city, round_year)
+reported = current is not None and current.provenance == "reported"
+stored = current.answers if reported else {}
+status = current.status if reported else "none"
+closed = reported and not current.editable_by_editors and not user.is_admin
+
+# The answers the form was drawn from: kept until this user saves, so that a save sends only what this user
+# changed (a colleague's save in the meantime is merged, not overwritten).
+base_key = f"assess_base_{city}_{round_year}"
+if base_key not in st.session_state:
+    st.session_state[base_key] = (current.version if current else 0, dict(stored))
+base_version, base_answers = st.session_state[base_key]
+prefix = f"a_{city}_{round_year}_{base_version}"
+
+questionnaire = data.query("assess_questionnaire")
+dimension_rows = questionnaire.drop_duplicates("dimension_id")
+dimension_ids = [int(d) for d in dimension_rows["dimension_id"]]
+dimension_name = {int(r["dimension_id"]): label(r) for _, r in dimension_rows.iterrows()}
+
+answered = assessments.answered_count(stored, dimension_ids)
+missing = assessments.missing_dimensions(stored, dimension_ids)
+
+status_cols = st.columns([1, 3])
+status_cols[0].badge(t(f"assess.status.{status}"), color=STATUS_COLOURS[status])
+if reported:
+    status_cols[1].caption(t("assess.last_saved", user=md_text(current.submitted_by or "–"),
+                             date=fmt_date(current.assessed_on), version=current.version))
+st.progress(answered / len(dimension_ids), text=t("assess.progress", answered=answered, total=len(dimension_ids)))
+if missing:
+    st.caption(t("assess.unanswered", names=", ".join(md_text(dimension_name[d]) for d in missing)))
+elif status == "draft":
+    st.caption(t("assess.all_answered"))
+
+if current is not None and current.provenance == "invented":
+    st.info(t("assess.invented_notice"), icon=":material/science:")
+elif status == "draft":
+    st.caption(t("assess.draft_notice"))
+elif status == "validated" and not user.is_admin:
+    st.info(t("assess.validated_notice"), icon=":material/verified:")
+if status in ("submitted", "validated") and (REPO_ROOT / "pages" / "benchmark.py").exists():
+    st.page_link("pages/benchmark.py", label=t("assess.see_benchmark"), icon=":material/bar_chart:",
+                 query_params={"city": city, "round": str(round_year)})
+
+
+# ----------------------------------------------------------------------------------------- the form
+def option_text(dimension_id: int):
+    rows = questionnaire[questionnaire["dimension_id"] == dimension_id].set_index("level")
+
+    def fmt(option: str) -> str:
+        if option == NOT_APPLICABLE:
+            return t("assess.not_applicable")
+        row = rows.loc[int(option)]
+        return t("assess.level_option", level=option, label=md_text(label(row, "level_label")),
+                 descriptor=md_text(label(row, "descriptor")))
+    return fmt
+
+
+def initial_option(answer: Answer | None):
+    if answer is None or not answer.answered:
+        return None
+    return LEVEL_OPTIONS.index(NOT_APPLICABLE if answer.not_applicable else str(answer.level))
+
+
+with st.form(f"form_{prefix}", border=False, enter_to_submit=False):
+    for _, group in dimension_rows.groupby(["group_order", "group_id"], sort=True):
+        group_ids = [int(d) for d in group["dimension_id"]]
+        done = assessments.answered_count(stored, group_ids)
+        st.subheader(f"{md_text(label(group.iloc[0], 'group'))} · "
+                     f"{t('assess.group_progress', answered=done, total=len(group_ids))}")
+        for _, row in group.iterrows():
+            d = int(row["dimension_id"])
+            with st.container(border=True):
+                st.markdown(f"**{int(row['sort_order'])}. {md_text(label(row))}**")
+                st.caption(md_text(label(row, "question")))
+                st.radio(t("assess.choose"), LEVEL_OPTIONS, index=initial_option(base_answers.get(d)),
+                         format_func=option_text(d), key=f"{prefix}_level_{d}", disabled=closed,
+                         help=t("assess.choose_help"))
+                previous = base_answers.get(d)
+                st.text_area(t("assess.evidence"), value=(previous.evidence if previous else None) or "",
+                             max_chars=assessments.MAX_EVIDENCE, key=f"{prefix}_evidence_{d}", disabled=closed,
+                             placeholder=t("assess.evidence_placeholder"), help=t("assess.evidence_help"),
+                             height=90)
+    buttons = st.columns([1, 1, 3])
+    save_label = t("assess.save") if status in ("none", "draft") else t("assess.save_changes")
+    save_clicked = buttons[0].form_submit_button(save_label, disabled=closed, icon=":material/save:",
+                                                 key=f"{prefix}_save")
+    submit_clicked = False
+    if status in ("none", "draft"):
+        submit_clicked = buttons[1].form_submit_button(t("assess.submit"), type="primary", disabled=closed,
+                                                       icon=":material/send:", key=f"{prefix}_submit")
+
+
+def form_answers() -> dict[int, Answer]:
+    out = {}
+    for d in dimension_ids:
+        choice = st.session_state.get(f"{prefix}_level_{d}")
+        evidence = st.session_state.get(f"{prefix}_evidence_{d}") or None
+        if choice == NOT_APPLICABLE:
+            out[d] = Answer(None, True, evidence)
+        else:
+            out[d] = Answer(int(choice) if choice is not None else None, False, evidence)
+    return out
+
+
+def normalised(answer: Answer | None) -> tuple:
+    if answer is None:
+        return (None, False, None)
+    return (answer.level, answer.not_applicable, (answer.evidence or "").strip() or None)
+
+
+def finish(message: tuple[str, str, str]) -> None:
+    data.mark_changed()
+    st.session_state.pop(base_key, None)  # the next run draws the form from the saved state
+    st.session_state["assess_flash"] = message
+    st.rerun()
+
+
+if save_clicked or submit_clicked:
+    in_form = form_answers()
+    changed = {d: a for d, a in in_form.items() if normalised(a) != normalised(base_answers.get(d))}
+    after = dict(stored)
+    for d, a in changed.items():
+        if a.answered or a.evidence:
+            after[d] = a
+        else:
+            after.pop(d, None)
+    still_missing = assessments.missing_dimensions(after, dimension_ids)
+    missing_names = ", ".join(md_text(dimension_name[d]) for d in still_missing)
+    try:
+        if submit_clicked and not still_missing:
+            assessments.save(con, user, city, round_year, changed, submit=True)
+            finish(("success", t("assess.submitted", round=round_year), ":material/task_alt:"))
+        elif changed:
+            saved = assessments.save(con, user, city, round_year, changed)
+            if submit_clicked:  # the work is kept; say what is missing before the round can be submitted
+                finish(("warning", t("assess.saved_not_submitted", count=len(still_missing), names=missing_names),
+                        ":material/warning:"))
+            finish(("success", t("assess.saved", count=len(changed), version=saved.version), ":material/save:"))
+        elif submit_clicked:
+            st.warning(t("assess.refused.incomplete", field=t("assess.submit"), count=len(still_missing),
+                         dimensions=missing_names), icon=":material/warning:")
+        else:
+            st.info(t("assess.nothing_changed"), icon=":material/info:")
+    except AssessmentRefused as refused:
+        st.error(md_text(str(refused)), icon=":material/error:")
+
+# ----------------------------------------------------------------------------------------- administrator
+if user.is_admin and reported and status in ("submitted", "validated"):
+    st.subheader(t("assess.admin_actions"))
+    try:
+        if status == "submitted" and st.button(t("assess.validate"), help=t("assess.validate_help"),
+                                               icon=":material/verified:", key="assess_validate"):
+            assessments.mark_validated(con, user, city, round_year)
+            finish(("success", t("assess.validated_done", round=round_year, city=md_text(display[city])),
+                    ":material/verified:"))
+        if status == "validated" and st.button(t("assess.reopen"), help=t("assess.reopen_help"),
+                                               icon=":material/lock_open:", key="assess_reopen"):
+            assessments.reopen(con, user, city, round_year)
+            finish(("success", t("assess.reopened_done", round=round_year, city=md_text(display[city])),
+                    ":material/lock_open:"))
+    except AssessmentRefused as refused:
+        st.error(md_text(str(refused)), icon=":material/error:")
+
+# ----------------------------------------------------------------------------------------- history
+history = assessments.versions(con, city, round_year)
+with st.expander(t("assess.history", count=fmt_number(len(history)))):
+    if not history:
+        st.caption(t("assess.history_empty"))
+    else:
+        st.dataframe(
+            [{"version": v["version"], "saved_at": v["saved_at"].strftime("%Y-%m-%d %H:%M"), "saved_by": v["saved_by"],
+              "action": t(f"assess.action.{v['action']}"), "status": t(f"assess.status.{v['status']}"),
+              "answered": sum(1 for s in v["scores"] if s["level"] is not None or s["not_applicable"])}
+             for v in reversed(history)],
+            hide_index=True, width="stretch",
+            column_config={"version": t("assess.col_version"), "saved_at": t("assess.col_saved_at"),
+                           "saved_by": t("assess.col_saved_by"), "action": t("assess.col_action"),
+                           "status": t("assess.col_status"), "answered": t("assess.col_answered")})

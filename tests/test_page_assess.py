@@ -1,0 +1,160 @@
+"""AppTest of /assess: the sign-in gate, the questionnaire, saving, submitting, forged links, validation."""
+from __future__ import annotations
+
+import pytest
+
+from alliance import assessments, db
+from alliance.session import SESSION_KEY
+from conftest import app_test
+
+
+@pytest.fixture
+def own_db(writable_db, monkeypatch):
+    """This page writes: the app gets a private copy (the shared AppTest copy stays as built)."""
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    con = db.connect(writable_db)  # same configuration as the app's: DuckDB shares the instance
+    yield con
+    con.close()
+
+
+def signed_in(username: str | None, query: dict | None = None):
+    at = app_test("", query)
+    if username:
+        at.session_state[SESSION_KEY] = username
+    at.switch_page("pages/assess.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, [b.label for b in at.button]
+    return matches[0]
+
+
+def radio(at, dimension_id: int):
+    """The answer widget of one dimension (the page lists them by group, not by id)."""
+    return next(r for r in at.radio if r.key.endswith(f"_level_{dimension_id}"))
+
+
+def evidence(at, dimension_id: int):
+    return next(a for a in at.text_area if a.key.endswith(f"_evidence_{dimension_id}"))
+
+
+def test_viewers_get_the_sign_in_form_with_the_demo_accounts(own_db):
+    at = signed_in(None)
+    assert [w.label for w in at.text_input] == ["User name", "Password"]
+    assert len(at.radio) == 0
+    demo = " ".join(i.value for i in at.info)
+    assert "editor-aarhus" in demo and "demo-editor-2015" in demo and "demo-admin-2015" in demo
+
+
+def test_sign_in_with_a_wrong_then_the_right_password(own_db):
+    at = signed_in(None)
+    at.text_input[0].input("editor-aarhus")
+    at.text_input[1].input("not the password")
+    button(at, "Sign in").click().run()
+    assert any("wrong" in e.value for e in at.error)
+    assert len(at.radio) == 0
+    at.text_input[1].input("demo-editor-2015")
+    button(at, "Sign in").click().run()
+    assert not at.exception
+    assert len(at.radio) == 14
+    assert at.selectbox[-2].value == "aarhus-dk"
+    assert "editor-aarhus" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_the_choices_are_the_level_statements_and_not_applicable(own_db):
+    at = signed_in("editor-aarhus")
+    first = radio(at, 1)
+    assert len(first.options) == 7
+    descriptor = own_db.execute("SELECT descriptor_en FROM level_descriptors WHERE dimension_id = 1 AND level = 2"
+                                ).fetchone()[0]
+    assert first.options[2].startswith("2 · Planned: ")
+    assert first.options[2].replace("\\", "").endswith(descriptor)
+    assert first.options[6].startswith("Not applicable")
+    # aarhus-dk's 2025 round holds invented scores: they are not shown as the city's answers
+    assert all(r.value is None for r in at.radio)
+    assert any("invented demonstration scores" in i.value for i in at.info)
+    assert "0 of 14 answered" in at.get("progress")[0].proto.text
+
+
+def test_save_a_draft_then_resume(own_db):
+    at = signed_in("editor-aarhus")
+    radio(at, 1).set_value("2")
+    radio(at, 5).set_value("na")
+    evidence(at, 1).input("Council decision of 3 May, https://aarhus.dk/x")
+    button(at, "Save draft").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved: 2 answers changed" in s.value for s in at.success)
+    stored = assessments.load(own_db, "aarhus-dk", 2025)
+    assert (stored.status, stored.provenance, stored.submitted_by) == ("draft", "reported", "editor-aarhus")
+    assert stored.answers == {1: assessments.Answer(2, False, "Council decision of 3 May, https://aarhus.dk/x"),
+                              5: assessments.Answer(None, True, None)}
+    assert "2 of 14 answered" in at.get("progress")[0].proto.text
+    # a new session (another day) finds the answers again
+    later = signed_in("editor-aarhus")
+    assert radio(later, 1).value == "2" and radio(later, 5).value == "na"
+    assert evidence(later, 1).value.startswith("Council decision")
+
+
+def test_submit_incomplete_keeps_a_draft_and_names_what_is_missing(own_db):
+    at = signed_in("editor-aarhus")
+    for widget in at.radio[:9]:
+        widget.set_value("3")
+    button(at, "Submit the round").click().run()
+    assert any("not submitted" in w.value and "5 dimensions" in w.value for w in at.warning)
+    assert assessments.load(own_db, "aarhus-dk", 2025).status == "draft"
+
+
+def test_submit_a_complete_round(own_db):
+    at = signed_in("editor-aarhus")
+    for d in range(1, 15):
+        radio(at, d).set_value(str((d - 1) % 6))
+    button(at, "Submit the round").click().run()
+    assert not at.exception, at.exception
+    stored = assessments.load(own_db, "aarhus-dk", 2025)
+    assert stored.status == "submitted" and len(stored.answers) == 14
+    assert {d: a.level for d, a in stored.answers.items()} == {d: (d - 1) % 6 for d in range(1, 15)}
+    assert any("is submitted" in s.value for s in at.success)
+    # still editable by the editor until validated: the button now saves changes
+    radio(at, 1).set_value("5")
+    button(at, "Save changes").click().run()
+    assert assessments.load(own_db, "aarhus-dk", 2025).answers[1].level == 5
+
+
+@pytest.mark.parametrize("city, words", [("liege-be", "may not write for"),
+                                         ("atlantis-xx", "is not a member"),
+                                         ("<img src=x onerror=alert(1)>", "is not a member")])
+def test_a_forged_city_is_refused_and_nothing_written(own_db, city, words):
+    before = own_db.execute("SELECT count(*) FROM assessment_versions").fetchone()[0]
+    at = signed_in("editor-aarhus", {"city": city})
+    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert at.selectbox[-2].value == "aarhus-dk"  # back on the editor's own city
+    assert "city" not in at.query_params
+    assert own_db.execute("SELECT count(*) FROM assessment_versions").fetchone()[0] == before
+
+
+def test_a_forged_round_falls_back_to_the_latest(own_db):
+    at = signed_in("editor-aarhus", {"round": "1890"})
+    assert any("1890" in w.value for w in at.warning)
+    assert at.selectbox[-1].value == 2025
+
+
+def test_admin_validates_and_the_editor_can_no_longer_change(own_db):
+    dims = range(1, 15)
+    editor = assessments.auth.User("editor-aarhus", "editor", frozenset({"aarhus-dk"}))
+    assessments.save(own_db, editor, "aarhus-dk", 2025, {d: assessments.Answer(3) for d in dims}, submit=True)
+    admin = signed_in("admin", {"city": "aarhus-dk"})
+    button(admin, "Validate this round").click().run()
+    assert not admin.exception
+    assert assessments.load(own_db, "aarhus-dk", 2025).status == "validated"
+    at = signed_in("editor-aarhus")
+    assert all(r.disabled for r in at.radio)
+    assert any("validated" in i.value for i in at.info)
+
+
+def test_an_editor_cannot_open_the_admin_actions(own_db):
+    at = signed_in("editor-aarhus")
+    assert not [b for b in at.button if b.label in ("Validate this round", "Reopen for changes")]
