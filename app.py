@@ -21,6 +21,7 @@ PAGE_SPECS = [
     ("explore", "explore", ":material/table_view:", "section_data"),
     ("admin", "admin", ":material/admin_panel_settings:", "section_data"),
     ("present", "present", ":material/slideshow:", "section_data"),
+    ("poll", "poll", ":material/how_to_vote:", "section_data"),
 ]
 
 st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide")

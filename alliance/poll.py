@@ -173,13 +173,28 @@ def get_poll(con: duckdb.DuckDBPyConnection, code: str | None) -> Poll | None:
     return Poll(*row) if row else None
 
 
+def list_polls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every poll, newest first, with its counts of questions, participants and answers."""
+    return run_query(con, "poll_list")
+
+
 def latest_open_poll(con: duckdb.DuckDBPyConnection) -> Poll | None:
     """The most recently opened poll still open: the one the big screen shows by default."""
-    polls = run_query(con, "poll_list")
+    polls = list_polls(con)
     open_polls = polls[polls["closed_at"].isna()]
     if open_polls.empty:
         return None
     return get_poll(con, open_polls.iloc[0]["code"])
+
+
+def questions(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
+    """The poll's questions in order, with their dimension's short label and question (en, fr)."""
+    return run_query(con, "poll_questions", code=code)
+
+
+def choices(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
+    """Per question, the levels 0-5 offered with their label and the dimension's descriptor (en, fr)."""
+    return run_query(con, "poll_choices", code=code)
 
 
 def participant_answers(con: duckdb.DuckDBPyConnection, code: str, participant: str) -> dict[int, int]:
@@ -217,9 +232,11 @@ def answers_csv(con: duckdb.DuckDBPyConnection, code: str) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def join_url(base_url: str, code: str) -> str:
-    """The participants' URL of a poll: the app's base URL (scheme, host, port, path prefix) + /poll?code=."""
-    return f"{base_url.rstrip('/')}/poll?code={code}"
+def join_url(base_url: str, code: str, lang: str | None = None) -> str:
+    """The participants' URL of a poll: the app's base URL (scheme, host, port, path prefix) + /poll?code=,
+    with the screen's language when it is not English (so the phones open in the room's language)."""
+    url = f"{base_url.rstrip('/')}/poll?code={code}"
+    return f"{url}&lang={lang}" if lang and lang != "en" and lang.isalpha() else url
 
 
 def base_url_from(page_url: str | None, override: str | None = None) -> str | None:

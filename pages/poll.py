@@ -1,0 +1,163 @@
+"""/poll: the participants' phone page (`/poll?code=K7QM2X`, no account) and, without a code, the organisers'
+tools (signed in as editor or admin): open a poll, close it, export its answers.
+
+A participant is an anonymous random token kept in the URL (`&p=...`), so reloading the page keeps the same
+participant and a changed answer replaces the earlier one.
+"""
+import os
+
+import pandas as pd
+import streamlit as st
+
+from alliance import data, poll, present
+from alliance.i18n import fmt_date, fmt_number, get_language, label, t
+from alliance.session import require_role
+from alliance.ui import page_header
+
+# Phone-friendly: large tap targets for the answers. Our own constant CSS, never data.
+PHONE_CSS = """
+<style>
+.st-key-poll-answers [data-testid="stRadio"] label { padding: 0.45rem 0; font-size: 1.05rem; }
+.st-key-poll-answers [data-testid="stRadio"] > label p { font-size: 1.2rem; font-weight: 700; }
+</style>
+"""
+
+
+def _error(exc: poll.PollError) -> str:
+    return t(f"poll.error.{exc.reason}", max=poll.MAX_QUESTIONS)
+
+
+def _participant_token() -> str:
+    token = st.query_params.get("p")
+    if not poll.valid_token(token):
+        token = poll.new_participant_token()
+        st.query_params["p"] = token
+    return token
+
+
+def code_form() -> None:
+    with st.form("poll-join"):
+        typed = st.text_input(t("poll.enter_code"), help=t("poll.enter_code_help"), max_chars=12)
+        if st.form_submit_button(t("poll.join"), type="primary"):
+            code = poll.normalize_code(typed)
+            if code:
+                st.query_params["code"] = code
+                st.rerun()
+            st.error(t("poll.bad_code", code=typed))
+
+
+def participant_view(code: str) -> None:
+    con = data.connection()
+    current = poll.get_poll(con, code)
+    if current is None:
+        st.error(t("poll.unknown", code=code))
+        code_form()
+        return
+    if not current.is_open:
+        st.info(t("poll.closed"), icon=":material/lock:")
+        return
+    token = _participant_token()
+    questions = poll.questions(con, code)
+    choices = poll.choices(con, code)
+    earlier = poll.participant_answers(con, code, token)
+    if earlier:
+        st.caption(t("poll.saved_before"))
+    st.markdown(PHONE_CSS, unsafe_allow_html=True)
+    with st.form("poll-answers", border=False), st.container(key="poll-answers"):
+        picked = {}
+        for number, question in enumerate(questions.to_dict("records"), start=1):
+            dim = int(question["dimension_id"])
+            offered = choices[choices["dimension_id"] == dim]
+            texts = {int(r["level"]): t("poll.level_option", label=label(r), descriptor=label(r, "descriptor"))
+                     for r in offered.to_dict("records")}
+            levels = list(texts)
+            st.caption(t("poll.question", number=number, count=len(questions)))
+            picked[dim] = st.radio(present.markdown_text(label(question, "question")), levels,
+                                   index=levels.index(earlier[dim]) if dim in earlier else None,
+                                   format_func=lambda level, texts=texts: present.markdown_text(texts[level]),
+                                   key=f"poll-q{dim}")
+        sent = st.form_submit_button(t("poll.send"), type="primary", width="stretch")
+    if sent:
+        answered = {dim: level for dim, level in picked.items() if level is not None}
+        if not answered:
+            st.warning(t("poll.unanswered"))
+            return
+        try:
+            for dim, level in answered.items():
+                poll.record_answer(con, code, dim, token, int(level))
+        except poll.PollError as exc:
+            st.error(_error(exc))
+            return
+        st.success(t("poll.sent"), icon=":material/check_circle:")
+
+
+def organiser_view() -> None:
+    st.divider()
+    st.header(t("poll.organisers"), anchor=False)
+    st.caption(t("poll.organisers_intro", max=poll.MAX_QUESTIONS))
+    user = require_role("editor")
+    con = data.connection()
+    dimensions = data.query("poll_dimensions")
+    names = {int(r["dimension_id"]): label(r, "question") for r in dimensions.to_dict("records")}
+    with st.form("poll-open"):
+        chosen = st.multiselect(t("poll.choose_questions"), list(names), format_func=names.get,
+                                max_selections=poll.MAX_QUESTIONS, help=t("poll.choose_questions_help",
+                                                                          max=poll.MAX_QUESTIONS))
+        if st.form_submit_button(t("poll.open"), type="primary"):
+            try:
+                code = poll.open_poll(con, chosen, user.username)
+            except poll.PollError as exc:
+                st.error(_error(exc))
+            else:
+                st.session_state["poll_opened"] = code
+    opened = st.session_state.get("poll_opened")
+    if opened:
+        st.success(t("poll.opened", code=opened), icon=":material/campaign:")
+        st.page_link("pages/present.py", label=t("poll.present_link"), icon=":material/slideshow:",
+                     query_params={"slides": "poll", "poll": opened, "lang": get_language()})
+        base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
+        if base:
+            st.caption(t("poll.join_link"))
+            st.code(poll.join_url(base, opened, get_language()), language=None)
+
+    st.subheader(t("poll.polls"), anchor=False)
+    polls = poll.list_polls(con)
+    if polls.empty:
+        st.info(t("poll.no_polls"))
+        return
+    table = pd.DataFrame({
+        "code": polls["code"],
+        "status": polls["closed_at"].isna().map({True: t("poll.status_open"), False: t("poll.status_closed")}),
+        "created_by": polls["created_by"],
+        "created_at": polls["created_at"].map(fmt_date),
+        "questions": polls["questions"].map(fmt_number),
+        "participants": polls["participants"].map(fmt_number),
+        "answers": polls["answers"].map(fmt_number),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "code": t("poll.col_code"), "status": t("poll.col_status"), "created_by": t("poll.col_created_by"),
+        "created_at": t("poll.col_created_at"), "questions": t("poll.col_questions"),
+        "participants": t("poll.col_participants"), "answers": t("poll.col_answers")})
+    code = st.selectbox(t("poll.choose_poll"), polls["code"].tolist(), key="poll-manage")
+    selected = poll.get_poll(con, code)
+    left, right = st.columns(2)
+    if selected is not None and selected.is_open:
+        if left.button(t("poll.close"), icon=":material/lock:", key="poll-close"):
+            poll.close_poll(con, code)
+            st.session_state.pop("poll_opened", None)
+            st.toast(t("poll.closed_done", code=code))
+            st.rerun()
+    right.download_button(t("poll.export"), poll.answers_csv(con, code), file_name=f"poll-{code}.csv",
+                          mime="text/csv", icon=":material/download:", key="poll-export", on_click="ignore")
+
+
+page_header(t("poll.title"), t("poll.intro"))
+typed_code = st.query_params.get("code")
+code = poll.normalize_code(typed_code)
+if typed_code and code is None:
+    st.error(t("poll.bad_code", code=typed_code))
+if code:
+    participant_view(code)
+else:
+    code_form()
+    organiser_view()

@@ -1,0 +1,255 @@
+"""/present: the big screen at a conference. Kiosk layout (no sidebar, toolbar or scroll), projector type
+and contrast, auto-advancing slides chosen in the URL (`?slides=map,figures,poll&every=20&start=poll`),
+keyboard and on-screen controls, and the live poll with its QR code.
+
+The slide area is a fragment that wakes every `every` seconds (every few seconds on the poll slide, so that
+answers appear within 5 s); the slide index lives in session state.
+"""
+import os
+import time
+
+import streamlit as st
+
+from alliance import data, maps, poll, present, scoring
+from alliance.i18n import fmt_number, get_language, label, localized_column, t
+from alliance.ui import demo_notice
+
+# Our own constant CSS, never data. Sizes for 1920x1080: body 26 px, nothing below 24 px.
+KIOSK_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+footer { display: none !important; }
+html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+  overflow: hidden !important; background: #FFFFFF !important; color: #000000 !important; }
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] td, [data-testid="stMain"] th, [data-testid="stMain"] button,
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 26px !important; color: #000000 !important; }
+[data-testid="stMain"] h1 { font-size: 50px !important; font-weight: 700 !important; color: #000000 !important;
+  padding: 0 0 0.3rem 0 !important; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 34px !important; color: #000000 !important; }
+[data-testid="stMetricLabel"] p { font-size: 30px !important; font-weight: 600 !important; white-space: normal !important; }
+[data-testid="stMetricValue"] { font-size: 104px !important; color: #1F4E89 !important; line-height: 1.1 !important; }
+[data-testid="stMetric"] { border-left: 8px solid #1F4E89; padding-left: 1.2rem; }
+[data-testid="stAlert"] p { font-size: 24px !important; }
+.st-key-present-brand p { font-size: 24px !important; font-weight: 600; color: #1F4E89 !important; }
+.st-key-present-url p { font-size: 32px !important; font-weight: 700; font-family: monospace; word-break: break-all; }
+.st-key-present-code p { font-size: 32px !important; font-weight: 700; }
+.st-key-present-big p { font-size: 44px !important; font-weight: 700; line-height: 1.25; }
+/* the controls show on load, fade after a few seconds, and come back on mouse-over or keyboard focus */
+.st-key-present-controls { position: fixed; bottom: 14px; right: 28px; z-index: 1000; width: auto !important;
+  background: #FFFFFF; border: 3px solid #000000; border-radius: 10px; padding: 6px 14px;
+  animation: present-fade 1s ease 8s forwards; }
+.st-key-present-controls:hover, .st-key-present-controls:focus-within { animation: none; opacity: 1; }
+@keyframes present-fade { to { opacity: 0; } }
+.st-key-present-controls button { min-height: 52px; }
+/* text alternatives of the charts and the map: read by screen readers, not drawn on the projector */
+[class*="st-key-present-alt"] { position: absolute !important; width: 1px !important; height: 1px !important;
+  overflow: hidden !important; clip: rect(0 0 0 0) !important; white-space: nowrap !important; }
+</style>
+"""
+st.markdown(KIOSK_CSS, unsafe_allow_html=True)
+
+slides = present.parse_slides(st.query_params.get("slides"))
+every = present.parse_every(st.query_params.get("every"))
+config = (slides, every)
+state = st.session_state
+if state.get("present_config") != config:  # a new URL starts a new cycle
+    state.present_config = config
+    state.present_index = present.start_index(slides, st.query_params.get("start"))
+    state.present_changed = time.time()
+    state.present_paused = False
+
+
+def _poll_code_for_screen():
+    """?poll=CODE when it names a poll, else the most recently opened poll still open."""
+    con = data.connection()
+    asked = poll.normalize_code(st.query_params.get("poll"))
+    chosen = poll.get_poll(con, asked) if asked else None
+    return chosen or poll.latest_open_poll(con)
+
+
+def _alt_table(key: str, frame, columns: dict) -> None:
+    with st.container(key=f"present-alt-{key}"):
+        st.table(frame[list(columns)].rename(columns=columns), hide_index=True)
+
+
+def slide_map() -> None:
+    members = data.query("map_members", statuses=["member", "observer"])
+    members["country"] = members[localized_column("country")]
+    countries = maps.country_summary(members).sort_values(["members", "country"], ascending=[False, True])
+    colours = [maps.hex_to_rgba(present.ACCENT)] * len(members)
+    points = maps.member_points(members, colours, invented_scores=data.is_demo_data())
+    view = maps.fit_view(members["longitude"], members["latitude"], width_px=1300, height_px=800)
+    left, right = st.columns([3, 1], gap="large")
+    with left:
+        st.pydeck_chart(maps.members_deck(points, set(members["country_code"]), view), height=800)
+        with st.container(key="present-alt-map"):
+            st.write(t("present.map.alt"))
+    with right:
+        with st.container(key="present-big"):
+            st.markdown(t("present.map.summary", members=fmt_number(len(members)),
+                          countries=fmt_number(members["country_code"].nunique())))
+        st.subheader(t("present.map.top_countries"))
+        top = countries.head(8)
+        st.table(top[["country", "members"]].rename(columns={"country": t("present.map.col_country"),
+                                                              "members": t("present.map.col_members")}),
+                 hide_index=True)
+
+
+def slide_figures() -> None:
+    figures = data.query("overview_figures").iloc[0]
+    latest = figures["latest_round"]
+    rows = [st.columns(3, gap="large"), st.columns(3, gap="large")]
+    cells = [
+        (t("present.figures.members"), fmt_number(figures["members"])),
+        (t("present.figures.countries"), fmt_number(figures["countries"])),
+        (t("present.figures.activities"), fmt_number(figures["activities"])),
+        (t("present.figures.evaluated"), fmt_number(figures["evaluated_activities"])),
+    ]
+    if latest is not None and latest == latest:
+        cells.append((t("present.figures.assessed", round=int(latest)),
+                      fmt_number(figures["assessed_in_latest_round"])))
+    for position, (caption, value) in enumerate(cells):
+        with rows[position // 3][position % 3]:
+            st.metric(caption, value)
+            st.write("")
+
+
+def slide_practices() -> None:
+    by_approach = data.query("activities_by_approach")
+    by_approach["approach"] = by_approach[localized_column("label")]
+    top = by_approach.sort_values(["activities", "approach"], ascending=[False, True]).head(10)
+    fig = present.bars(top["approach"], top["activities"], t("present.practices.chart_title"),
+                       t("present.practices.axis"), texts=[fmt_number(v) for v in top["activities"]], height=820)
+    st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch")
+    _alt_table("practices", by_approach, {"approach": t("present.practices.col_approach"),
+                                          "activities": t("present.practices.col_activities")})
+
+
+def slide_assessment() -> None:
+    rounds = data.query("bench_rounds")
+    rounds = rounds[rounds["assessments"] > 0]
+    if rounds.empty:
+        st.info(t("present.assessment.none"))
+        return
+    year = int(rounds.iloc[0]["round_year"])
+    answers = data.query("bench_round_scores", round_year=year)
+    indices = present.round_indices(answers, data.query("bench_dimensions"))
+    spread = scoring.distribution(indices)
+    bands = present.index_distribution(indices, t("present.assessment.band"))
+    demo_notice(scores=True)
+    left, right = st.columns([2, 1], gap="large")
+    with left:
+        fig = present.distribution_columns(bands, t("present.assessment.chart_title", round=year),
+                                           t("present.assessment.axis_band"), t("present.assessment.axis_cities"),
+                                           height=700)
+        st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch")
+        _alt_table("assessment", bands, {"band": t("present.assessment.col_band"),
+                                         "members": t("present.assessment.col_cities")})
+    with right:
+        if spread is not None:
+            with st.container(key="present-big"):
+                st.markdown(t("present.assessment.summary", count=fmt_number(spread.n), round=year,
+                              q1=fmt_number(spread.q1), q3=fmt_number(spread.q3), median=fmt_number(spread.median)))
+        st.write(t("present.assessment.no_league"))
+
+
+def slide_poll() -> None:
+    con = data.connection()
+    current = _poll_code_for_screen()
+    if current is None:
+        with st.container(key="present-big"):
+            st.markdown(t("present.poll.none"))
+        return
+    results = poll.results(con, current.code)
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
+        if current.is_open and base:
+            url = poll.join_url(base, current.code, get_language())
+            st.write(t("present.poll.scan"))
+            st.image(poll.qr_png(url), width=340, alt=t("present.poll.qr_alt", url=url))
+            with st.container(key="present-url"):
+                st.markdown(present.markdown_text(present.display_url(url)))
+            if "//localhost" in base or "//127.0.0.1" in base:
+                st.caption(t("present.poll.local_url"))
+        elif current.is_open:
+            st.caption(t("present.poll.no_url"))
+        else:
+            st.write(t("present.poll.closed"))
+        with st.container(key="present-code"):
+            st.write(t("present.poll.code", code=current.code))
+        st.write(t("present.poll.participants", count=fmt_number(poll.participant_count(con, current.code))))
+    with right:
+        questions = results.drop_duplicates("position")
+        cols = st.columns(max(len(questions), 1), gap="medium")
+        for col, question in zip(cols, questions.itertuples()):
+            rows = results[results["position"] == question.position]
+            level_names = [f"{lvl} · {label(r)}" for lvl, r in zip(rows["level"], rows.to_dict("records"))]
+            fig = present.bars(level_names, rows["answers"], "", t("present.poll.axis_answers"),
+                               texts=[fmt_number(v) for v in rows["answers"]], height=470,
+                               colour=present.ACCENT)
+            with col:
+                question_row = _question_texts(current.code).get(int(question.dimension_id), {})
+                st.subheader(present.markdown_text(label(question_row, "short")))
+                st.markdown(present.markdown_text(label(question_row, "question")))
+                st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch",
+                                key=f"present-poll-{question.position}")
+                _alt_table(f"poll-{question.position}", rows.assign(level_name=level_names),
+                           {"level_name": t("present.poll.col_level"), "answers": t("present.poll.col_answers")})
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _question_texts(code: str) -> dict[int, dict]:
+    frame = poll.questions(data.connection(), code)
+    return {int(r["dimension_id"]): r for r in frame.to_dict("records")}
+
+
+DRAW = {"map": slide_map, "figures": slide_figures, "practices": slide_practices,
+        "assessment": slide_assessment, "poll": slide_poll}
+
+
+def _go(delta: int) -> None:
+    state.present_index = present.step(state.present_index, len(slides), delta)
+    state.present_changed = time.time()
+
+
+def _toggle_pause() -> None:
+    state.present_paused = not state.present_paused
+    state.present_changed = time.time()
+
+
+def controls(slide_number: int) -> None:
+    with st.container(key="present-controls", horizontal=True, vertical_alignment="center", gap="small"):
+        st.button(t("present.back"), icon=":material/arrow_back:", shortcut="Left", on_click=_go, args=(-1,),
+                  key="present-back")
+        paused = state.present_paused
+        st.button(t("present.resume") if paused else t("present.pause"),
+                  icon=":material/play_arrow:" if paused else ":material/pause:", shortcut="Space",
+                  on_click=_toggle_pause, key="present-pause")
+        st.button(t("present.next"), icon=":material/arrow_forward:", shortcut="Right", on_click=_go, args=(1,),
+                  key="present-next")
+        status = t("present.paused") if paused else t("present.next_in", seconds=every)
+        st.write(f"{t('present.slide_counter', number=slide_number, count=len(slides))} · {status}")
+
+
+def slide_area() -> None:
+    if present.is_due(state.present_changed, time.time(), every, state.present_paused):
+        _go(1)
+    slide = slides[state.present_index]
+    if present.refresh_seconds(slide, every) != state.get("present_tick"):
+        # the timer that wakes this fragment is set on a full run: rerun the page for the new slide's rhythm
+        state.present_tick = present.refresh_seconds(slide, every)
+        st.rerun(scope="app")
+    with st.container(key="present-brand"):
+        st.write(t("present.brand"))
+    st.title(t(f"present.title.{slide}"), anchor=False)
+    with st.container(key=f"present-slide-{slide}"):
+        DRAW[slide]()
+    controls(state.present_index + 1)
+
+
+state.setdefault("present_tick", present.refresh_seconds(slides[state.present_index], every))
+st.fragment(slide_area, run_every=state.present_tick)()
