@@ -1,0 +1,111 @@
+"""AppTest of /benchmark: figures agree with the database, distributions without names, peer groups and
+weights bound to their controls, forged parameters handled kindly, French texts, the PDF offered."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from conftest import app_test
+
+CITY = "aarhus-dk"
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def raw_index(demo_db, city: str, round_year: int = 2025) -> float:
+    con = duckdb.connect(str(demo_db), read_only=True)
+    value = con.execute("""
+        SELECT avg(s.level * 20.0) FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id
+        WHERE a.member_id = ? AND a.round_year = ? AND a.status <> 'draft' AND NOT s.not_applicable""",
+                        [city, round_year]).fetchone()[0]
+    con.close()
+    return value
+
+
+def test_benchmark_shows_the_city_among_all_members(app_env, demo_db):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    assert not at.exception, at.exception
+    shown = metrics(at)
+    assert shown["Overall index"] == str(round(raw_index(demo_db, CITY)))
+    assert {"Governance", "Prevention", "Intervention", "Principles and cooperation"} <= set(shown)
+    assert any("invented for demonstration" in i.value for i in at.info)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    radar = next(c for c in charts if any(tr["type"] == "scatterpolar" for tr in c["data"]))
+    city_trace = radar["data"][-1]
+    assert len(city_trace["theta"]) == 15  # 14 dimensions, closed polygon
+    assert any("peer cities" in c.value for c in at.caption)
+    assert at.get("download_button")
+
+
+def test_no_rank_list_names_peers(app_env):
+    """Peers appear as a distribution; the only peer names on the page are the strong ones to learn from."""
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    for frame in at.dataframe:
+        assert "name" not in frame.value.columns and "member_id" not in frame.value.columns
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    strips = next(c for c in charts if "Position" in c["layout"]["title"]["text"])
+    names = {tr.get("name") for tr in strips["data"]}
+    assert names <= {"Aarhus", "Peer median", "Middle half of peers (interquartile range)",
+                     "Lowest to highest peer"}
+
+
+def test_tiny_peer_group_is_explained_not_shown(app_env):
+    at = app_test("benchmark", {"city": CITY, "peers": "country"})
+    at.run()
+    assert not at.exception
+    assert any("not shown" in w.value and "fewer than 5" in w.value for w in at.warning)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert not any("Position" in t or "Gap" in t for t in titles)
+
+
+def test_choosing_peers_updates_the_url(app_env):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    at.selectbox(key="url_peers").select("region").run()
+    assert not at.exception
+    assert at.query_params["peers"] == ["region"] or at.query_params["peers"] == "region"
+    assert any("Same European region" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("forged", ["no-such-city-xx", "<script>alert(1)</script>", "' OR 1=1 --"])
+def test_forged_city_gets_a_picker_not_an_error(app_env, forged):
+    at = app_test("benchmark", {"city": forged})
+    at.run()
+    assert not at.exception
+    assert any("not a member" in w.value for w in at.warning)
+    assert any("Choose a city" in i.value for i in at.info)
+    assert not at.metric
+
+
+def test_no_city_asks_for_one(app_env):
+    at = app_test("benchmark")
+    at.run()
+    assert not at.exception and not at.warning
+    assert any("Choose a city" in i.value for i in at.info)
+
+
+def test_custom_weights_are_flagged_and_reset(app_env):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    before = metrics(at)["Overall index"]
+    at.number_input(key="weight_12").set_value(10.0).run()  # a strong dimension of this city
+    assert any("Custom weights in use" in m.value for m in at.markdown)
+    assert metrics(at)["Overall index"] != before
+    at.button(key="reset_top").click().run()
+    assert not any("Custom weights in use" in m.value for m in at.markdown)
+    assert metrics(at)["Overall index"] == before
+
+
+def test_hand_picked_peers_need_five(app_env):
+    at = app_test("benchmark", {"city": CITY, "peers": "custom", "pick": "paris-fr,bordeaux-fr,ghost-xx"})
+    at.run()
+    assert not at.exception
+    assert any("fewer than 5" in w.value for w in at.warning)
+    assert at.multiselect(key="pick_choice").value == ["paris-fr", "bordeaux-fr"]
+
