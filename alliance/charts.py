@@ -125,3 +125,33 @@ def trend_line(frame: pd.DataFrame, x_col: str, y_col: str, *, title: str, value
     fig.update_yaxes(range=[0, 105], title_text=value_title)
     fig.update_xaxes(type="category")
     return fig
+
+
+def count_heatmap(matrix: pd.DataFrame, *, title: str, x_title: str, y_title: str, value_title: str) -> go.Figure:
+    """Counts as a heatmap, rows x columns of `matrix` (index and columns are the labels); zero cells stay
+    white so that gaps show, and each non-zero count is printed in its cell."""
+    z = matrix.to_numpy(dtype=float)
+    text = [[("" if v == 0 else f"{int(v)}") for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=[[None if v == 0 else v for v in row] for row in z], x=[str(c) for c in matrix.columns],
+        y=[str(i) for i in matrix.index], text=text, texttemplate="%{text}", colorscale="Blues", xgap=2, ygap=2,
+        colorbar=dict(title=dict(text=value_title)), hoverongaps=False,
+        hovertemplate=f"%{{y}} · %{{x}}<br>{value_title}: %{{z}}<extra></extra>"))
+    base_layout(fig, title, height=max(320, 28 * len(matrix.index) + 160))
+    fig.update_xaxes(title_text=x_title, tickangle=-40, showgrid=False, side="bottom")
+    fig.update_yaxes(title_text=y_title, autorange="reversed", showgrid=False)
+    return fig
+
+
+def stacked_year_bars(frame: pd.DataFrame, year_col: str, series: list[tuple[str, str]], *, title: str,
+                      x_title: str, value_title: str) -> go.Figure:
+    """Vertical bars per year, one stacked series per (column, legend name), e.g. documented and invented."""
+    fig = go.Figure()
+    for i, (column, name) in enumerate(series):
+        fig.add_trace(go.Bar(x=frame[year_col], y=frame[column], name=name, marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate=f"%{{x}} · {name}: %{{y}}<extra></extra>"))
+    base_layout(fig, title, height=380)
+    fig.update_layout(barmode="stack", showlegend=len(series) > 1, legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(title_text=x_title, dtick=1 if len(frame) <= 25 else None, tickangle=-45)
+    fig.update_yaxes(title_text=value_title)
+    return fig

@@ -1,0 +1,683 @@
+"""The Streamlit side of /practices: URL state, filter widgets, results, detail, comparison, charts, contacts.
+
+Every piece of state lives in the URL with language-independent values (ids and codes), so a link
+reproduces the view in any language. Widgets are not bound with `bind="query-params"`, because Streamlit
+would store the formatted option (a translated label with its count) in the URL; instead each widget is
+set from the URL on every run and writes the URL back in its on_change callback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from alliance import charts, data, db
+from alliance import practices as pr
+from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, label, set_language, t
+from alliance.scoring import POPULATION_BANDS
+from alliance.ui import md_text
+
+PAGE = "pages/practices.py"
+CITY_PAGE = "pages/city.py"
+KEY = "pr_"  # widget keys; URL parameters are the bare names
+EXPORT_MAX_ROWS = 1_000_000
+MAX_COVERAGE_CITIES = 30
+NON_FILTER_PARAMS = {"page", "view", "layout", "pick", "size", "sort", "contact", "id", "compare", "lang"}
+
+
+# --- URL state ------------------------------------------------------------------------------------------
+
+def set_param(name: str, value) -> None:
+    """Write one URL parameter; None, '' or an empty list removes it."""
+    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = list(value) if isinstance(value, tuple) else value
+
+
+def _url_changed(name: str, key: str, dump) -> None:
+    set_param(name, dump(st.session_state.get(key)))
+    if name not in NON_FILTER_PARAMS:
+        st.query_params.pop("page", None)  # a new filter starts at the first page
+
+
+def _url_params() -> dict:
+    return {k: (st.query_params.get_all(k) if len(st.query_params.get_all(k)) > 1 else st.query_params.get(k))
+            for k in st.query_params}
+
+
+@dataclass
+class State:
+    filters: pr.Filters
+    problems: list[str]
+    sort: str
+    layout: str
+    size: int
+    page: str | None
+    view: str
+    pick: list[str]
+    compare: list[str] | None
+    detail_id: str | None
+    contact: str | None
+
+
+def read_state(options: pd.DataFrame) -> State:
+    params = _url_params()
+    known = {facet: options.loc[options["facet"] == facet_name, "value"].tolist()
+             for facet, facet_name in (("approach", "approach"), ("target", "target_group"),
+                                       ("stakeholder", "stakeholder"), ("country", "country"), ("region", "region"))}
+    filters, problems = pr.filters_from_url(params, known)
+    size_text = st.query_params.get("size")
+    size = int(size_text) if size_text and size_text.isdigit() and int(size_text) in pr.PAGE_SIZES \
+        else pr.DEFAULT_PAGE_SIZE
+    compare = pr.compare_ids(st.query_params.get_all("compare")) if "compare" in st.query_params else None
+    return State(
+        filters=filters, problems=problems,
+        sort=pr.choose(st.query_params.get("sort"), pr.SORTS, "relevance"),
+        layout=pr.choose(st.query_params.get("layout"), pr.LAYOUTS, "cards"),
+        size=size, page=st.query_params.get("page"),
+        view=pr.choose(st.query_params.get("view"), pr.VIEWS, "results"),
+        pick=pr.compare_ids(st.query_params.get_all("pick")),
+        compare=compare, detail_id=(st.query_params.get("id") or "").strip() or None,
+        contact=st.query_params.get("contact"))
+
+
+# --- labels ---------------------------------------------------------------------------------------------
+
+class Labels:
+    """Every label of a code or id, in the current language: taxonomies from the database, codes from the
+    catalogue. A callable (facet key, value) -> text, as alliance.practices.display_frame wants."""
+
+    def __init__(self, options: pd.DataFrame, partner_names: dict[str, str] | None = None):
+        self.rows = {(r["facet"], r["value"]): r for r in options.to_dict("records")}
+        self.partner_names = partner_names or {}
+
+    def __call__(self, key: str, value: str) -> str:
+        if is_missing(value):
+            return "–"
+        value = str(value)
+        if key in ("approach", "target", "stakeholder", "country", "region"):
+            facet = {"target": "target_group"}.get(key, key)
+            row = self.rows.get((facet, value))
+            return label(row) if row else value
+        if key == "kind":
+            return t(f"common.activity_kind.{value}")
+        if key == "pop":
+            return population_band_label(int(value))
+        if key == "partner":
+            return self.partner_names.get(value, value)
+        return t(f"practices.{key}.{value}")
+
+    def description(self, key: str, value: str) -> str:
+        facet = {"target": "target_group"}.get(key, key)
+        row = self.rows.get((facet, value))
+        return label(row, "description") if row else ""
+
+
+def population_band_label(number: int) -> str:
+    if number <= 0 or number > len(POPULATION_BANDS):
+        return t("practices.pop_band.unknown")
+    _, low, high = POPULATION_BANDS[number - 1]
+    if low <= 0:
+        return t("practices.pop_band.under", high=fmt_number(high))
+    if high == float("inf"):
+        return t("practices.pop_band.over", low=fmt_number(low))
+    return t("practices.pop_band.between", low=fmt_number(low), high=fmt_number(high))
+
+
+def load_options() -> pd.DataFrame:
+    return data.query("practices_options")
+
+
+# --- filters --------------------------------------------------------------------------------------------
+
+def filter_sidebar(state: State, labels: Labels, counts: dict[str, dict[str, int]], options: pd.DataFrame,
+                   bounds: tuple[int, int]) -> None:
+    """The facets in the sidebar, grouped, each option with its count under the other filters."""
+    f = state.filters
+    with st.sidebar:
+        st.header(t("practices.filters"), help=t("practices.filters_help"))
+        if f.is_filtered():
+            st.button(t("practices.clear_all"), icon=":material/filter_alt_off:", on_click=clear_filters,
+                      width="stretch")
+        for group in ("what", "where", "quality"):
+            st.subheader(t(f"practices.group.{group}"))
+            for facet in (x for x in pr.FACETS if x.group == group):
+                values = list(facet.codes) if facet.codes else \
+                    options.loc[options["facet"] == facet.name, "value"].tolist()
+                if facet.key == "status" and not f.shows_archived():
+                    values = [v for v in values if v != "archived"]
+                opts = pr.facet_options(facet, values, counts.get(facet.name, {}), f.chosen(facet.key),
+                                        lambda v, k=facet.key: labels(k, v))
+                facet_widget(facet, opts)
+            if group == "quality":
+                year_widget(f, bounds)
+
+
+def facet_widget(facet: pr.Facet, options: list[pr.FacetOption]) -> None:
+    key = KEY + facet.key
+    shown = {o.value: f"{o.label} ({fmt_number(o.count)})" for o in options}
+    st.session_state[key] = [o.value for o in options if o.selected]
+    st.multiselect(t(f"practices.facet.{facet.key}"), [o.value for o in options], key=key,
+                   format_func=lambda v: shown.get(v, v), on_change=_url_changed, args=(facet.key, key, list),
+                   placeholder="–")
+
+
+def year_widget(f: pr.Filters, bounds: tuple[int, int]) -> None:
+    first, last = bounds
+    if first >= last:
+        return
+    key = KEY + "years"
+    start = max(first, f.year_from) if f.year_from is not None else first
+    end = min(last, f.year_to) if f.year_to is not None else last
+    st.session_state[key] = (min(start, end), max(start, end))
+
+    def dump(value):
+        return None if value is None or tuple(value) == (first, last) else f"{value[0]}-{value[1]}"
+
+    st.slider(t("practices.years"), first, last, key=key, help=t("practices.years_help"),
+              on_change=_url_changed, args=("years", key, dump))
+
+
+def clear_filters() -> None:
+    for name in list(st.query_params):
+        if name not in NON_FILTER_PARAMS or name == "page":
+            st.query_params.pop(name, None)
+
+
+def search_box(f: pr.Filters) -> None:
+    key = KEY + "q"
+    st.session_state[key] = f.q
+    st.text_input(t("practices.search"), key=key, placeholder=t("practices.search_placeholder"),
+                  help=t("practices.search_help"), on_change=_url_changed,
+                  args=("q", key, lambda v: (v or "").strip()[:200] or None), icon=":material/search:")
+
+
+def archived_toggle(f: pr.Filters, hidden: int) -> None:
+    key = KEY + "archived"
+    st.session_state[key] = f.include_archived
+    st.toggle(t("practices.include_archived"), key=key, help=t("practices.include_archived_help"),
+              on_change=_url_changed, args=("archived", key, lambda v: "1" if v else None))
+    if not f.include_archived and hidden:
+        st.caption(t("practices.archived_hidden", count=fmt_number(hidden)))
+
+
+def choice_widget(kind: str, label_text: str, options, value, name: str, default, format_func, **kwargs):
+    """A selectbox or segmented control whose raw option lives in ?name=..."""
+    key = KEY + name
+    st.session_state[key] = value
+    dump = (lambda v: None if v is None or v == default else str(v))
+    common = dict(key=key, format_func=format_func, on_change=_url_changed, args=(name, key, dump), **kwargs)
+    if kind == "segmented":
+        return st.segmented_control(label_text, list(options), required=True, **common)
+    return st.selectbox(label_text, list(options), **common)
+
+
+# --- queries --------------------------------------------------------------------------------------------
+
+def facet_counts(f: pr.Filters) -> dict[str, dict[str, int]]:
+    return pr.facet_counts(data.query("practices_facets", **f.params()))
+
+
+def count(f: pr.Filters) -> int:
+    return int(data.query("practices_count", **f.params())["matches"].iloc[0])
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+def results(state: State, labels: Labels, total: int) -> None:
+    f = state.filters
+    top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    top[0].markdown(f"### {t('practices.matches_one') if total == 1 else t('practices.matches', count=fmt_number(total))}")
+    with top[1]:
+        choice_widget("select", t("practices.sort"), pr.SORTS, state.sort, "sort", "relevance",
+                      lambda v: t(f"practices.sort_by.{v}"))
+    with top[2]:
+        choice_widget("segmented", t("practices.layout"), pr.LAYOUTS, state.layout, "layout", "cards",
+                      lambda v: t(f"practices.layout_{v}"))
+    with top[3]:
+        choice_widget("select", t("practices.page_size"), pr.PAGE_SIZES, state.size, "size", pr.DEFAULT_PAGE_SIZE,
+                      lambda v: fmt_number(v))
+    if total == 0:
+        empty_state(f)
+        return
+    page = pr.page_number(state.page, total, state.size)
+    rows = data.query("practices_results", **f.params(), sort=state.sort, limit=state.size,
+                      offset=(page - 1) * state.size)
+    compare_bar(state)
+    if state.layout == "table":
+        result_table(rows, labels)
+    else:
+        result_cards(rows, labels, state)
+    pager(page, total, state.size)
+    export_buttons(state, labels, total)
+
+
+def empty_state(f: pr.Filters) -> None:
+    """Say why nothing matched and offer to remove each active filter, with what that would bring back."""
+    st.info(t("practices.no_matches"), icon=":material/search_off:")
+    keys = f.active_keys()
+    if not keys:
+        return
+    st.write(t("practices.no_matches_hint"))
+    cols = st.columns(min(3, len(keys)))
+    for i, key in enumerate(keys):
+        n = count(f.without(key))
+        text = filter_name(f, key)
+        message = t("practices.loosen", filter=text, count=fmt_number(n)) if n else \
+            t("practices.loosen_zero", filter=text)
+        cols[i % len(cols)].button(message, key=f"loosen_{key}", on_click=remove_filter, args=(key,),
+                                   disabled=not n, icon=":material/filter_alt_off:")
+    st.button(t("practices.clear_all"), on_click=clear_filters, key="clear_empty")
+
+
+def filter_name(f: pr.Filters, key: str) -> str:
+    if key == "q":
+        return t("practices.search_filter", q=f.q.strip())
+    if key == "years":
+        return t("practices.years_filter", start=f.year_from, end=f.year_to)
+    return t(f"practices.facet.{key}")
+
+
+def remove_filter(key: str) -> None:
+    st.query_params.pop("years" if key == "years" else key, None)
+    st.query_params.pop("page", None)
+
+
+def compare_bar(state: State) -> None:
+    if not state.pick:
+        return
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{t('practices.compare_bar', count=len(state.pick))}**")
+        st.button(t("practices.compare_go"), type="primary", icon=":material/compare_arrows:",
+                  disabled=len(state.pick) < pr.MIN_COMPARE, on_click=set_param,
+                  args=("compare", ",".join(state.pick)), key="compare_go")
+        st.button(t("practices.compare_clear"), on_click=set_param, args=("pick", None), key="compare_clear")
+
+
+def toggle_pick(activity_id: str, key: str) -> None:
+    picks = pr.compare_ids(st.query_params.get_all("pick"))
+    if st.session_state.get(key) and activity_id not in picks:
+        picks = (picks + [activity_id])[:pr.MAX_COMPARE]
+    elif not st.session_state.get(key):
+        picks = [p for p in picks if p != activity_id]
+    set_param("pick", ",".join(picks) or None)
+
+
+def quality_badges(row) -> None:
+    """Kind, status, evidence, freshness and provenance, as small badges (labels from the catalogue)."""
+    with st.container(horizontal=True, gap="small"):
+        if row["provenance"] == "invented":
+            st.badge(t("practices.invented_badge"), icon=":material/science:", color="orange",
+                     help=t("practices.invented_help"))
+        if row["evaluation"] == "peer_reviewed":
+            st.badge(t("practices.quality_peer_reviewed"), icon=":material/verified:", color="green")
+        elif row["evaluation"] in ("external", "internal"):
+            st.badge(t("practices.quality_evaluated"), icon=":material/fact_check:", color="blue",
+                     help=t(f"practices.evaluation.{row['evaluation']}"))
+        st.badge(t(f"common.activity_kind.{row['kind']}"), color="gray")
+        st.badge(t(f"practices.status.{row['status']}"), color="gray" if row["status"] != "archived" else "red")
+        if bool(row["stale"]):
+            st.badge(t("practices.stale", date=fmt_date(row["last_updated"])), icon=":material/history:",
+                     color="yellow", help=t("practices.stale_help"))
+
+
+def detail_params(activity_id: str) -> dict:
+    """The current URL plus ?id=: the detail keeps the filters, so going back restores the list."""
+    params = {k: v for k, v in _url_params().items() if k not in ("id", "compare", "lang")}
+    params["id"] = activity_id
+    return params
+
+
+def result_cards(rows: pd.DataFrame, labels: Labels, state: State) -> None:
+    columns = st.columns(3)
+    for i, row in enumerate(rows.to_dict("records")):
+        with columns[i % 3].container(border=True, key=f"card_{row['id']}"):
+            st.markdown(f"**{md_text(row['title'])}**")
+            quality_badges(row)
+            place = f"{row['lead_name']} · {labels('country', row['country_code'])}"
+            years = "" if is_missing(row["start_year"]) else f" · {int(row['start_year'])}"
+            st.caption(md_text(place + years))
+            summary = str(row["summary"])
+            st.text(summary if len(summary) <= 260 else summary[:257].rsplit(" ", 1)[0] + "…")
+            approaches = ", ".join(labels("approach", a) for a in row["approaches"])
+            if approaches:
+                st.caption(md_text(approaches))
+            key = f"{KEY}pick_{row['id']}"
+            picked = row["id"] in state.pick
+            st.session_state[key] = picked
+            with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+                st.page_link(PAGE, label=t("practices.open"), query_params=detail_params(row["id"]),
+                             icon=":material/description:")
+                compare_checkbox(row["id"], key, picked, state)
+
+
+def compare_checkbox(activity_id: str, key: str, picked: bool, state: State) -> None:
+    full = not picked and len(state.pick) >= pr.MAX_COMPARE
+    st.checkbox(t("practices.compare_pick"), key=key, on_change=toggle_pick, args=(activity_id, key), disabled=full,
+                help=t("practices.compare_full") if full else t("practices.compare_pick_help"))
+
+
+def result_table(rows: pd.DataFrame, labels: Labels) -> None:
+    table = pr.display_frame(rows, labels)
+    table.insert(1, "open", ["?" + "&".join(f"{k}={v}" for k, v in [("id", i)]) for i in table["id"]])
+    st.dataframe(table, hide_index=True, width="stretch", key="results_table", column_config={
+        "id": t("practices.col.id"), "title": st.column_config.TextColumn(t("practices.col.title"), width="large"),
+        "open": st.column_config.LinkColumn(t("practices.col.open"), display_text=t("practices.open"),
+                                            width="small"),
+        "city": t("practices.col.city"), "country": t("practices.col.country"), "kind": t("practices.col.kind"),
+        "status": t("practices.col.status"), "evaluation": t("practices.col.evaluation"),
+        "start_year": st.column_config.NumberColumn(t("practices.col.start_year"), format="%d"),
+        "last_updated": t("practices.col.last_updated"), "freshness": t("practices.col.freshness"),
+        "source": t("practices.col.source")})
+
+
+def pager(page: int, total: int, size: int) -> None:
+    pages = max(1, -(-total // size))
+    first, last = pr.page_window(page, size, total)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(t("practices.previous"), icon=":material/chevron_left:", disabled=page <= 1,
+                  on_click=set_param, args=("page", str(page - 1) if page > 2 else None), key="page_prev")
+        st.markdown(t("practices.page_of", page=fmt_number(page), pages=fmt_number(pages)))
+        st.button(t("practices.next"), icon=":material/chevron_right:", disabled=page >= pages,
+                  on_click=set_param, args=("page", str(page + 1)), key="page_next")
+        st.caption(t("practices.results_shown", first=fmt_number(first), last=fmt_number(last),
+                     total=fmt_number(total)))
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+def export_rows(con, params: dict, sort: str, lang: str, options: pd.DataFrame) -> pd.DataFrame:
+    """All filtered rows in the export's columns and language (runs outside the script thread)."""
+    set_language(lang)
+    rows = db.run_query(con, "practices_results", **params, sort=sort, limit=EXPORT_MAX_ROWS, offset=0)
+    partner_ids = sorted({p for ids in rows["partners"] for p in ids})
+    names = {}
+    if partner_ids:
+        found = db.run_query(con, "practices_member_names", ids=partner_ids)
+        names = dict(zip(found["id"], found["name"]))
+    return pr.display_frame(rows, Labels(options, names), pr.EXPORT_COLUMNS,
+                            header=lambda c: t(f"practices.col.{c}"))
+
+
+def export_buttons(state: State, labels: Labels, total: int) -> None:
+    con, params, sort, lang = data.connection(), state.filters.params(), state.sort, get_language()
+    options = labels_frame(labels)
+    note = t("practices.export_note", source=t("practices.col.source"), invented=t("practices.source.invented"))
+    stamp = dt.date.today().isoformat()
+
+    def csv_file():
+        return pr.csv_bytes(export_rows(con, params, sort, lang, options))
+
+    def xlsx_file():
+        return pr.xlsx_bytes(export_rows(con, params, sort, lang, options), t("practices.title"), note=note)
+
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(t("practices.export", count=fmt_number(total)))
+        st.download_button(t("practices.export_csv"), csv_file, file_name=f"practices-{stamp}.csv",
+                           mime="text/csv", icon=":material/download:", on_click="ignore", key="export_csv",
+                           help=t("practices.export_csv_help"))
+        st.download_button(t("practices.export_xlsx"), xlsx_file, file_name=f"practices-{stamp}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", on_click="ignore", key="export_xlsx")
+
+
+def labels_frame(labels: Labels) -> pd.DataFrame:
+    return pd.DataFrame(list(labels.rows.values()))
+
+
+# --- detail ---------------------------------------------------------------------------------------------
+
+def member_link(member_id: str, name: str, country: str | None = None) -> None:
+    """A link to the member's profile: st.page_link when pages/city.py exists, a plain link otherwise."""
+    text = name if not country else f"{name} ({country})"
+    if (Path(__file__).resolve().parent.parent / CITY_PAGE).exists():
+        st.page_link(CITY_PAGE, label=md_text(text), query_params={"city": member_id}, icon=":material/location_city:")
+    else:
+        st.markdown(f"[{md_text(text)}](/city?city={member_id})")
+
+
+def back_button(name: str) -> None:
+    st.button(t("practices.back"), icon=":material/arrow_back:", on_click=set_param, args=(name, None),
+              key=f"back_{name}")
+
+
+def detail(activity_id: str, labels: Labels, state: State) -> None:
+    back_button("id")
+    rows = data.query("practices_by_ids", ids=[activity_id])
+    if rows.empty:
+        st.warning(t("practices.not_found", id=activity_id), icon=":material/help:")
+        return
+    row = rows.iloc[0].to_dict()
+    st.header(md_text(row["title"]), anchor=False)
+    quality_badges(row)
+    if row["provenance"] == "invented":
+        st.warning(t("practices.invented_help"), icon=":material/science:")
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("practices.summary"), anchor=False)
+        st.text(str(row["summary"]))
+        st.subheader(t("practices.lead"), anchor=False)
+        member_link(row["lead_member_id"], row["lead_name"], labels("country", row["country_code"]))
+        st.subheader(t("practices.partners"), anchor=False)
+        partners = list(row["partner_members"])
+        if not partners:
+            st.caption(t("practices.no_partners"))
+        for p in partners:
+            member_link(p["id"], p["name"], labels("country", p["country_code"]))
+        st.subheader(t("practices.source_link"), anchor=False)
+        url = pr.safe_url(row["source_url"])
+        if url:
+            st.link_button(t("practices.source_open"), url, icon=":material/open_in_new:")
+            st.text(url)
+        else:
+            st.caption(t("practices.no_source") if is_missing(row["source_url"]) else str(row["source_url"]))
+    with right:
+        st.subheader(t("practices.detail_fields"), anchor=False)
+        names = {p["id"]: p["name"] for p in partners}
+        fields = pr.display_frame(rows, Labels(labels_frame(labels), names), pr.EXPORT_COLUMNS)
+        record = fields.iloc[0]
+        table = pd.DataFrame({"field": [t(f"practices.col.{c}") for c in fields.columns],
+                              "value": ["" if is_missing(v) else str(v) for v in record.tolist()]})
+        st.dataframe(table, hide_index=True, width="stretch", height="content",
+                     column_config={"field": t("practices.compare_field"), "value": " "})
+        picked = activity_id in state.pick
+        if not picked and len(state.pick) < pr.MAX_COMPARE:
+            st.button(t("practices.add_to_compare"), icon=":material/add:", on_click=set_param,
+                      args=("pick", ",".join(state.pick + [activity_id])), key="detail_pick")
+    similar(activity_id, labels)
+
+
+def similar(activity_id: str, labels: Labels) -> None:
+    st.subheader(t("practices.similar"), help=t("practices.similar_help"), anchor=False)
+    rows = data.query("practices_similar", id=activity_id, limit=6)
+    if rows.empty:
+        st.caption(t("practices.similar_none"))
+        return
+    columns = st.columns(3)
+    for i, row in enumerate(rows.to_dict("records")):
+        with columns[i % 3].container(border=True):
+            st.page_link(PAGE, label=f"**{md_text(row['title'])}**", query_params=detail_params(row["id"]))
+            shared = [labels("approach", a) for a in row["shared_approaches"]] + \
+                     [labels("target", g) for g in row["shared_target_groups"]]
+            st.caption(md_text(f"{row['lead_name']} · {labels('country', row['country_code'])} · "
+                               + t("practices.similar_shared", items=", ".join(shared))))
+            with st.container(horizontal=True, gap="small"):
+                if row["provenance"] == "invented":
+                    st.badge(t("practices.invented_badge"), icon=":material/science:", color="orange")
+                st.badge(t(f"practices.evaluation.{row['evaluation']}"), color="gray")
+
+
+# --- comparison -----------------------------------------------------------------------------------------
+
+COMPARE_FIELDS = ("city", "country", "region", "kind", "status", "evaluation", "start_year", "end_year",
+                  "approaches", "target_groups", "stakeholders", "partners", "last_updated", "freshness", "source",
+                  "source_url", "summary")
+LIST_FIELDS = {"approaches": "approach", "target_groups": "target", "stakeholders": "stakeholder",
+               "partners": "partner"}
+
+
+def comparison(ids: list[str], labels: Labels) -> None:
+    back_button("compare")
+    st.header(t("practices.compare_title"), anchor=False)
+    st.caption(t("practices.compare_intro"))
+    rows = data.query("practices_by_ids", ids=ids) if ids else pd.DataFrame()
+    found = [] if rows.empty else rows["id"].tolist()
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        st.warning(t("practices.compare_unknown", ids=", ".join(unknown)), icon=":material/help:")
+    if len(found) < pr.MIN_COMPARE:
+        st.info(t("practices.compare_need_two"), icon=":material/compare_arrows:")
+        return
+    names = {p["id"]: p["name"] for ps in rows["partner_members"] for p in ps}
+    lab = Labels(labels_frame(labels), names)
+    shown = pr.display_frame(rows, lab, ("title",) + COMPARE_FIELDS)
+    records = rows.to_dict("records")
+    compared = pr.compare_records(
+        [{**{c: shown.at[i, c] for c in COMPARE_FIELDS if c not in LIST_FIELDS},
+          **{c: list(records[i][c]) for c in LIST_FIELDS}} for i in range(len(records))], COMPARE_FIELDS)
+    headers = []
+    for i, rec in enumerate(records):
+        mark = f" ({t('practices.invented_badge')})" if rec["provenance"] == "invented" else ""
+        headers.append(f"{chr(65 + i)}. {rec['title']}{mark}")
+    table_rows = []
+    for item in compared:
+        cells = []
+        for i, value in enumerate(item.values):
+            if item.field in LIST_FIELDS:
+                key = LIST_FIELDS[item.field]
+                only = [lab(key, v) for v in value if str(v) not in item.shared]
+                common = [lab(key, v) for v in value if str(v) in item.shared]
+                parts = [", ".join(common)] if common else []
+                if only and item.differs:
+                    parts.append(t("practices.compare_only", items=", ".join(only)))
+                cells.append(" — ".join(parts) or "–")
+            else:
+                cells.append("–" if is_missing(value) else str(value))
+        table_rows.append([t("practices.compare_differs") if item.differs else "",
+                           t(f"practices.col.{item.field}")] + cells)
+    table = pd.DataFrame(table_rows, columns=["differs", "field"] + headers)
+    styled = table.style.apply(
+        lambda r: ["background-color: #FFF3CD" if r["differs"] else "" for _ in r], axis=1)
+    st.dataframe(styled, hide_index=True, width="stretch", height="content", key="compare_table",
+                 column_config={"differs": st.column_config.TextColumn(" ", width="small",
+                                                                       help=t("practices.compare_differs_help")),
+                                "field": t("practices.compare_field")})
+    cols = st.columns(len(records))
+    for i, rec in enumerate(records):
+        with cols[i]:
+            st.page_link(PAGE, label=md_text(headers[i]), query_params={"id": rec["id"]},
+                         icon=":material/description:")
+
+
+# --- overview charts ------------------------------------------------------------------------------------
+
+def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
+    if total == 0:
+        st.info(t("practices.charts_empty"), icon=":material/bar_chart:")
+        return
+    params = f.params()
+    per_year = data.query("practices_per_year", **params)
+    invented = int(per_year["invented"].sum()) if not per_year.empty else 0
+    if invented:
+        st.caption(t("practices.chart_invented_share", invented=fmt_number(invented), total=fmt_number(total)))
+    heat = data.query("practices_heatmap", **params)
+    if not heat.empty:
+        heat = heat.assign(approach=[labels("approach", a) for a in heat["approach_id"]],
+                           country=[labels("country", c) for c in heat["country_code"]])
+        matrix = heat.pivot_table(index="approach", columns="country", values="activities", aggfunc="sum",
+                                  fill_value=0)
+        st.plotly_chart(charts.count_heatmap(matrix, title=t("practices.chart_heatmap"),
+                                             x_title=t("practices.axis_country"), y_title=t("practices.axis_approach"),
+                                             value_title=t("practices.axis_practices")),
+                        config={"displayModeBar": False}, key="chart_heatmap")
+        st.caption(t("practices.chart_heatmap_help"))
+        with st.expander(t("practices.table_alternative")):
+            st.dataframe(matrix, width="stretch")
+    coverage = data.query("practices_coverage", **params, max_cities=MAX_COVERAGE_CITIES)
+    if not coverage.empty:
+        coverage = coverage.assign(approach=[labels("approach", a) for a in coverage["approach_id"]],
+                                   city=[f"{n} ({c})" for n, c in zip(coverage["name"], coverage["country_code"])])
+        order = list(dict.fromkeys(coverage["city"]))
+        matrix = coverage.pivot_table(index="city", columns="approach", values="activities", aggfunc="sum",
+                                      fill_value=0).reindex(order)
+        st.plotly_chart(charts.count_heatmap(matrix, title=t("practices.chart_coverage"),
+                                             x_title=t("practices.axis_approach"), y_title=t("practices.axis_city"),
+                                             value_title=t("practices.axis_practices")),
+                        config={"displayModeBar": False}, key="chart_coverage")
+        st.caption(t("practices.chart_coverage_help", shown=fmt_number(len(order)),
+                     total=fmt_number(int(coverage["cities_in_set"].iloc[0]))))
+        with st.expander(t("practices.table_alternative")):
+            st.dataframe(matrix, width="stretch")
+    if not per_year.empty:
+        per_year = per_year.assign(documented=per_year["activities"] - per_year["invented"])
+        series = [("documented", t("practices.documented_series"))]
+        if invented:
+            series.append(("invented", t("practices.invented_series")))
+        st.plotly_chart(charts.stacked_year_bars(per_year, "start_year", series, title=t("practices.chart_years"),
+                                                 x_title=t("practices.axis_year"),
+                                                 value_title=t("practices.axis_practices")),
+                        config={"displayModeBar": False}, key="chart_years")
+        with st.expander(t("practices.table_alternative")):
+            st.dataframe(per_year[["start_year", "documented", "invented", "activities"]], hide_index=True,
+                         column_config={"start_year": st.column_config.NumberColumn(t("practices.axis_year"),
+                                                                                    format="%d"),
+                                        "documented": t("practices.documented_series"),
+                                        "invented": t("practices.invented_series"),
+                                        "activities": t("practices.axis_practices")})
+
+
+# --- peer exchange --------------------------------------------------------------------------------------
+
+def contacts(state: State, labels: Labels, options: pd.DataFrame) -> None:
+    st.subheader(t("practices.contact_title"), anchor=False)
+    st.caption(t("practices.contact_intro"))
+    approaches = options.loc[options["facet"] == "approach", "value"].tolist()
+    chosen = state.filters.chosen("approach")
+    default = chosen[0] if chosen else (approaches[0] if approaches else None)
+    if default is None:
+        return
+    value = state.contact if state.contact in approaches else default
+    approach = choice_widget("select", t("practices.contact_approach"), approaches, value, "contact", default,
+                             lambda v: labels("approach", v))
+    description = labels.description("approach", approach)
+    if description:
+        st.caption(md_text(description))
+    f = state.filters.without("approach")
+    peers = data.query("practices_peers", **f.params(), approach=approach, limit=20)
+    if peers.empty:
+        st.info(t("practices.contact_none"), icon=":material/group_off:")
+        return
+    for rank, row in enumerate(peers.to_dict("records"), start=1):
+        with st.container(border=True, horizontal=True, vertical_alignment="center", key=f"peer_{rank}"):
+            st.markdown(f"**{rank}.**", width=30)
+            with st.container():
+                member_link(row["member_id"], row["member_name"], labels("country", row["country_code"]))
+                st.page_link(PAGE, label=md_text(row["title"]), query_params={"id": row["activity_id"]},
+                             icon=":material/description:")
+            with st.container(horizontal=True, gap="small"):
+                st.badge(t(f"practices.evaluation.{row['evaluation']}"),
+                         color="green" if row["evaluation"] == "peer_reviewed" else
+                         "blue" if row["evaluation"] in ("external", "internal") else "gray")
+                st.badge(t(f"practices.status.{row['status']}"), color="gray")
+                if row["provenance"] == "invented":
+                    st.badge(t("practices.invented_badge"), icon=":material/science:", color="orange")
+                if bool(row["stale"]):
+                    st.badge(t("practices.stale", date=fmt_date(row["last_updated"])), color="yellow")
+                if int(row["practices"]) > 1:
+                    st.caption(t("practices.contact_practices", count=fmt_number(int(row["practices"]))))
+
+
+def year_bounds() -> tuple[int, int]:
+    row = data.query("practices_year_bounds").iloc[0]
+    first = int(row["first_year"]) if not is_missing(row["first_year"]) else dt.date.today().year
+    last = int(row["last_year"]) if not is_missing(row["last_year"]) else first
+    return first, last
+
+
+def archived_hidden(f: pr.Filters, counts: dict[str, dict[str, int]]) -> int:
+    """How many archived entries the current filters hide (the status facet counts them under the others)."""
+    return 0 if f.shows_archived() else counts.get("status", {}).get("archived", 0)

@@ -1,0 +1,81 @@
+-- The practice catalogue's one filter, as a table macro so that every practices_*.sql query filters the same
+-- way. practice_matches(...) returns every activity that passes the archive switch, the year range and the
+-- search terms (all terms required), with the search score and one ok_* flag per facet, and `misses`, the
+-- number of facets the activity fails. The filtered set is `misses = 0`; the count of an option of facet X
+-- "under the other filters" counts the activities whose only failed facet, if any, is X.
+-- Lists may be NULL (no filter). Search terms are folded here (strip_accents(lower())) and matched against
+-- the folded title, lead member name and summary (no regexp: it costs ten times more at 250,000 rows).
+-- pop_bands are band numbers: 0 unknown population, k the k-th lower bound of band_bounds (ascending).
+CREATE OR REPLACE MACRO practice_matches(terms, approaches, target_groups, stakeholders, countries, regions,
+                                         pop_bands, band_bounds, kinds, statuses, evaluations, provenances,
+                                         freshness, year_from, year_to, include_archived) AS TABLE
+WITH q AS (
+    SELECT list_filter(list_transform(coalesce(terms, []), lambda t: trim(strip_accents(lower(t)))),
+                       lambda t: t <> '') AS fterms
+), base AS (
+    SELECT act.id, act.title, act.summary, act.lead_member_id, m.name AS lead_name, m.country_code,
+           c.name_en AS country_name_en, c.name_fr AS country_name_fr, c.region, m.population,
+           len(list_filter(coalesce(band_bounds, []), lambda b: b <= m.population)) AS pop_band,
+           act.kind, act.status, act.evaluation, act.provenance, act.start_year, act.end_year, act.last_updated,
+           act.source_url, act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
+           CASE act.evaluation WHEN 'peer_reviewed' THEN 3 WHEN 'external' THEN 2 WHEN 'internal' THEN 1 ELSE 0 END
+               AS evidence_rank, q.fterms,
+           CASE WHEN len(q.fterms) > 0
+                THEN ' ' || strip_accents(lower(act.title)) || ' ' END AS f_title,
+           CASE WHEN len(q.fterms) > 0
+                THEN ' ' || strip_accents(lower(m.name)) || ' ' END AS f_city,
+           CASE WHEN len(q.fterms) > 0
+                THEN ' ' || strip_accents(lower(act.summary)) || ' ' END AS f_summary,
+           CASE WHEN len(q.fterms) > 0
+                THEN strip_accents(lower(act.title || ' ' || m.name || ' ' || act.summary)) END AS f_all
+    FROM activities act
+    JOIN members m ON m.id = act.lead_member_id
+    JOIN countries c ON c.code = m.country_code
+    CROSS JOIN q
+    WHERE (coalesce(include_archived, false) OR act.status <> 'archived')
+      AND (year_from IS NULL OR act.start_year >= year_from)
+      AND (year_to IS NULL OR act.start_year <= year_to)
+), searched AS (
+    SELECT * EXCLUDE (fterms, f_title, f_city, f_summary, f_all),
+           CASE WHEN len(fterms) = 0 THEN 0 ELSE
+               list_sum(list_transform(fterms, lambda t:
+                     CASE WHEN contains(f_title, t) THEN 10 ELSE 0 END
+                   + CASE WHEN contains(f_title, ' ' || t) THEN 4 ELSE 0 END
+                   + CASE WHEN contains(f_city, ' ' || t) THEN 6 ELSE 0 END
+                   + CASE WHEN contains(f_summary, t) THEN 2 ELSE 0 END))
+               + CASE WHEN len(fterms) > 1 AND contains(f_title, array_to_string(fterms, ' '))
+                      THEN 15 ELSE 0 END
+               + CASE WHEN len(fterms) > 1 AND contains(f_summary, array_to_string(fterms, ' '))
+                      THEN 5 ELSE 0 END
+               + CASE WHEN f_title = ' ' || array_to_string(fterms, ' ') || ' ' THEN 20 ELSE 0 END
+           END AS score
+    FROM base
+    WHERE len(fterms) = 0
+       OR list_bool_and(list_transform(fterms, lambda t: contains(f_all, t)))
+), flagged AS (
+    SELECT s.*,
+           (len(coalesce(approaches, [])) = 0 OR s.id IN (
+               SELECT activity_id FROM activity_approaches WHERE list_contains(approaches, approach_id))) AS ok_approach,
+           (len(coalesce(target_groups, [])) = 0 OR s.id IN (
+               SELECT activity_id FROM activity_target_groups WHERE list_contains(target_groups, target_group_id)))
+               AS ok_target,
+           (len(coalesce(stakeholders, [])) = 0 OR s.id IN (
+               SELECT activity_id FROM activity_stakeholders WHERE list_contains(stakeholders, stakeholder_id)))
+               AS ok_stakeholder,
+           (len(coalesce(countries, [])) = 0 OR list_contains(countries, s.country_code)) AS ok_country,
+           (len(coalesce(regions, [])) = 0 OR list_contains(regions, s.region)) AS ok_region,
+           (len(coalesce(pop_bands, [])) = 0 OR list_contains(pop_bands, s.pop_band)) AS ok_pop,
+           (len(coalesce(kinds, [])) = 0 OR list_contains(kinds, s.kind)) AS ok_kind,
+           (len(coalesce(statuses, [])) = 0 OR list_contains(statuses, s.status)) AS ok_status,
+           (len(coalesce(evaluations, [])) = 0 OR list_contains(evaluations, s.evaluation)) AS ok_evaluation,
+           (len(coalesce(provenances, [])) = 0 OR list_contains(provenances, s.provenance)) AS ok_provenance,
+           (len(coalesce(freshness, [])) = 0
+               OR list_contains(freshness, CASE WHEN s.stale THEN 'stale' ELSE 'current' END)) AS ok_freshness
+    FROM searched s
+)
+SELECT *,
+       (NOT ok_approach)::INTEGER + (NOT ok_target)::INTEGER + (NOT ok_stakeholder)::INTEGER
+     + (NOT ok_country)::INTEGER + (NOT ok_region)::INTEGER + (NOT ok_pop)::INTEGER + (NOT ok_kind)::INTEGER
+     + (NOT ok_status)::INTEGER + (NOT ok_evaluation)::INTEGER + (NOT ok_provenance)::INTEGER
+     + (NOT ok_freshness)::INTEGER AS misses
+FROM flagged;
