@@ -53,3 +53,32 @@ def url_selectbox(label: str, options: list, param: str, *, default=None, format
 
     return st.selectbox(label, options, index=None if default is None else options.index(default),
                         key=widget_key, format_func=format_func, on_change=_to_url, **kwargs)
+
+
+def url_multiselect(label: str, options: list, param: str, *, format_func=str, **kwargs) -> list:
+    """A multiselect whose choices live in the URL as repeated ``?param=<option>`` (raw options, e.g. country
+    codes), like ``url_selectbox``: links stay language-independent. Unknown URL values are dropped from the
+    choice and the URL, without an error. Returns the chosen options.
+    """
+    widget_key = f"url_{param}"
+    by_text = {str(o): o for o in options}
+    if param in st.query_params:  # the URL wins: a shared link, the back button
+        wanted = st.query_params.get_all(param)
+        value = [by_text[w] for w in dict.fromkeys(wanted) if w in by_text]
+        if len(value) != len(wanted):
+            _set_url_list(param, value)
+    else:
+        value = [v for v in (st.session_state.get(widget_key) or []) if v in options]
+    st.session_state[widget_key] = value
+
+    def _to_url():
+        _set_url_list(param, st.session_state.get(widget_key) or [])
+
+    return st.multiselect(label, options, key=widget_key, format_func=format_func, on_change=_to_url, **kwargs)
+
+
+def _set_url_list(param: str, values: list) -> None:
+    if values:
+        st.query_params[param] = [str(v) for v in values]
+    else:
+        st.query_params.pop(param, None)

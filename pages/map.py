@@ -1,0 +1,160 @@
+"""/map: every member on a map of Europe, filtered by URL-bound widgets; click a circle for details."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from alliance import data, maps, scoring
+from alliance.i18n import fmt_number, is_missing, localized_column, t
+from alliance.ui import demo_notice, page_header, url_multiselect, url_selectbox
+
+MULTI_FILTERS = ("country", "region", "network", "status", "approach")
+STATUSES = ("member", "observer", "former")
+MAP_HEIGHT = 540  # with the title above, the whole map fits a 1440x900 screen
+BANDS = {key: (low, high) for key, low, high in scoring.POPULATION_BANDS}
+
+
+def reset_filters() -> None:
+    for param in (*MULTI_FILTERS, "population"):
+        st.query_params.pop(param, None)
+        st.session_state[f"url_{param}"] = None if param == "population" else []
+
+
+page_header(t("map.title"), t("map.intro"))
+demo_notice(scores=True)
+
+options = data.query("map_filter_options")
+label_col = localized_column("label")
+
+
+def choices(kind: str) -> dict[str, str]:
+    subset = options[options["kind"] == kind]
+    return dict(zip(subset["id"], subset[label_col]))
+
+
+countries, regions, networks = choices("country"), choices("region"), choices("network")
+approaches, dimensions = choices("approach"), choices("dimension")
+
+with st.sidebar:
+    st.subheader(t("map.filters"), help=t("map.filters_help"))
+    # ids in the URL (?country=DK&country=NO), so that a link works in every language
+    chosen_countries = url_multiselect(t("map.country"), list(countries), "country", format_func=countries.get,
+                                       placeholder=t("map.any"))
+    chosen_regions = url_multiselect(t("map.region"), list(regions), "region", format_func=regions.get,
+                                     placeholder=t("map.any"))
+    chosen_networks = url_multiselect(t("map.network"), list(networks), "network", format_func=networks.get,
+                                      placeholder=t("map.any"))
+    chosen_statuses = url_multiselect(t("map.status"), list(STATUSES), "status", placeholder=t("map.any"),
+                                      format_func=lambda s: t(f"map.status_label.{s}"))
+    band = url_selectbox(t("map.population"), list(BANDS), "population", format_func=lambda b: t(f"map.band.{b}"),
+                         placeholder=t("map.any_size"))
+    chosen_approaches = url_multiselect(t("map.approach"), list(approaches), "approach", format_func=approaches.get,
+                                        placeholder=t("map.any"), help=t("map.approach_help"))
+    filtered = bool(chosen_countries or chosen_regions or chosen_networks or chosen_statuses or band
+                    or chosen_approaches)
+    st.button(t("map.reset"), on_click=reset_filters, disabled=not filtered, icon=":material/restart_alt:")
+
+low, high = BANDS.get(band, (None, None))
+all_members = data.query("map_members")
+members = all_members if not filtered else data.query(
+    "map_members", countries=chosen_countries, regions=chosen_regions, networks=chosen_networks,
+    statuses=chosen_statuses, approaches=chosen_approaches, pop_min=low,
+    pop_max=None if high is None or high == float("inf") else int(high))
+total = len(all_members)
+members = members.assign(country=members[localized_column("country")])
+
+map_col, side_col = st.columns([3, 1], gap="medium")
+
+with side_col:
+    st.caption(t("map.showing", shown=fmt_number(len(members)), total=fmt_number(total)))
+    measure = url_selectbox(t("map.colour_by"), list(maps.MEASURES), "colour", default="index",
+                            format_func=lambda m: t(f"map.measure.{m}"), help=t("map.colour_by_help"))
+    levels, level_labels, network, network_label = None, None, None, ""
+    if measure == "dimension":
+        dimension_ids = sorted(dimensions, key=int)
+        dimension = url_selectbox(t("map.colour_dimension"), dimension_ids, "dimension", default=dimension_ids[0],
+                                  format_func=dimensions.get)
+        answers = data.query("map_dimension_levels", dimension_id=int(dimension))
+        levels = answers.set_index("member_id")["level"]
+        level_rows = data.query("map_maturity_levels")
+        level_labels = dict(zip(level_rows["level"].astype(int), level_rows[label_col]))
+    elif measure == "network":
+        network = url_selectbox(t("map.colour_network"), list(networks), "in_network", default=list(networks)[0],
+                                format_func=networks.get)
+        network_label = networks.get(network, "")
+    country_mode = url_selectbox(t("map.country_layer"), list(maps.COUNTRY_MODES), "countries", default="outline",
+                                 format_func=lambda m: t(f"map.layer.{m}"), help=t("map.country_layer_help"))
+
+scale = maps.measure_scale(measure, members, levels=levels, level_labels=level_labels, network=network,
+                           network_label=network_label)
+shading = maps.country_shading(country_mode, members)
+points = maps.member_points(members, scale.rgba(), invented_scores=data.is_demo_data())
+view = maps.fit_view(members["longitude"], members["latitude"], width_px=660, height_px=MAP_HEIGHT)
+deck = maps.members_deck(points, set(members["country_code"]), view, shading)
+
+with map_col:
+    if members.empty:
+        st.warning(t("map.empty"), icon=":material/filter_alt_off:")
+        st.button(t("map.reset"), on_click=reset_filters, key="reset_empty", type="primary",
+                  icon=":material/restart_alt:")
+    # the key follows the filters: a new set of points starts with no selection
+    filter_hash = hashlib.sha1(repr((chosen_countries, chosen_regions, chosen_networks, chosen_statuses, band,
+                                     chosen_approaches)).encode()).hexdigest()[:10]
+    event = st.pydeck_chart(deck, height=MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
+                            key=f"members_map_{filter_hash}", alt=t("map.map_alt", measure=scale.title))
+
+with side_col:
+    st.markdown(maps.LEGEND_CSS + maps.legend_html(
+        scale.title, scale.legend_entries(), t("map.legend_size"), maps.size_legend(),
+        shading.scale.title if shading else None, shading.scale.legend_entries() if shading else None),
+        unsafe_allow_html=True)
+
+selected = event.selection.objects.get(maps.MEMBERS_LAYER, []) if event else []
+selected_id = str(selected[0].get("id")) if selected else None
+if selected_id in set(members["id"]):
+    row = members[members["id"] == selected_id].iloc[0]
+    with side_col.container(border=True, key="map_details"):
+        st.caption(t("map.details_title"))
+        st.subheader(row["name"], anchor=False)
+        facts = [
+            (t("map.col_country"), row["country"]),
+            (t("map.col_kind"), t(f"common.kind.{row['kind']}")),
+            (t("map.col_population"), fmt_number(row["population"])),
+            (t("map.col_joined"), str(row["joined_year"])),
+            (t("map.col_status"), t(f"map.status_label.{row['status']}")),
+            (t("map.col_networks"), ", ".join(networks.get(n, n) for n in row["networks"]) or "–"),
+            (t("map.col_activities"), fmt_number(row["activities"])),
+            (t("map.col_index"), t("map.no_index") if is_missing(row["overall_index"]) else
+             t("map.index_value", value=fmt_number(row["overall_index"]), year=int(row["latest_round"]))
+             + (f" ({t('map.invented')})" if data.is_demo_data() else "")),
+        ]
+        st.dataframe(pd.DataFrame(facts, columns=["fact", "value"]), hide_index=True, width="stretch",
+                     column_config={"fact": st.column_config.TextColumn("", width="small"),
+                                    "value": st.column_config.TextColumn("")})
+        st.page_link("pages/city.py", label=t("map.profile_link", name=row["name"]),
+                     query_params={"city": selected_id}, icon=":material/location_city:")
+
+if not members.empty and st.toggle(t("map.table_toggle"), key="table", bind="query-params"):
+    st.caption(t("map.table_caption"))
+    table = pd.DataFrame({
+        "name": members["name"],
+        "country": members["country"],
+        "population": members["population"],
+        "joined": members["joined_year"],
+        "status": members["status"].map(lambda s: t(f"map.status_label.{s}")),
+        "networks": members["networks"].map(lambda ids: ", ".join(networks.get(n, n) for n in ids)),
+        "activities": members["activities"],
+        "index": members["overall_index"].round(0),
+        "round": members["latest_round"],
+        "profile": "city?city=" + members["id"],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "name": t("map.col_name"), "country": t("map.col_country"),
+        "population": st.column_config.NumberColumn(t("map.col_population"), format="localized"),
+        "joined": st.column_config.NumberColumn(t("map.col_joined"), format="%d"),
+        "status": t("map.col_status"), "networks": t("map.col_networks"),
+        "activities": st.column_config.NumberColumn(t("map.col_activities")),
+        "index": st.column_config.NumberColumn(t("map.col_index"), format="%d"),
+        "round": st.column_config.NumberColumn(t("map.col_round"), format="%d"),
+        "profile": st.column_config.LinkColumn(t("map.col_profile"), display_text=t("map.open_profile")),
+    })
