@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 from alliance import data, maps, poll, present, scoring
-from alliance.i18n import fmt_number, get_language, label, localized_column, t
+from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t
 from alliance.ui import demo_notice
 
 # Our own constant CSS, never data. Sizes for 1920x1080: body 26 px, nothing below 24 px.
@@ -236,6 +236,8 @@ def controls(slide_number: int) -> None:
 
 
 def slide_area() -> None:
+    # a fragment rerun does not run app.py, and the language is per thread: set it again
+    set_language(state.get("lang"))
     if present.is_due(state.present_changed, time.time(), every, state.present_paused):
         _go(1)
     slide = slides[state.present_index]
