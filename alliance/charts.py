@@ -68,7 +68,7 @@ def score_radar(labels: list[str], city: list[float | None], median: list[float 
                       polar=dict(bgcolor="white", radialaxis=dict(range=[0, 100], tickvals=[20, 40, 60, 80, 100],
                                                                   gridcolor="#E3E7ED", angle=90, tickfont_size=12),
                                  angularaxis=dict(gridcolor="#E3E7ED", direction="clockwise", rotation=90)),
-                      margin=dict(l=70, r=70, t=70, b=40))
+                      margin=dict(l=110, r=110, t=70, b=40))
     return fig
 
 
@@ -110,7 +110,10 @@ def gap_bars(frame: pd.DataFrame, label_col: str, gap_col: str, *, title: str, v
                            text=[f"{g:+.0f}" for g in data[gap_col]], textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:+.0f}<extra></extra>"))
     base_layout(fig, title, height=max(300, 32 * len(data) + 100))
-    fig.update_xaxes(title_text=value_title, zeroline=True, zerolinewidth=2, zerolinecolor="#5B6573")
+    low, high = min(0.0, float(data[gap_col].min())), max(0.0, float(data[gap_col].max()))
+    pad = max(12.0, (high - low) * 0.15)  # room for the printed values on both sides
+    fig.update_xaxes(title_text=value_title, zeroline=True, zerolinewidth=2, zerolinecolor="#5B6573",
+                     range=[low - pad, high + pad])
     return fig
 
 

@@ -131,13 +131,14 @@ for col, (measure, row) in zip(cols, result.positions.iterrows()):
     change = result.change_since_last_round(measure)
     col.metric(measure_label[measure], fmt_number(row["value"]),
                delta=None if change is None else f"{change:+.0f}", help=t("benchmark.index_help"),
-               delta_description=t("benchmark.since_last_round") if change is not None else None,
                chart_data=result.index_trend[measure].dropna().round(1).tolist() or None, chart_type="line")
     if group.ok and row["quarter"] is not None and row["quarter"] == row["quarter"]:
         col.caption(t(f"benchmark.quarter.{int(row['quarter'])}") + " · "
                     + t("benchmark.band_detail", median=fmt_number(row["median"]), q1=fmt_number(row["q1"]),
                         q3=fmt_number(row["q3"]), n=fmt_number(row["n"])))
 
+if any(result.change_since_last_round(m) is not None for m in result.positions.index):
+    st.caption(t("benchmark.delta_caption"))
 if group.ok:
     strips = result.positions.reset_index().assign(label=lambda f: f["measure"].map(measure_label))
     st.plotly_chart(charts.position_strips(strips, title=t("benchmark.position_title"), city_name=city_name,
@@ -160,18 +161,15 @@ def _val(v):
     return None if v != v else float(v)
 
 
-radar_col, gap_col = st.columns([3, 2]) if group.ok else (st.container(), None)
-with radar_col:
-    st.plotly_chart(charts.score_radar(
-        [dim_short[d] for d in ids], [_val(result.city_scores.get(d)) for d in ids],
-        [_val(v) for v in spread["median"]], [_val(v) for v in spread["q1"]], [_val(v) for v in spread["q3"]],
-        title=t("benchmark.radar_title"), city_name=city_name, median_name=t("benchmark.peer_median"),
-        band_name=t("benchmark.peer_iqr")), config=CHART_CONFIG, key="radar")
-if gap_col is not None and not result.gaps.empty:
-    gaps = result.gaps.assign(label=result.gaps["dimension_id"].map(dim_short))
-    with gap_col:
-        st.plotly_chart(charts.gap_bars(gaps, "label", "gap", title=t("benchmark.gaps_title"),
-                                        value_title=t("benchmark.gaps_axis")), config=CHART_CONFIG)
+st.plotly_chart(charts.score_radar(
+    [dim_short[d] for d in ids], [_val(result.city_scores.get(d)) for d in ids],
+    [_val(v) for v in spread["median"]], [_val(v) for v in spread["q1"]], [_val(v) for v in spread["q3"]],
+    title=t("benchmark.radar_title"), city_name=city_name, median_name=t("benchmark.peer_median"),
+    band_name=t("benchmark.peer_iqr")), config=CHART_CONFIG, key="radar")
+if group.ok and not result.gaps.empty:
+    gaps = result.gaps.assign(label=result.gaps["dimension_id"].map(dim_label))
+    st.plotly_chart(charts.gap_bars(gaps, "label", "gap", title=t("benchmark.gaps_title"),
+                                    value_title=t("benchmark.gaps_axis")), config=CHART_CONFIG)
 with st.expander(t("benchmark.table_alternative")):
     table = dimensions[["dimension_id"]].assign(
         dimension=dimensions["dimension_id"].map(dim_label),
@@ -195,11 +193,12 @@ else:
     left.plotly_chart(charts.trend_line(result.trend, "round_year", "value", title=t("benchmark.trend_title"),
                                         value_title=t("benchmark.index_axis"), name=city_name),
                       config=CHART_CONFIG)
-    by_round = result.dimension_trend.T.reindex(ids)
+    by_round = result.dimension_trend.T.reindex(ids).map(fmt_number)
     by_round.columns = [str(c) for c in by_round.columns]
     by_round.insert(0, t("benchmark.col_dimension"), [dim_short[d] for d in ids])
-    by_round[t("benchmark.col_change")] = result.dimension_change().reindex(ids).to_numpy()
-    right.dataframe(by_round.round(0), hide_index=True, width="stretch")
+    by_round[t("benchmark.col_change")] = [("–" if c != c else f"{c:+.0f}")
+                                           for c in result.dimension_change().reindex(ids)]
+    right.dataframe(by_round, hide_index=True, width="stretch", height=35 * 15 + 3)
     right.caption(t("benchmark.trend_caption"))
 
 # ------------------------------------------------------------------------------- next steps, peers
