@@ -152,15 +152,15 @@ def filter_sidebar(state: State, labels: Labels, counts: dict[str, dict[str, int
                     values = [v for v in values if v != "archived"]
                 opts = pr.facet_options(facet, values, counts.get(facet.name, {}), f.chosen(facet.key),
                                         lambda v, k=facet.key: labels(k, v))
-                facet_widget(facet, opts)
+                facet_widget(facet, opts, f.chosen(facet.key))
             if group == "quality":
                 year_widget(f, bounds)
 
 
-def facet_widget(facet: pr.Facet, options: list[pr.FacetOption]) -> None:
+def facet_widget(facet: pr.Facet, options: list[pr.FacetOption], chosen: tuple[str, ...]) -> None:
     key = KEY + facet.key
     shown = {o.value: f"{o.label} ({fmt_number(o.count)})" for o in options}
-    st.session_state[key] = [o.value for o in options if o.selected]
+    st.session_state[key] = list(chosen)  # in the link's order
     st.multiselect(t(f"practices.facet.{facet.key}"), [o.value for o in options], key=key,
                    format_func=lambda v: shown.get(v, v), on_change=_url_changed, args=(facet.key, key, list),
                    placeholder="–")

@@ -1,0 +1,208 @@
+"""AppTest of /practices: URL parameters reproduce a filtered view whose row count is the database's, widgets
+write the URL, detail / comparison / charts / contacts render, bad links are explained, data stays text."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from alliance.ui import md_text
+from conftest import app_test
+
+
+def independent_count(demo_db, where: str = "TRUE", params: list | None = None) -> int:
+    """Count non-archived activities with plain SQL, apart from the catalogue's own queries."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        return con.execute(f"""
+            SELECT count(*) FROM activities a JOIN members m ON m.id = a.lead_member_id
+            WHERE a.status <> 'archived' AND {where}""", params or []).fetchone()[0]
+    finally:
+        con.close()
+
+
+def url(at, name: str) -> list[str]:
+    value = at.query_params[name]
+    return value if isinstance(value, list) else [value]
+
+
+def heading_count(at) -> int:
+    for m in at.markdown:
+        if m.value.startswith("### "):
+            return int(m.value[4:].split()[0].replace(",", "").replace("\u202f", ""))
+    raise AssertionError("no result count heading")
+
+
+def card_ids(at) -> list[str]:
+    return [c.key.removeprefix("pr_pick_") for c in at.checkbox if c.key.startswith("pr_pick_")]
+
+
+def test_url_reproduces_a_filtered_view_with_the_database_count(app_env, demo_db):
+    at = app_test("practices", {"approach": ["family_support", "youth_education"], "country": "BE"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="pr_approach").value == ["family_support", "youth_education"]
+    assert at.multiselect(key="pr_country").value == ["BE"]
+    expected = independent_count(demo_db, "m.country_code = 'BE' AND a.id IN (SELECT activity_id FROM "
+                                          "activity_approaches WHERE approach_id IN ('family_support', "
+                                          "'youth_education'))")
+    assert expected > 0
+    assert heading_count(at) == expected
+    assert len(card_ids(at)) == min(expected, 12)
+
+
+def test_search_ignores_accents_and_counts_match(app_env, demo_db):
+    at = app_test("practices", {"q": "liege"})
+    at.run()
+    assert not at.exception, at.exception
+    expected = independent_count(demo_db, "contains(strip_accents(lower(a.title || ' ' || m.name || ' ' || "
+                                          "a.summary)), 'liege')")
+    assert expected > 0 and heading_count(at) == expected
+    titles = " ".join(m.value for m in at.markdown)
+    assert "Liège" in titles
+
+
+def test_table_layout_shows_one_page_of_rows(app_env, demo_db):
+    at = app_test("practices", {"layout": "table", "size": "24", "page": "2", "sort": "title"})
+    at.run()
+    assert not at.exception, at.exception
+    total = independent_count(demo_db)
+    table = at.dataframe[0].value
+    assert len(table) == min(24, total - 24)
+    con = duckdb.connect(str(demo_db), read_only=True)
+    titles = [r[0] for r in con.execute(
+        "SELECT title FROM activities WHERE status <> 'archived' "
+        "ORDER BY strip_accents(lower(title)), last_updated DESC, id LIMIT 24 OFFSET 24").fetchall()]
+    con.close()
+    assert table["title"].tolist() == titles
+
+
+def test_choosing_a_facet_writes_the_url_and_refilters(app_env, demo_db):
+    at = app_test("practices")
+    at.run()
+    before = heading_count(at)
+    at.multiselect(key="pr_kind").select("training").run()
+    assert not at.exception, at.exception
+    assert url(at, "kind") == ["training"]
+    expected = independent_count(demo_db, "a.kind = 'training'")
+    assert heading_count(at) == expected < before
+    at.text_input(key="pr_q").input("school").run()
+    assert url(at, "q") == ["school"]
+    assert heading_count(at) <= expected
+
+
+def test_archived_entries_hidden_unless_asked(app_env, demo_db):
+    at = app_test("practices", {"archived": "1"})
+    at.run()
+    con = duckdb.connect(str(demo_db), read_only=True)
+    everything = con.execute("SELECT count(*) FROM activities").fetchone()[0]
+    con.close()
+    assert heading_count(at) == everything
+    assert at.toggle(key="pr_archived").value is True
+
+
+def test_empty_result_explains_and_offers_to_loosen(app_env):
+    at = app_test("practices", {"q": "zzqqxx", "kind": "tool"})
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No practice matches" in i.value for i in at.info)
+    loosen = [b for b in at.button if b.key and b.key.startswith("loosen_")]
+    assert {b.key for b in loosen} == {"loosen_q", "loosen_kind"}
+    at.button(key="loosen_q").click().run()
+    assert "q" not in at.query_params
+    assert url(at, "kind") == ["tool"]
+    assert heading_count(at) > 0
+
+
+def test_bad_link_values_are_reported_not_fatal(app_env):
+    at = app_test("practices", {"approach": "no_such_approach", "years": "later", "page": "999", "sort": "x"})
+    at.run()
+    assert not at.exception, at.exception
+    assert any("no_such_approach" in w.value and "years=later" in w.value for w in at.warning)
+    assert heading_count(at) > 0
+
+
+def test_detail_shows_every_field_and_links_the_lead(app_env):
+    at = app_test("practices", {"id": "aarhus-model"})
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Aarhus model" in h.value for h in at.header)
+    fields = at.dataframe[0].value
+    assert {"Title", "Lead member", "Approaches", "Source", "Last updated"} <= set(fields["field"])
+    assert "Documented" in fields["value"].tolist()
+    body = " ".join(m.value for m in at.markdown)
+    assert "city=aarhus-dk" in body or any(getattr(p, "proto", None) for p in at.get("page_link"))
+
+
+def test_unknown_detail_id_says_so(app_env):
+    at = app_test("practices", {"id": "nope"})
+    at.run()
+    assert not at.exception
+    assert any("nope" in w.value for w in at.warning)
+
+
+def test_comparison_from_the_url_marks_differences(app_env):
+    at = app_test("practices", {"compare": "aarhus-model,rotterdam-radicalisation-advice-point,ghost"})
+    at.run()
+    assert not at.exception, at.exception
+    assert any("ghost" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert table.shape[1] == 4  # differs, field, A, B
+    rows = table.set_index("field")
+    assert rows.at["Lead member", "differs"] == "≠"
+    assert rows.at["Kind", "differs"] == ""  # both are practices
+    assert "Aarhus model" in table.columns[2]
+
+
+def test_picking_practices_builds_a_shareable_comparison(app_env):
+    at = app_test("practices", {"country": "BE"})
+    at.run()
+    ids = card_ids(at)[:2]
+    assert len(ids) == 2
+    at.checkbox(key=f"pr_pick_{ids[0]}").check().run()
+    at.checkbox(key=f"pr_pick_{ids[1]}").check().run()
+    assert url(at, "pick") == [",".join(ids)]
+    at.button(key="compare_go").click().run()
+    assert url(at, "compare") == [",".join(ids)]
+    assert not at.exception
+    assert at.dataframe[0].value.shape[1] == 4
+
+
+def test_overview_charts_and_contacts(app_env):
+    at = app_test("practices", {"view": "charts", "country": "FR"})
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 3
+    at = app_test("practices", {"view": "contact", "contact": "family_support"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="pr_contact").value == "family_support"
+    assert any("1." in m.value for m in at.markdown)
+
+
+@pytest.fixture
+def hostile_db(writable_db, monkeypatch):
+    """A copy of the demonstration database with a practice whose title and summary are HTML and Markdown."""
+    con = duckdb.connect(str(writable_db))
+    con.execute("""INSERT INTO activities VALUES ('xss-1', '<script>alert(1)</script> **bold** [x](javascript:alert(2))',
+                   '<img src=x onerror=alert(3)> :red[red]', 'aarhus-dk', 'practice', 2020, NULL, 'ongoing',
+                   'none', 'javascript:alert(4)', current_date, 'invented')""")
+    con.close()
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    return writable_db
+
+
+def test_text_from_data_is_never_html(hostile_db):
+    title = "<script>alert(1)</script> **bold** [x](javascript:alert(2))"
+    at = app_test("practices", {"q": "script"})
+    at.run()
+    assert not at.exception, at.exception
+    shown = [m for m in at.markdown if "script" in m.value]
+    assert shown and all(md_text(title) in m.value for m in shown)
+    assert not any(m.proto.allow_html for m in at.markdown)
+    assert any("onerror" in t.value for t in at.text)  # the summary as plain text
+    at = app_test("practices", {"id": "xss-1"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == md_text(title)
+    assert not at.get("link_button")  # a javascript: source is not a link
+    assert any("Invented" in w.value for w in at.warning)
