@@ -1,0 +1,98 @@
+"""Sign in → fill in and submit a round on /assess → see the submitted scores on /benchmark, in a real browser.
+
+The app gets its own server and database copy: this test writes, and the shared server's data must stay as built.
+"""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from alliance import scoring
+from alliance.i18n import fmt_number
+from alliance.serve import start_app, stop
+from e2e.helpers import error_boxes, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+LEVEL = 4  # every dimension at "Advanced" except the first, "not applicable"
+
+
+@pytest.fixture(scope="module")
+def assess_app(demo_db, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("assess-server")
+    path = folder / "alliance.duckdb"
+    shutil.copyfile(demo_db, path)
+    con = duckdb.connect(str(path), read_only=True)
+    invented = dict(con.execute(
+        "SELECT s.dimension_id, s.level FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id "
+        "WHERE a.member_id = 'aarhus-dk' AND a.round_year = 2025").fetchall())
+    con.close()
+    proc, url = start_app(path, folder / "streamlit.log")
+    yield url, path, invented
+    stop(proc)
+
+
+def open_assess(page, url: str, query: str = "") -> None:
+    # A cold server runs a sub-page's file directly, without app.py (no language, no navigation), until the
+    # home page has run once: open it first, as a visitor arriving at the dashboard would.
+    open_page(page, url + "/")
+    open_page(page, url + "/assess" + query)
+
+
+def sign_in(page, url: str, username: str, password: str, then: str) -> None:
+    """Sign in, then wait for the selector `then` to appear and the run to finish."""
+    open_assess(page, url)
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector(then, timeout=60_000)
+    wait_idle(page)
+
+
+def test_sign_in_submit_and_see_it_on_the_benchmark(page, assess_app):
+    url, _, invented = assess_app
+    sign_in(page, url, "editor-aarhus", "wrong password!", "[data-testid='stAlertContentError']")
+    assert "The user name or the password is wrong" in page.inner_text("body")
+    assert page.locator("[data-testid='stRadio']").count() == 0
+    sign_in(page, url, "editor-aarhus", "demo-editor-2015", "[data-testid='stRadio']")
+    radios = page.locator("[data-testid='stRadio']")
+    assert radios.count() == 14
+    assert "0 of 14 answered" in page.inner_text("body")
+
+    for i in range(14):
+        options = radios.nth(i).locator("[data-testid='stRadioOption']")
+        assert options.count() == 7  # six level statements and "not applicable"
+        options.nth(6 if i == 0 else LEVEL).click()
+    page.locator("textarea").first.fill("Council decision 2025/14, https://aarhus.dk/prevention")
+    page.get_by_role("button", name="Submit the round").click()
+    wait_idle(page)
+    page.wait_for_selector("text=is submitted", timeout=60_000)
+    wait_idle(page)  # the save reruns the page once more: let that run finish too
+    assert error_boxes(page) == []
+    assert "14 of 14 answered" in page.inner_text("body")
+
+    # what the benchmark must now show: the submitted answers, not the invented ones
+    expected = scoring.index_of_levels({d: LEVEL for d in range(2, 15)} | {1: None})
+    before = scoring.index_of_levels(invented)
+    assert round(expected) != round(before)
+    page.get_by_text("See it on the benchmark").click()
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    wait_idle(page)
+    overall = page.locator("[data-testid='stMetric']").filter(has_text="Overall index").first
+    assert overall.locator("[data-testid='stMetricValue']").inner_text().strip() == fmt_number(expected)
+    assert "aarhus" in page.url and error_boxes(page) == []
+    assert page.outside_requests == [], page.outside_requests
+
+
+def test_sign_in_form_shows_the_demo_accounts_in_french(page, assess_app):
+    url, _, _ = assess_app
+    open_assess(page, url)
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Language").click()
+    page.get_by_role("option", name="Français").click()
+    wait_idle(page)
+    page.wait_for_selector("text=Connexion", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Connexion" in body and "editor-aarhus" in body and "demo-editor-2015" in body
+    assert error_boxes(page) == []
