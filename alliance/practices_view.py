@@ -333,26 +333,31 @@ def detail_params(activity_id: str) -> dict:
 
 
 def result_cards(rows: pd.DataFrame, labels: Labels, state: State) -> None:
-    columns = st.columns(3)
-    for i, row in enumerate(rows.to_dict("records")):
-        with columns[i % 3].container(border=True, key=f"card_{row['id']}"):
-            st.markdown(f"**{md_text(row['title'])}**")
-            quality_badges(row)
-            place = f"{row['lead_name']} · {labels('country', row['country_code'])}"
-            years = "" if is_missing(row["start_year"]) else f" · {int(row['start_year'])}"
-            st.caption(md_text(place + years))
-            summary = str(row["summary"])
-            st.text(summary if len(summary) <= 260 else summary[:257].rsplit(" ", 1)[0] + "…")
-            approaches = ", ".join(labels("approach", a) for a in row["approaches"])
-            if approaches:
-                st.caption(md_text(approaches))
-            key = f"{KEY}pick_{row['id']}"
-            picked = row["id"] in state.pick
-            st.session_state[key] = picked
-            with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-                st.page_link(PAGE, label=t("practices.open"), query_params=detail_params(row["id"]),
-                             icon=":material/description:")
-                compare_checkbox(row["id"], key, picked, state)
+    records = rows.to_dict("records")
+    for start in range(0, len(records), 3):  # row by row, so that reading order is the result order
+        for column, row in zip(st.columns(3), records[start:start + 3]):
+            result_card(column, row, labels, state)
+
+
+def result_card(column, row: dict, labels: Labels, state: State) -> None:
+    with column.container(border=True, key=f"card_{row['id']}", height="stretch"):
+        st.markdown(f"**{md_text(row['title'])}**")
+        quality_badges(row)
+        place = f"{row['lead_name']} · {labels('country', row['country_code'])}"
+        years = "" if is_missing(row["start_year"]) else f" · {int(row['start_year'])}"
+        st.caption(md_text(place + years))
+        summary = str(row["summary"])
+        st.text(summary if len(summary) <= 260 else summary[:257].rsplit(" ", 1)[0] + "…")
+        approaches = ", ".join(labels("approach", a) for a in row["approaches"])
+        if approaches:
+            st.caption(md_text(approaches))
+        key = f"{KEY}pick_{row['id']}"
+        picked = row["id"] in state.pick
+        st.session_state[key] = picked
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.page_link(PAGE, label=t("practices.open"), query_params=detail_params(row["id"]),
+                         icon=":material/description:")
+            compare_checkbox(row["id"], key, picked, state)
 
 
 def compare_checkbox(activity_id: str, key: str, picked: bool, state: State) -> None:
@@ -497,18 +502,25 @@ def similar(activity_id: str, labels: Labels) -> None:
     if rows.empty:
         st.caption(t("practices.similar_none"))
         return
-    columns = st.columns(3)
-    for i, row in enumerate(rows.to_dict("records")):
-        with columns[i % 3].container(border=True):
-            st.page_link(PAGE, label=f"**{md_text(row['title'])}**", query_params=detail_params(row["id"]))
-            shared = [labels("approach", a) for a in row["shared_approaches"]] + \
-                     [labels("target", g) for g in row["shared_target_groups"]]
-            st.caption(md_text(f"{row['lead_name']} · {labels('country', row['country_code'])} · "
-                               + t("practices.similar_shared", items=", ".join(shared))))
-            with st.container(horizontal=True, gap="small"):
-                if row["provenance"] == "invented":
-                    st.badge(t("practices.invented_badge"), icon=":material/science:", color="orange")
-                st.badge(t(f"practices.evaluation.{row['evaluation']}"), color="gray")
+    records = rows.to_dict("records")
+    for start in range(0, len(records), 3):
+        for column, row in zip(st.columns(3), records[start:start + 3]):
+            similar_card(column, row, labels)
+
+
+def similar_card(column, row: dict, labels: Labels) -> None:
+    with column.container(border=True, height="stretch"):
+        st.markdown(f"**{md_text(row['title'])}**")
+        shared = [labels("approach", a) for a in row["shared_approaches"]] + \
+                 [labels("target", g) for g in row["shared_target_groups"]]
+        st.caption(md_text(f"{row['lead_name']} · {labels('country', row['country_code'])} · "
+                           + t("practices.similar_shared", items=", ".join(shared))))
+        with st.container(horizontal=True, gap="small"):
+            if row["provenance"] == "invented":
+                st.badge(t("practices.invented_badge"), icon=":material/science:", color="orange")
+            st.badge(t(f"practices.evaluation.{row['evaluation']}"), color="gray")
+        st.page_link(PAGE, label=t("practices.open"), query_params=detail_params(row["id"]),
+                     icon=":material/description:")
 
 
 # --- comparison -----------------------------------------------------------------------------------------

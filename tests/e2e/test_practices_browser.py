@@ -1,0 +1,102 @@
+"""/practices in a real browser: pick two practices and compare them (and the link reproduces the comparison),
+download the CSV and read it back equal to the shown cards, hostile text from data stays text."""
+from __future__ import annotations
+
+import shutil
+from urllib.parse import parse_qs, urlparse
+
+import duckdb
+import pandas as pd
+import pytest
+
+from alliance.serve import start_app, stop
+from e2e.helpers import error_boxes, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 60_000
+
+
+def shown_cards(page) -> list[tuple[str, str]]:
+    """(id, title) of every result card on the page, in order."""
+    cards = page.locator("[class*='st-key-card_']")
+    out = []
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        key = next(c for c in card.get_attribute("class").split() if c.startswith("st-key-card_"))
+        title = card.locator("[data-testid='stMarkdownContainer'] strong").first.inner_text()
+        out.append((key.removeprefix("st-key-card_"), title))
+    return out
+
+
+def test_pick_two_practices_and_compare_them(page, app_url):
+    open_page(page, app_url + "/practices?country=BE", TIMEOUT)
+    assert error_boxes(page) == []
+    cards = shown_cards(page)
+    assert len(cards) >= 2
+    for activity_id, _ in cards[:2]:
+        page.locator(f".st-key-card_{activity_id} [data-testid='stCheckbox'] label").click()
+        wait_idle(page, TIMEOUT)
+    page.get_by_role("button", name="Compare them").click()
+    wait_idle(page, TIMEOUT)
+    page.get_by_text("Comparison", exact=True).wait_for(timeout=TIMEOUT)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["compare"] == [",".join(i for i, _ in cards[:2])]
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=TIMEOUT)
+    assert error_boxes(page) == []
+    # the link alone reproduces the comparison, in a fresh tab
+    fresh = page.context.new_page()
+    open_page(fresh, page.url, TIMEOUT)
+    fresh.get_by_text("Comparison", exact=True).wait_for(timeout=TIMEOUT)
+    body = fresh.inner_text("body")
+    for _, title in cards[:2]:
+        assert title in body  # each practice has its link under the table
+    assert error_boxes(fresh) == []
+    fresh.close()
+    assert page.outside_requests == [], page.outside_requests
+
+
+def test_csv_download_equals_the_shown_rows(page, app_url, tmp_path):
+    open_page(page, app_url + "/practices?country=BE&country=FR&size=96&sort=title", TIMEOUT)
+    cards = shown_cards(page)
+    assert 1 < len(cards) <= 96
+    with page.expect_download(timeout=TIMEOUT) as info:
+        page.get_by_role("button", name="CSV").click()
+    target = tmp_path / "practices.csv"
+    info.value.save_as(target)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, so that Excel reads UTF-8
+    frame = pd.read_csv(target, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(zip(frame["Id"], frame["Title"])) == cards
+    assert set(frame["Country"]) <= {"Belgium", "France"}
+    assert "Source" in frame.columns and set(frame["Source"]) <= {"Documented", "Invented (demonstration)"}
+
+
+@pytest.fixture(scope="module")
+def hostile_url(demo_db, tmp_path_factory):
+    """A server of its own on a copy holding a practice whose title is a script tag."""
+    folder = tmp_path_factory.mktemp("hostile")
+    path = folder / "alliance.duckdb"
+    shutil.copyfile(demo_db, path)
+    con = duckdb.connect(str(path))
+    con.execute("""INSERT INTO activities VALUES ('xss-1', '<script>alert(1)</script>',
+                   '<img src=x onerror=alert(2)> <b>bold</b>', 'aarhus-dk', 'practice', 2020, NULL, 'ongoing',
+                   'none', 'javascript:alert(3)', current_date, 'invented')""")
+    con.close()
+    proc, url = start_app(path, folder / "streamlit.log")
+    yield url
+    stop(proc)
+
+
+def test_a_script_title_shows_as_text(page, hostile_url):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_page(page, hostile_url + "/practices?q=script", TIMEOUT)
+    assert "<script>alert(1)</script>" in page.inner_text("body")
+    open_page(page, hostile_url + "/practices?id=xss-1", TIMEOUT)
+    body = page.inner_text("body")
+    assert "<script>alert(1)</script>" in body and "<img src=x onerror=alert(2)>" in body
+    assert page.locator("a[href^='javascript']").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert error_boxes(page) == []
