@@ -1,0 +1,182 @@
+"""Every page rendered in French shows no English interface text.
+
+Each page is run with AppTest in French, as a visitor and signed in as the demonstration administrator.
+Every text it would show (titles, markdown, captions, labels, help, options, messages, metric labels, table
+headers, chart titles and axes, map tooltips) is compared with the English catalogue: a text that is an
+English catalogue value (placeholders filled with anything) whose French differs is English left untranslated.
+Data values (city names, activity titles) are not catalogue values, so they never count.
+"""
+from __future__ import annotations
+
+import json
+import re
+import types
+from functools import lru_cache
+
+import pytest
+from google.protobuf.message import Message
+
+from alliance import i18n
+from alliance.session import SESSION_KEY
+from conftest import app_test
+
+ROOT_PAGES = __import__("pathlib").Path(__file__).resolve().parent.parent / "pages"
+PAGES = sorted(p.stem for p in ROOT_PAGES.glob("*.py"))
+SKIPPED_FIELDS = {"id", "form_id", "key", "data", "arrow_data", "theme", "type", "url", "src", "icon", "format",
+                  "fragment_id", "width_config", "height_config"}
+
+
+@lru_cache(maxsize=1)
+def english_patterns() -> list[tuple[str, re.Pattern]]:
+    """(key, pattern) for every English text whose French differs, placeholders matching any text."""
+    english, french = i18n.catalogue("en"), i18n.catalogue("fr")
+    patterns = []
+    for key, text in english.items():
+        if french.get(key) == text:
+            continue
+        literal = re.sub(r"\{[a-z_0-9]*\}", "", text)
+        if len(re.sub(r"[\W\d_]", "", literal)) < 3:  # "{value} %" and the like: nothing to translate
+            continue
+        parts = re.split(r"\{[a-z_0-9]*\}", text)
+        patterns.append((key, re.compile("(?:.+?)".join(re.escape(p) for p in parts), re.DOTALL)))
+    return patterns
+
+
+def _strings_of_json(value, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in {"data", "customdata", "x", "y", "z", "coordinates", "geometry", "hovertemplate"}:
+                if k == "data" and isinstance(v, list):  # deck.gl layer rows: only the tooltip text is shown
+                    for row in v:
+                        if isinstance(row, dict) and isinstance(row.get("tooltip"), str):
+                            out.append(row["tooltip"])
+                continue
+            _strings_of_json(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _strings_of_json(v, out)
+    elif isinstance(value, str):
+        out.append(value)
+
+
+def _strings_of_proto(message: Message, out: list[str]) -> None:
+    for field, value in message.ListFields():
+        if field.name in SKIPPED_FIELDS:
+            continue
+        values = value if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Repeated") else [value]
+        for v in values:
+            if isinstance(v, Message):
+                _strings_of_proto(v, out)
+            elif isinstance(v, str):
+                stripped = v.strip()
+                if stripped[:1] in "{[":
+                    try:
+                        _strings_of_json(json.loads(stripped), out)
+                        continue
+                    except ValueError:
+                        pass
+                out.append(v)
+
+
+def visible_texts(at) -> list[str]:
+    """Every text fragment the rendered page holds, split on lines and on the separators we use."""
+    raw: list[str] = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if isinstance(proto, Message):
+            _strings_of_proto(proto, raw)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    fragments = []
+    for text in raw:
+        if text.lstrip().startswith("<style"):
+            continue  # our constant CSS
+        for piece in re.split(r"\n| · |\*\*", text):
+            piece = re.sub(r"^[\s#>*\-:]+|[\s*]+$", "", piece)
+            piece = re.sub(r":material/[a-z_]+:\s*", "", piece)
+            if piece:
+                fragments.append(piece)
+    return fragments
+
+
+def english_left(fragments: list[str]) -> list[tuple[str, str]]:
+    found = []
+    for fragment in fragments:
+        for key, pattern in english_patterns():
+            if pattern.fullmatch(fragment):
+                found.append((key, fragment))
+                break
+    return found
+
+
+def _run(page: str, signed_in: bool, monkeypatch, query: dict | None = None):
+    at = app_test(page if page != "overview" else "")
+    # After switch_page AppTest runs the page file alone, without app.py, which is where the language is set
+    # (per thread): so French is made the language of every thread, as app.py would have set it.
+    monkeypatch.setattr(i18n, "_state", types.SimpleNamespace(lang="fr"))
+    at.session_state["lang"] = "fr"
+    if signed_in:
+        at.session_state[SESSION_KEY] = "admin"
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def test_the_checker_finds_english(app_env):
+    """The check itself: the overview in English is full of English catalogue texts."""
+    at = app_test("")
+    at.run()
+    assert len(english_left(visible_texts(at))) > 10
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "admin"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_french_shows_no_english(app_env, monkeypatch, page, signed_in):
+    at = _run(page, signed_in, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    texts = visible_texts(at)
+    assert len(texts) > 3, "nothing rendered: the check would pass vacuously"
+    left = english_left(texts)
+    assert not left, f"/{page} in French shows English: {left}"
+
+
+# Deeper states of pages (a chosen city, another colour measure): (page, query parameters).
+VIEWS = [("benchmark", {"city": "aarhus-dk"}), ("city", {"city": "aarhus-dk"}), ("map", {"colour": "dimension"}),
+         ("practices", {"layout": "table"}), ("assess", {"city": "aarhus-dk"})]
+
+
+@pytest.mark.parametrize("page, query", VIEWS, ids=[f"{p}-{'-'.join(q.values())}" for p, q in VIEWS])
+def test_deeper_views_in_french_show_no_english(app_env, monkeypatch, page, query):
+    if not (ROOT_PAGES / f"{page}.py").exists():
+        pytest.skip(f"/{page} is not built yet")
+    at = _run(page, True, monkeypatch, query)
+    assert not at.exception, [e.value for e in at.exception]
+    left = english_left(visible_texts(at))
+    assert not left, f"/{page}?{query} in French shows English: {left}"
+
+
+def test_poll_participant_page_in_french(writable_db, monkeypatch):
+    from alliance import db, poll
+
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    con = db.connect(writable_db)
+    db.apply_schema(con)
+    code = poll.open_poll(con, [1, 2], "organiser")
+    at = _run("poll", False, monkeypatch, {"code": code})
+    texts = visible_texts(at)
+    assert any("Dans quelle mesure" in text for text in texts), texts[:10]  # the question, in French
+    left = english_left(texts)
+    assert not left, f"/poll?code= in French shows English: {left}"
+    con.close()
+
+
+@pytest.mark.parametrize("slide", ["map", "figures", "practices", "assessment", "poll"])
+def test_every_slide_in_french_shows_no_english(app_env, monkeypatch, slide):
+    at = _run("present", False, monkeypatch, {"slides": slide})
+    assert not at.exception
+    left = english_left(visible_texts(at))
+    assert not left, f"/present slide {slide} in French shows English: {left}"
