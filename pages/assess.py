@@ -16,10 +16,21 @@ page_header(t("assess.title"), t("assess.intro"))
 user = session.require_role("editor")
 
 flash = st.session_state.pop("assess_flash", None)
-if flash:
+if flash:  # the outcome of the last save: at the top, and as a toast for a user scrolled down to the buttons
     getattr(st, flash[0])(flash[1], icon=flash[2])
+    st.toast(flash[1], icon=flash[2])
 
 # ----------------------------------------------------------------------------------------- city and round
+if user.is_admin:
+    waiting = data.query("assess_awaiting_validation")
+    if not waiting.empty:
+        with st.expander(t("assess.awaiting", count=fmt_number(len(waiting))), icon=":material/pending_actions:"):
+            for _, row in waiting.iterrows():
+                st.page_link("pages/assess.py", query_params={"city": row["member_id"], "round": str(row["round_year"])},
+                             label=t("assess.awaiting_item", city=md_text(row["name"]), country=row["country_code"],
+                                     round=row["round_year"], user=md_text(row["submitted_by"] or "–"),
+                                     date=fmt_date(row["assessed_on"])))
+
 members = data.query("assess_members")
 known_ids = set(members["id"])
 editable = [m for m in members["id"] if auth.can_edit(user, m)]
@@ -72,13 +83,13 @@ dimension_name = {int(r["dimension_id"]): label(r) for _, r in dimension_rows.it
 answered = assessments.answered_count(stored, dimension_ids)
 missing = assessments.missing_dimensions(stored, dimension_ids)
 
-status_cols = st.columns([1, 3])
-status_cols[0].badge(t(f"assess.status.{status}"), color=STATUS_COLOURS[status])
+status_row = st.container(horizontal=True, vertical_alignment="center")
+status_row.badge(t(f"assess.status.{status}"), color=STATUS_COLOURS[status])
 if reported:
-    status_cols[1].caption(t("assess.last_saved", user=md_text(current.submitted_by or "–"),
+    status_row.caption(t("assess.last_saved", user=md_text(current.submitted_by or "–"),
                              date=fmt_date(current.assessed_on), version=current.version))
 st.progress(answered / len(dimension_ids), text=t("assess.progress", answered=answered, total=len(dimension_ids)))
-if missing:
+if missing and answered:
     st.caption(t("assess.unanswered", names=", ".join(md_text(dimension_name[d]) for d in missing)))
 elif status == "draft":
     st.caption(t("assess.all_answered"))
@@ -132,13 +143,13 @@ with st.form(f"form_{prefix}", border=False, enter_to_submit=False):
                              max_chars=assessments.MAX_EVIDENCE, key=f"{prefix}_evidence_{d}", disabled=closed,
                              placeholder=t("assess.evidence_placeholder"), help=t("assess.evidence_help"),
                              height=90)
-    buttons = st.columns([1, 1, 3])
+    buttons = st.container(horizontal=True)
     save_label = t("assess.save") if status in ("none", "draft") else t("assess.save_changes")
-    save_clicked = buttons[0].form_submit_button(save_label, disabled=closed, icon=":material/save:",
+    save_clicked = buttons.form_submit_button(save_label, disabled=closed, icon=":material/save:",
                                                  key=f"{prefix}_save")
     submit_clicked = False
     if status in ("none", "draft"):
-        submit_clicked = buttons[1].form_submit_button(t("assess.submit"), type="primary", disabled=closed,
+        submit_clicked = buttons.form_submit_button(t("assess.submit"), type="primary", disabled=closed,
                                                        icon=":material/send:", key=f"{prefix}_submit")
 
 

@@ -147,9 +147,14 @@ def test_admin_validates_and_the_editor_can_no_longer_change(own_db):
     editor = assessments.auth.User("editor-aarhus", "editor", frozenset({"aarhus-dk"}))
     assessments.save(own_db, editor, "aarhus-dk", 2025, {d: assessments.Answer(3) for d in dims}, submit=True)
     admin = signed_in("admin", {"city": "aarhus-dk"})
+    assert "Rounds awaiting your validation (1)" in [e.label for e in admin.expander]
+    link = admin.get("page_link")[0].proto
+    assert "Aarhus (DK), round 2025: submitted by editor-aarhus" in link.label.replace("\\", "")
+    assert link.query_string == "city=aarhus-dk&round=2025"
     button(admin, "Validate this round").click().run()
     assert not admin.exception
     assert assessments.load(own_db, "aarhus-dk", 2025).status == "validated"
+    assert not [e for e in admin.expander if e.label.startswith("Rounds awaiting")]
     at = signed_in("editor-aarhus")
     assert all(r.disabled for r in at.radio)
     assert any("validated" in i.value for i in at.info)
