@@ -163,3 +163,29 @@ def test_admin_validates_and_the_editor_can_no_longer_change(own_db):
 def test_an_editor_cannot_open_the_admin_actions(own_db):
     at = signed_in("editor-aarhus")
     assert not [b for b in at.button if b.label in ("Validate this round", "Reopen for changes")]
+
+
+def test_a_colleagues_save_in_between_is_merged_not_overwritten(own_db):
+    at = signed_in("editor-aarhus")  # the form is drawn now
+    colleague = assessments.auth.User("colleague", "editor", frozenset({"aarhus-dk"}))
+    assessments.save(own_db, colleague, "aarhus-dk", 2025, {14: assessments.Answer(5, evidence="their work")})
+    radio(at, 1).set_value("3")
+    button(at, "Save draft").click().run()
+    stored = assessments.load(own_db, "aarhus-dk", 2025)
+    assert stored.answers[1].level == 3
+    assert stored.answers[14] == assessments.Answer(5, False, "their work")
+    assert radio(at, 14).value == "5"  # the form is redrawn from what is stored now
+
+
+def test_openid_connect_is_offered_only_when_configured(own_db):
+    plain = signed_in(None)
+    assert not [b for b in plain.button if "organisation" in b.label]
+    at = app_test("")
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "id", "client_secret": "secret",
+                          "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+    at.switch_page("pages/assess.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert [b for b in at.button if b.label == "Sign in with your organisation's account"]
+    assert [w.label for w in at.text_input] == ["User name", "Password"]  # local accounts still work offline
