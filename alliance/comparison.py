@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -159,7 +160,8 @@ def compare(city_id: str, round_year: int, *, members: pd.DataFrame, round_answe
     first = this_round.iloc[0] if len(this_round) else None
     assessment = {} if first is None else {c: first[c] for c in ("status", "assessed_on", "submitted_by", "provenance")
                                            if c in this_round.columns}
-    city_row = members.set_index("id").loc[city_id].to_dict() if city_id in set(members["id"]) else {"name": city_id}
+    mine = members[members["id"] == city_id]
+    city_row = mine.iloc[0].to_dict() if len(mine) else {"name": city_id}
     return Comparison(
         city_id=city_id, city=city_row, round_year=int(round_year), rounds=city_rounds(history), group=group,
         weights=weights, custom_weights=scoring.weights_are_custom(weights, defaults), city_levels=levels,
@@ -170,15 +172,27 @@ def compare(city_id: str, round_year: int, *, members: pd.DataFrame, round_answe
         assessment=assessment)
 
 
-def learn_from_candidates(comparison: Comparison, round_answers: pd.DataFrame,
-                          min_level: int = scoring.LEARN_FROM_MIN_LEVEL) -> pd.DataFrame:
+def learn_from_candidates(comparison: Comparison, round_answers: pd.DataFrame, members: pd.DataFrame | None = None,
+                          min_level: int = scoring.LEARN_FROM_MIN_LEVEL, per_dimension: int = 25) -> pd.DataFrame:
     """Peers' answers at ``min_level`` or above in the city's weak dimensions (the peer group when it may be
-    shown, every other member otherwise; naming strong cities shames no one)."""
+    shown, every other member otherwise; naming strong cities shames no one).
+
+    At most ``per_dimension`` per dimension: highest level first, then (with ``members``) the closest in
+    population, since a city of similar size is the easier model; then by id.
+    """
     answers = round_answers[round_answers["member_id"] != comparison.city_id]
     if comparison.group.ok:
         answers = answers[answers["member_id"].isin(comparison.group.member_ids)]
     answers = answers[answers["dimension_id"].astype(int).isin(comparison.weak_dimensions)]
-    return answers[pd.to_numeric(answers["level"], errors="coerce") >= min_level]
+    answers = answers[pd.to_numeric(answers["level"], errors="coerce") >= min_level].copy()
+    answers["closeness"] = 0.0
+    own = comparison.city.get("population")
+    if members is not None and own is not None and not pd.isna(own) and own > 0:
+        pop = answers["member_id"].map(members.set_index("id")["population"]).astype(float).clip(lower=1)
+        answers["closeness"] = (np.log10(pop) - np.log10(float(own))).abs().fillna(99.0)
+    answers = answers.sort_values(["dimension_id", "level", "closeness", "member_id"],
+                                  ascending=[True, False, True, True])
+    return answers.groupby("dimension_id", sort=False).head(per_dimension).drop(columns="closeness")
 
 
 def suggested_peers(comparison: Comparison, candidates: pd.DataFrame, activities: pd.DataFrame,

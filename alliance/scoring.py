@@ -175,9 +175,17 @@ class Distribution:
         return self.q3 - self.q1
 
 
+def _finite(values) -> np.ndarray:
+    """The values as floats, missing ones (None, NaN, NA) dropped; vectorised for 10,000 peers."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(list(values), dtype=object)
+    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return arr[~np.isnan(arr)]
+
+
 def distribution(values: Iterable[float]) -> Distribution | None:
     """Quartiles of the non-missing values; None when there are none."""
-    arr = np.array([float(v) for v in values if v is not None and not pd.isna(v)], dtype=float)
+    arr = _finite(values)
     if arr.size == 0:
         return None
     q1, med, q3 = np.quantile(arr, [0.25, 0.5, 0.75])
@@ -207,7 +215,7 @@ def percentile_band(value: float, values: Iterable[float]) -> PercentileBand | N
     """The band of ``value`` among ``values`` (the peers); None if either is missing."""
     if value is None or pd.isna(value):
         return None
-    arr = np.array([float(v) for v in values if v is not None and not pd.isna(v)], dtype=float)
+    arr = _finite(values)
     if arr.size == 0:
         return None
     below = float((arr < value - 1e-9).sum())
@@ -306,9 +314,9 @@ def most_similar(city_id: str, features: pd.DataFrame, k: int = DEFAULT_SIMILAR_
     with np.errstate(invalid="ignore", divide="ignore"):
         profile_distance = np.where(counts > 0, np.nansum(diff, axis=1) / np.where(counts > 0, counts, 1), np.nan)
     size_distance = np.abs(size.drop(index=city_id).to_numpy(dtype=float) - float(size.loc[city_id]))
-    distance = pd.Series(profile_distance + size_distance, index=others.index).dropna()
-    ordered = sorted(distance.items(), key=lambda item: (item[1], str(item[0])))
-    return [str(i) for i, _ in ordered[:k]]
+    ranked = pd.DataFrame({"distance": profile_distance + size_distance,
+                           "id": np.asarray(others.index, dtype=object)}).dropna(subset=["distance"])
+    return [str(i) for i in ranked.sort_values(["distance", "id"]).head(k)["id"]]
 
 
 def peer_group(kind: str, city_id: str, members: pd.DataFrame, scored_ids: Iterable[str], *,
@@ -321,7 +329,7 @@ def peer_group(kind: str, city_id: str, members: pd.DataFrame, scored_ids: Itera
     "similar"). A group with fewer than ``min_size`` peers comes back with ``ok=False`` and reason
     ``too_small``; the city itself is never its own peer.
     """
-    scored = set(map(str, scored_ids))
+    scored = set(np.asarray(scored_ids, dtype=object).tolist())  # tolist: fast on Arrow-backed strings
     scored.discard(city_id)
     info = members.set_index("id")
     detail: dict = {}
@@ -331,14 +339,14 @@ def peer_group(kind: str, city_id: str, members: pd.DataFrame, scored_ids: Itera
         column = "country_code" if kind == "country" else "region"
         value = info.at[city_id, column] if city_id in info.index else None
         detail["value"] = value
-        ids = {i for i in scored if i in info.index and info.at[i, column] == value}
+        ids = set(info.index[(info[column] == value).to_numpy()].tolist()) & scored
     elif kind == "population":
         band = population_band(info.at[city_id, "population"]) if city_id in info.index else None
         detail["band"] = band
         if band is None:
             return PeerGroup(kind, city_id, (), False, REASON_NO_POPULATION, detail)
         bands = info["population"].map(population_band)
-        ids = {i for i in scored if i in bands.index and bands.at[i] == band}
+        ids = set(bands.index[(bands == band).to_numpy()].tolist()) & scored
     elif kind == "similar":
         if features is None or city_id not in features.index:
             return PeerGroup(kind, city_id, (), False, REASON_NO_PROFILE, detail)
@@ -414,7 +422,7 @@ def next_steps(city_levels: Mapping[int, int | None], descriptors: pd.DataFrame,
 
 def learn_from(weak_dimensions: Sequence[int], peer_answers: pd.DataFrame, dimension_approaches: pd.DataFrame,
                activities: pd.DataFrame, *, min_level: int = LEARN_FROM_MIN_LEVEL,
-               per_dimension: int = 5) -> pd.DataFrame:
+               per_dimension: int = 5, per_member: int = 5) -> pd.DataFrame:
     """Peers to learn from, per weak dimension: peers at ``min_level`` or above in it, with their activities
     in the approaches that dimension maps to.
 
@@ -422,7 +430,8 @@ def learn_from(weak_dimensions: Sequence[int], peer_answers: pd.DataFrame, dimen
     dimension_id, approach_id. ``activities``: activity_id, member_id (lead or partner), approach_id, plus any
     columns to pass through (title ...). One row per (dimension, peer, activity); a peer with no matching
     activity still appears once with activity_id NaN. Peers are ordered by level (highest first), then by
-    number of matching activities, then id; at most ``per_dimension`` peers per dimension.
+    number of matching activities, then id; at most ``per_dimension`` peers per dimension and
+    ``per_member`` activities per peer (in the order given).
     """
     extra = [c for c in activities.columns if c not in ("activity_id", "member_id", "approach_id")]
     columns = ["dimension_id", "member_id", "level", "activity_id", "approach_id", *extra]
@@ -440,7 +449,7 @@ def learn_from(weak_dimensions: Sequence[int], peer_answers: pd.DataFrame, dimen
         ranked = strong.assign(n=strong["member_id"].map(counts).fillna(0))
         ranked = ranked.sort_values(["level", "n", "member_id"], ascending=[False, False, True]).head(per_dimension)
         for member_id, level in zip(ranked["member_id"], ranked["level"]):
-            mine = acts[acts["member_id"] == member_id]
+            mine = acts[acts["member_id"] == member_id].head(per_member)
             if mine.empty:
                 out.append({"dimension_id": int(dim), "member_id": member_id, "level": int(level)})
             for _, act in mine.iterrows():

@@ -217,7 +217,7 @@ st.subheader(t("benchmark.learn_heading"))
 st.caption(t("benchmark.learn_caption", level=scoring.LEARN_FROM_MIN_LEVEL)
            + ("" if group.ok else " " + t("benchmark.learn_all_members")))
 round_answers = data.query("bench_round_scores", round_year=round_year)
-candidates = cmp.learn_from_candidates(result, round_answers)
+candidates = cmp.learn_from_candidates(result, round_answers, members)
 peer_ids = sorted(set(candidates["member_id"]))
 activities = data.query("bench_member_activities", member_ids=peer_ids) if peer_ids else None
 suggestions = (cmp.suggested_peers(result, candidates, activities, framework, members)

@@ -2,11 +2,12 @@
 -- approach): member id, activity id, approach id, title, kind, status, evaluation, provenance, and whether
 -- the member leads it.
 -- @param member_ids VARCHAR[] the members' ids
-WITH involved AS (
+WITH wanted AS (SELECT DISTINCT unnest($member_ids) AS member_id),
+involved AS (
     SELECT id AS activity_id, lead_member_id AS member_id, true AS leads FROM activities
-    WHERE list_contains($member_ids, lead_member_id)
+    WHERE lead_member_id IN (SELECT member_id FROM wanted)
     UNION ALL
-    SELECT activity_id, member_id, false FROM activity_partners WHERE list_contains($member_ids, member_id)
+    SELECT activity_id, member_id, false FROM activity_partners WHERE member_id IN (SELECT member_id FROM wanted)
 )
 SELECT i.member_id, i.activity_id, aa.approach_id, act.title, act.kind, act.status, act.evaluation,
        act.provenance, i.leads
