@@ -1,0 +1,158 @@
+"""/city?city=ID: one member's profile (facts, small map, activities, self-assessment against cities of similar
+size, index trend, similar cities). A missing or unknown id shows a city picker, never an error."""
+import pandas as pd
+import streamlit as st
+
+from alliance import charts, city, comparison, data, maps, scoring
+from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t
+from alliance.ui import demo_notice, md_text, page_header, url_selectbox
+
+members = data.query("city_members")
+country_col = localized_column("country")
+names = dict(zip(members["id"], members["name"]))
+display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members[country_col])}
+
+requested = st.query_params.get("city")
+picker_col, _ = st.columns([2, 3])
+with picker_col:
+    city_id = url_selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
+                            placeholder=t("city.pick_placeholder"), help=t("city.pick_help"))
+
+if city_id is None:
+    page_header(t("city.title"), t("city.intro"))
+    if requested:  # not echoed: the value came from a link and may be anything
+        st.warning(t("city.unknown"), icon=":material/travel_explore:")
+    st.info(t("city.choose"), icon=":material/location_city:")
+    st.page_link("pages/map.py", label=t("city.open_map"), icon=":material/map:")
+    st.stop()
+
+row = members[members["id"] == city_id].iloc[0]
+page_header(row["name"], t("city.kind_status", kind=t(f"common.kind.{row['kind']}"), country=row[country_col],
+                           status=t(f"city.status_label.{row['status']}")))
+demo_notice(scores=True)
+
+activities = data.query("city_activities", member_id=city_id)
+history = data.query("bench_city_history", member_id=city_id)
+rounds = comparison.city_rounds(history)
+framework = comparison.load_framework()
+result = None
+if rounds:
+    try:
+        result = comparison.compare(city_id, rounds[0], members=data.query("bench_members"),
+                                    round_answers=pd.DataFrame(), history=history, framework=framework,
+                                    kind="population", matrix=comparison.load_round_matrix(rounds[0]))
+    except KeyError:  # a former member: its answers are left out of every comparison
+        result = None
+latest_index = None
+if result is not None and not is_missing(result.city_indices.get(comparison.OVERALL)):
+    latest_index = float(result.city_indices[comparison.OVERALL])
+
+# ---------------------------------------------------------------------------------- facts and small map
+facts_col, map_col = st.columns([1, 1], gap="large")
+with facts_col:
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("city.population"), fmt_number(row["population"]), help=t("city.population_help"))
+    m2.metric(t("city.activities_count"), fmt_number(len(activities)), help=t("city.activities_count_help"))
+    m3.metric(t("city.latest_index"), t("city.not_assessed") if latest_index is None else fmt_number(latest_index),
+              delta=None if latest_index is None else str(rounds[0]), delta_color="off", delta_arrow="off",
+              help=t("city.latest_index_help"))
+    networks = list(row[localized_column("networks")])
+    facts = [(t("city.country"), row[country_col]), (t("city.joined"), fmt_date(row["joined_on"], "long")),
+             (t("city.status"), t(f"city.status_label.{row['status']}")),
+             (t("city.networks"), ", ".join(networks) if networks else t("city.no_networks"))]
+    # values from the data go through md_text: shown as written, never as Markdown or HTML
+    st.markdown("\n".join(f"- **{md_text(label)}:** {md_text(value)}" for label, value in facts))
+    website = city.safe_website(row["website"])
+    if website:
+        st.link_button(t("city.website"), website, icon=":material/open_in_new:")
+with map_col:
+    others = members[members["id"] != city_id]
+    st.pydeck_chart(maps.city_deck(row, others), height=340, alt=t("city.map_alt", name=row["name"]))
+    st.page_link("pages/map.py", label=t("city.open_map"), icon=":material/map:",
+                 query_params={"country": row["country_code"]})
+
+# ---------------------------------------------------------------------------------------- activities
+st.subheader(t("city.activities"), anchor=False)
+if activities.empty:
+    st.info(t("city.activities_none"), icon=":material/inventory_2:")
+else:
+    st.caption(t("city.activities_caption"))
+    years = [city.year_span(s, e) for s, e in zip(activities["start_year"], activities["end_year"])]
+    table = pd.DataFrame({
+        "title": activities["title"],
+        "role": activities["role"].map(lambda r: t(f"city.role.{r}")),
+        "kind": activities["kind"].map(lambda k: t(f"common.activity_kind.{k}")),
+        "years": years,
+        "status": activities["status"].map(lambda s: t(f"city.activity_status.{s}")),
+        "evaluation": activities["evaluation"].map(lambda e: t(f"city.evaluation.{e}")),
+        "approaches": activities[localized_column("approaches")].map(lambda a: ", ".join(a)),
+        "source": activities["provenance"].map(lambda p: t(f"city.source.{p}")),
+        "link": "practices?id=" + activities["id"] + (f"&lang={get_language()}" if get_language() != "en" else ""),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "title": st.column_config.TextColumn(t("city.col_title"), width="large"),
+        "role": t("city.col_role"), "kind": t("city.col_kind"), "years": t("city.col_years"),
+        "status": t("city.col_status"), "evaluation": t("city.col_evaluation"),
+        "approaches": t("city.col_approaches"), "source": t("city.col_source"),
+        "link": st.column_config.LinkColumn(t("city.col_link"), display_text=t("city.open_practice")),
+    })
+
+# ---------------------------------------------------------------------------------- self-assessment
+st.subheader(t("city.assessment"), anchor=False)
+if not rounds:
+    st.info(t("city.no_assessment"), icon=":material/pending_actions:")
+elif result is None:
+    st.info(t("city.not_comparable"), icon=":material/info:")
+else:
+    year = result.round_year
+    band_key = result.group.detail.get("band")
+    band = t(f"city.band.{band_key}") if band_key else ""
+    series = city.radar_series(framework.dimensions, result.city_scores, result.spread if result.shown else None,
+                               localized_column("short"))
+    radar_col, trend_col = st.container(), st.container()
+    with radar_col:
+        st.plotly_chart(charts.score_radar(
+            series["labels"], series["city"], series["median"], series["q1"], series["q3"],
+            title=t("city.radar_title", year=year), city_name=t("city.radar_city", name=row["name"], year=year),
+            median_name=t("city.radar_median", band=band), band_name=t("city.radar_band", band=band), height=520),
+            config={"displayModeBar": False})
+        if result.shown:
+            st.caption(t("city.peers_note", count=fmt_number(result.group.size), band=band, year=year))
+        else:
+            st.caption(t("city.peers_too_small", min=scoring.MIN_PEER_GROUP, band=band))
+        with st.expander(t("city.table_alternative")):
+            st.dataframe(pd.DataFrame({"dimension": series["labels"], "score": series["city"],
+                                       "median": series["median"]}), hide_index=True, width="stretch",
+                         column_config={"dimension": t("city.col_dimension"),
+                                        "score": st.column_config.NumberColumn(t("city.col_score"), format="%.0f"),
+                                        "median": st.column_config.NumberColumn(t("city.col_median"), format="%.0f")})
+    with trend_col:
+        trend = result.trend
+        st.plotly_chart(charts.trend_line(trend, "round_year", "value", title=t("city.trend_title"),
+                                          value_title=t("city.trend_axis"), name=row["name"]),
+                        config={"displayModeBar": False})
+        if len(trend) < 2:
+            st.caption(t("city.trend_single"))
+        with st.expander(t("city.table_alternative")):
+            st.dataframe(trend[["round_year", "value"]], hide_index=True, width="stretch", column_config={
+                "round_year": st.column_config.NumberColumn(t("city.col_round"), format="%d"),
+                "value": st.column_config.NumberColumn(t("city.col_index"), format="%.0f")})
+        st.page_link("pages/benchmark.py", label=t("city.benchmark_link"), icon=":material/bar_chart:",
+                     query_params={"city": city_id})
+
+# ------------------------------------------------------------------------------------- similar cities
+st.subheader(t("city.similar"), anchor=False)
+matrix = comparison.load_round_matrix(rounds[0]) if result is not None else None
+current = members[(members["status"] != "former") | (members["id"] == city_id)]  # suggest current members
+similar, basis = city.similar_cities(city_id, current, matrix)
+if not similar:
+    st.info(t("city.similar_none"))
+else:
+    st.caption(t(f"city.similar_{basis}", name=row["name"]))
+    by_id = members.set_index("id")
+    for other in similar:
+        other_row = by_id.loc[other]
+        st.page_link("pages/city.py", label=t("city.similar_item", name=other_row["name"],
+                                               country=other_row[country_col],
+                                               population=fmt_number(other_row["population"])),
+                      query_params={"city": other}, icon=":material/location_city:")

@@ -1,0 +1,60 @@
+"""Unit tests of alliance.city: safe website links, similar cities, radar series, year spans."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliance import city, scoring
+
+
+@pytest.mark.parametrize("url, safe", [
+    ("https://www.aarhus.dk", True), ("http://example.org/a?b=1", True), ("  https://x.eu  ", True),
+    ("javascript:alert(1)", False), ("JAVASCRIPT:alert(1)", False), ("data:text/html,<b>", False),
+    ("https://x.eu/<script>", False), ("www.example.org", False), (None, False), (float("nan"), False), ("", False),
+])
+def test_safe_website(url, safe):
+    assert (city.safe_website(url) is not None) == safe
+
+
+def members_and_matrix():
+    members = pd.DataFrame({"id": ["a", "b", "c", "d", "e"],
+                            "population": [100_000, 110_000, 1_000_000, 95_000, None]})
+    matrix = pd.DataFrame({1: [60.0, 20.0, 60.0, 60.0], 2: [40.0, 80.0, 40.0, 40.0]}, index=["a", "b", "c", "d"])
+    return members, matrix
+
+
+def test_similar_by_profile_uses_scoring():
+    members, matrix = members_and_matrix()
+    found, basis = city.similar_cities("a", members, matrix, k=3)
+    assert basis == "profile"
+    features = scoring.similarity_features(members[members["id"].isin(matrix.index)], matrix)
+    assert found == scoring.most_similar("a", features, 3)
+    assert found[0] == "d"  # same profile, nearly the same size
+    assert "a" not in found
+
+
+def test_similar_by_size_without_scores():
+    members, matrix = members_and_matrix()
+    found, basis = city.similar_cities("a", members, None, k=2)
+    assert basis == "size" and found == ["d", "b"]
+    assert city.similar_cities("e", members, None) == ([], "size")  # unknown population: nothing to match
+    found, basis = city.similar_cities("a", members, matrix.drop(index="a"), k=1)
+    assert basis == "size" and found == ["d"]
+
+
+def test_radar_series_in_framework_order():
+    dims = pd.DataFrame({"dimension_id": [2, 1], "short_en": ["Two", "One"]})
+    scores = pd.Series({1: 20.0, 2: np.nan})
+    spread = pd.DataFrame({"median": [50.0, 60.0], "q1": [40.0, 50.0], "q3": [70.0, 80.0]}, index=[1, 2])
+    series = city.radar_series(dims, scores, spread, "short_en")
+    assert series == {"labels": ["Two", "One"], "city": [None, 20.0], "median": [60.0, 50.0],
+                      "q1": [50.0, 40.0], "q3": [80.0, 70.0]}
+    assert city.radar_series(dims, scores, None, "short_en")["median"] == [None, None]
+
+
+def test_year_span():
+    assert city.year_span(2015, pd.NA) == "2015–"
+    assert city.year_span(2016, 2016) == "2016"
+    assert city.year_span(2012, 2017) == "2012–2017"
+    assert city.year_span(None, 2017) == "–"

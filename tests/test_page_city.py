@@ -1,0 +1,144 @@
+"""AppTest of /city: a profile from the URL, its facts, map, activities, radar against similar-size cities,
+trend and similar cities; the picker on a missing, unknown or forged id; a former member; markup in data."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from alliance import comparison, db, maps, scoring
+from conftest import app_test
+
+CITY = "aarhus-dk"
+
+
+def open_city(query: dict | None = None):
+    at = app_test("city")
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def facts(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        members = db.run_query(con, "city_members").set_index("id")
+        activities = db.run_query(con, "city_activities", member_id=CITY)
+        history = db.run_query(con, "bench_city_history", member_id=CITY)
+        latest = int(history["round_year"].max())
+        answers = db.run_query(con, "bench_round_scores", round_year=latest)
+        dims = db.run_query(con, "bench_dimensions")
+    finally:
+        con.close()
+    matrix = scoring.score_matrix(answers)
+    weights = {int(d): float(w) for d, w in zip(dims["dimension_id"], dims["weight"])}
+    return {"members": members, "activities": activities, "latest": latest, "matrix": matrix,
+            "index": scoring.weighted_index(matrix, weights).loc[CITY]}
+
+
+def test_profile_shows_facts_map_activities_and_scores(app_env, facts):
+    at = open_city({"city": CITY})
+    assert at.title[0].value == "Aarhus"
+    assert at.caption[0].value == "City in Denmark · Member"
+    assert any("invented for demonstration" in i.value for i in at.info)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Population"] == "285,273"
+    assert metrics["Activities"] == str(len(facts["activities"]))
+    assert metrics["Latest index"] == str(round(facts["index"]))
+    body = " ".join(m.value for m in at.markdown)
+    assert "Denmark" in body and "1 December 2016" in body and "European Forum for Urban Security" in body
+    # the small map: centred on the city, which is marked
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    marked = next(layer for layer in spec["layers"] if layer["id"] == maps.HIGHLIGHT_LAYER)["data"][0]
+    assert marked == {"lon": round(facts["members"].at[CITY, "longitude"], 4),
+                      "lat": round(facts["members"].at[CITY, "latitude"], 4)}
+    # activities, each linked to its practice sheet
+    table = next(d.value for d in at.dataframe if "title" in d.value.columns)
+    assert list(table["title"]) == list(facts["activities"]["title"])
+    assert set(table["link"]) == {f"practices?id={i}" for i in facts["activities"]["id"]}
+    # radar and trend
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_radar_compares_with_the_median_of_similar_size(app_env, facts):
+    at = open_city({"city": CITY})
+    radar = json.loads(at.get("plotly_chart")[0].proto.spec)
+    traces = {trace.get("name"): trace for trace in radar["data"]}
+    band = scoring.population_band(facts["members"].at[CITY, "population"])
+    peers = [m for m in facts["matrix"].index
+             if m != CITY and scoring.population_band(facts["members"].at[m, "population"]) == band
+             and facts["members"].at[m, "status"] != "former"]
+    assert len(peers) >= scoring.MIN_PEER_GROUP
+    median_name = next(name for name in traces if name and name.startswith("Median of cities"))
+    expected = scoring.dimension_spread(facts["matrix"].loc[peers])["median"]
+    got = traces[median_name]["r"][:-1]  # the polygon is closed by repeating the first point
+    assert got == pytest.approx(list(expected.reindex(sorted(expected.index))), nan_ok=True)
+    city_trace = traces[f"Aarhus ({facts['latest']})"]
+    as_nan = [float("nan") if v is None else v for v in city_trace["r"][:-1]]  # not applicable: a gap
+    assert as_nan == pytest.approx(list(facts["matrix"].loc[CITY]), nan_ok=True)
+    assert any(f"Compared with the {len(peers)} other assessed cities" in c.value for c in at.caption)
+
+
+def test_similar_cities_link_to_their_profiles(app_env, facts):
+    at = open_city({"city": CITY})
+    links = [p for p in at.get("page_link") if "inhabitants" in p.proto.label]
+    assert len(links) == 5
+    members = facts["members"]
+    for link in links:
+        assert link.proto.page.endswith("city") or "city" in link.proto.page
+    names = [p.proto.label.split(",")[0] for p in links]
+    assert "Aarhus" not in names and all(n in set(members["name"]) for n in names)
+
+
+@pytest.mark.parametrize("query", [{}, {"city": "nowhere-xx"}, {"city": "<script>alert(1)</script>"},
+                                   {"city": "../../etc/passwd"}, {"city": ""}])
+def test_missing_or_unknown_city_shows_the_picker(app_env, query):
+    at = open_city(query)
+    assert at.title[0].value == "City profile"
+    assert at.selectbox(key="url_city").value is None
+    assert any("Choose a city" in i.value for i in at.info)
+    unknown = [w.value for w in at.warning]
+    if query.get("city"):
+        assert unknown and "does not name a member" in unknown[0]
+        assert all(query["city"] not in w for w in unknown)  # never echoed
+    else:
+        assert not unknown
+    assert len(at.get("deck_gl_json_chart")) == 0 and len(at.get("plotly_chart")) == 0
+
+
+def test_picking_a_city_opens_its_profile_and_puts_it_in_the_url(app_env):
+    at = open_city()
+    at.selectbox(key="url_city").select("reykjavik-is").run()
+    assert not at.exception
+    assert at.title[0].value == "Reykjavík"
+    assert at.query_params["city"] in ("reykjavik-is", ["reykjavik-is"])
+
+
+def test_former_member_profile_has_facts_but_no_comparison(app_env, demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    former = con.execute("SELECT id, name FROM members WHERE status = 'former' ORDER BY id LIMIT 1").fetchone()
+    con.close()
+    at = open_city({"city": former[0]})
+    assert at.title[0].value == former[1]
+    assert "Former member" in at.caption[0].value
+    assert {m.label: m.value for m in at.metric}["Latest index"] == "Not assessed"
+    assert len(at.get("plotly_chart")) == 0
+    assert len([p for p in at.get("page_link") if "inhabitants" in p.proto.label]) == 5  # nearest in size
+
+
+def test_markup_in_data_stays_text(writable_db, monkeypatch):
+    con = duckdb.connect(str(writable_db))
+    con.execute("""INSERT INTO members (id, name, country_code, kind, latitude, longitude, population, joined_on,
+                   status, website) VALUES ('xss-dk', '<img src=x onerror=alert(1)>', 'DK', 'municipality', 55.4,
+                   10.4, 180000, DATE '2020-01-01', 'member', 'javascript:alert(1)')""")
+    con.close()
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    at = open_city({"city": "xss-dk"})
+    assert at.title[0].value == "<img src=x onerror=alert(1)>"  # st.title shows text
+    assert len(at.get("link_button")) == 0  # a javascript: address is not offered as a link
+    for md in at.markdown:
+        assert "<img" not in md.value
