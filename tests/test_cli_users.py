@@ -85,3 +85,14 @@ def test_a_database_held_by_another_process_is_refused_clearly(writable_db):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_an_openid_connect_account_needs_no_password(writable_db, monkeypatch, capsys):
+    code, _, err = run(["users", "add", "jo", "--role", "admin", "--no-password", "--db", str(writable_db)],
+                       monkeypatch, capsys)
+    assert code == 1 and "email" in err.lower()
+    code, out, err = run(["users", "add", "jo", "--role", "admin", "--no-password", "--email", "Jo@City.example",
+                          "--db", str(writable_db)], monkeypatch, capsys)
+    assert (code, err) == (0, "")
+    code, out, _ = run(["users", "list", "--db", str(writable_db)], monkeypatch, capsys)
+    assert "<jo@city.example>" in out
