@@ -308,13 +308,21 @@ class _Builder:
             self.para(t("report.trend_single"), 9, "I", MUTED)
             return
         self.ensure_space(48)
-        chart_h, bar_w = 32, min(18, (CONTENT - 20) / len(trend) - 4)
+        chart_h, bar_w = 32, min(18, (CONTENT - 28) / len(trend) - 4)
         top = pdf.get_y() + 2
         base = top + chart_h
         pdf.set_draw_color(*RULE)
-        pdf.line(MARGIN, base, MARGIN + CONTENT, base)
+        self.font(7, "", MUTED)
+        for tick in (50, 100):  # light scale lines, so that bar heights read as 0-100
+            y = base - chart_h * tick / 100
+            pdf.set_line_width(0.1)
+            pdf.line(MARGIN + 8, y, MARGIN + CONTENT, y)
+            pdf.text(MARGIN, y + 1, str(tick))
+        pdf.set_line_width(0.2)
+        pdf.line(MARGIN + 8, base, MARGIN + CONTENT, base)
+        pdf.text(MARGIN + 3, base + 1, "0")
         for i, row in enumerate(trend.itertuples()):
-            x = MARGIN + 4 + i * (bar_w + 4)
+            x = MARGIN + 12 + i * (bar_w + 4)
             h = chart_h * row.value / 100
             pdf.set_fill_color(*CITY if row.round_year == result.round_year else BAND)
             pdf.rect(x, base - h, bar_w, h, style="F")
@@ -357,6 +365,7 @@ class _Builder:
             if rows.empty:
                 continue
             self.ensure_space(16)
+            self.pdf.ln(1.5)
             self.para(self.dim_label[d], 10.5, "B")
             for member_id, acts in rows.groupby("member_id", sort=False):
                 first = acts.iloc[0]

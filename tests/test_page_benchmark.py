@@ -109,3 +109,15 @@ def test_hand_picked_peers_need_five(app_env):
     assert any("fewer than 5" in w.value for w in at.warning)
     assert at.multiselect(key="pick_choice").value == ["paris-fr", "bordeaux-fr"]
 
+
+
+def test_city_with_only_drafts_has_nothing_to_compare(writable_db, monkeypatch):
+    con = duckdb.connect(str(writable_db))
+    con.execute("UPDATE assessments SET status = 'draft' WHERE member_id = ?", [CITY])
+    con.close()
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    assert not at.exception
+    assert any("no submitted assessment" in i.value for i in at.info)
+    assert not at.metric and not at.get("plotly_chart")
