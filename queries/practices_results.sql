@@ -1,7 +1,7 @@
 -- One page of the filtered practice catalogue, in the chosen order: every activity field, lead member name,
 -- country (code, English and French name), region and population, search score, evidence rank (3 peer-reviewed
--- .. 0 none), staleness, approach / target group / stakeholder / partner id lists, the row's position and the
--- total number of matches. The order is decided on narrow rows; the wide fields are joined for the page only.
+-- .. 0 none), staleness, approach / target group / stakeholder / partner id lists and the row's position
+-- (the number of matches comes from practices_count or practices_facets).
 -- @param terms LIST = NULL search terms, all required (folded in SQL)
 -- @param approaches LIST = NULL approach ids (any of)
 -- @param target_groups LIST = NULL target group ids (any of)
@@ -21,27 +21,35 @@
 -- @param sort VARCHAR = 'relevance' relevance, updated, newest, oldest, title, city, country or evidence
 -- @param limit INTEGER = 20 rows per page
 -- @param offset INTEGER = 0 rows to skip
-WITH hits AS (
-    SELECT id, score, evidence_rank, last_updated, start_year, title, lead_name, country_code
-    FROM practice_matches($terms::VARCHAR[], $approaches::VARCHAR[], $target_groups::VARCHAR[], $stakeholders::VARCHAR[],
+WITH page AS (
+    -- ordered on narrow rows with a top-N (no full sort), the wide fields joined for these rows only
+    SELECT id, score, $offset + row_number() OVER (ORDER BY CASE WHEN $sort = 'relevance' THEN score END DESC NULLS LAST,
+                     CASE WHEN $sort IN ('relevance', 'evidence') THEN evidence_rank END DESC NULLS LAST,
+                     CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
+                     CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,
+                     CASE WHEN $sort = 'oldest' THEN start_year END ASC NULLS LAST,
+                     CASE WHEN $sort = 'title' THEN strip_accents(lower(title)) END ASC,
+                     CASE WHEN $sort = 'country' THEN country_code END ASC,
+                     CASE WHEN $sort IN ('city', 'country') THEN strip_accents(lower(lead_name)) END ASC,
+                     last_updated DESC, id) AS position
+    FROM (
+        SELECT id, score, evidence_rank, last_updated, start_year, title, lead_name, country_code
+        FROM practice_matches($terms::VARCHAR[], $approaches::VARCHAR[], $target_groups::VARCHAR[], $stakeholders::VARCHAR[],
                  $countries::VARCHAR[], $regions::VARCHAR[], $pop_bands::INTEGER[], $band_bounds::DOUBLE[],
                  $kinds::VARCHAR[], $statuses::VARCHAR[], $evaluations::VARCHAR[], $provenances::VARCHAR[],
                  $freshness::VARCHAR[], $year_from::INTEGER, $year_to::INTEGER, $include_archived::BOOLEAN)
-    WHERE misses = 0
-), page AS (
-    SELECT id, score, count(*) OVER () AS total,
-           row_number() OVER (ORDER BY
-               CASE WHEN $sort = 'relevance' THEN score END DESC NULLS LAST,
-               CASE WHEN $sort IN ('relevance', 'evidence') THEN evidence_rank END DESC NULLS LAST,
-               CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
-               CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,
-               CASE WHEN $sort = 'oldest' THEN start_year END ASC NULLS LAST,
-               CASE WHEN $sort = 'title' THEN strip_accents(lower(title)) END ASC,
-               CASE WHEN $sort = 'country' THEN country_code END ASC,
-               CASE WHEN $sort IN ('city', 'country') THEN strip_accents(lower(lead_name)) END ASC,
-               last_updated DESC, id) AS position
-    FROM hits
-    QUALIFY position > $offset AND position <= $offset + $limit
+        WHERE misses = 0
+        ORDER BY CASE WHEN $sort = 'relevance' THEN score END DESC NULLS LAST,
+                 CASE WHEN $sort IN ('relevance', 'evidence') THEN evidence_rank END DESC NULLS LAST,
+                 CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
+                 CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,
+                 CASE WHEN $sort = 'oldest' THEN start_year END ASC NULLS LAST,
+                 CASE WHEN $sort = 'title' THEN strip_accents(lower(title)) END ASC,
+                 CASE WHEN $sort = 'country' THEN country_code END ASC,
+                 CASE WHEN $sort IN ('city', 'country') THEN strip_accents(lower(lead_name)) END ASC,
+                 last_updated DESC, id
+        LIMIT $limit OFFSET $offset
+    )
 )
 SELECT act.*, m.name AS lead_name, m.country_code, c.name_en AS country_name_en, c.name_fr AS country_name_fr,
        c.region, m.population, page.score,
@@ -50,7 +58,7 @@ SELECT act.*, m.name AS lead_name, m.country_code, c.name_en AS country_name_en,
        act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
        coalesce(ap.ids, []) AS approaches, coalesce(tg.ids, []) AS target_groups,
        coalesce(sh.ids, []) AS stakeholders, coalesce(pa.ids, []) AS partners,
-       page.position, page.total
+       page.position
 FROM page
 JOIN activities act ON act.id = page.id
 JOIN members m ON m.id = act.lead_member_id

@@ -6,61 +6,66 @@
 -- Lists may be NULL (no filter). Search terms are folded here (strip_accents(lower())) and matched against
 -- the folded title, lead member name and summary (no regexp: it costs ten times more at 250,000 rows).
 -- pop_bands are band numbers: 0 unknown population, k the k-th lower bound of band_bounds (ascending).
+-- The folded, non-empty search terms. Written inline (not a CTE) so that DuckDB folds it to a constant and,
+-- without search, never reads or folds titles and summaries.
+CREATE OR REPLACE MACRO practice_terms(terms) AS
+    list_filter(list_transform(coalesce(terms, []), lambda t: trim(strip_accents(lower(t)))), lambda t: t <> '');
+
 CREATE OR REPLACE MACRO practice_matches(terms, approaches, target_groups, stakeholders, countries, regions,
                                          pop_bands, band_bounds, kinds, statuses, evaluations, provenances,
                                          freshness, year_from, year_to, include_archived) AS TABLE
-WITH q AS (
-    SELECT list_filter(list_transform(coalesce(terms, []), lambda t: trim(strip_accents(lower(t)))),
-                       lambda t: t <> '') AS fterms
-), base AS (
+WITH base AS (
     SELECT act.id, act.title, act.summary, act.lead_member_id, m.name AS lead_name, m.country_code,
            c.name_en AS country_name_en, c.name_fr AS country_name_fr, c.region, m.population,
            len(list_filter(coalesce(band_bounds, []), lambda b: b <= m.population)) AS pop_band,
            act.kind, act.status, act.evaluation, act.provenance, act.start_year, act.end_year, act.last_updated,
            act.source_url, act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
            CASE act.evaluation WHEN 'peer_reviewed' THEN 3 WHEN 'external' THEN 2 WHEN 'internal' THEN 1 ELSE 0 END
-               AS evidence_rank, q.fterms,
-           CASE WHEN len(q.fterms) > 0
+               AS evidence_rank,
+           CASE WHEN len(practice_terms(terms)) > 0
                 THEN ' ' || strip_accents(lower(act.title)) || ' ' END AS f_title,
-           CASE WHEN len(q.fterms) > 0
+           CASE WHEN len(practice_terms(terms)) > 0
                 THEN ' ' || strip_accents(lower(m.name)) || ' ' END AS f_city,
-           CASE WHEN len(q.fterms) > 0
-                THEN ' ' || strip_accents(lower(act.summary)) || ' ' END AS f_summary,
-           CASE WHEN len(q.fterms) > 0
-                THEN strip_accents(lower(act.title || ' ' || m.name || ' ' || act.summary)) END AS f_all
+           CASE WHEN len(practice_terms(terms)) > 0 THEN strip_accents(lower(act.summary)) END AS f_summary
     FROM activities act
     JOIN members m ON m.id = act.lead_member_id
     JOIN countries c ON c.code = m.country_code
-    CROSS JOIN q
     WHERE (coalesce(include_archived, false) OR act.status <> 'archived')
       AND (year_from IS NULL OR act.start_year >= year_from)
       AND (year_to IS NULL OR act.start_year <= year_to)
+), folded AS (
+    SELECT * EXCLUDE (f_summary), f_title || f_city || f_summary AS f_all FROM base  -- each text folded once
 ), searched AS (
-    SELECT * EXCLUDE (fterms, f_title, f_city, f_summary, f_all),
-           CASE WHEN len(fterms) = 0 THEN 0 ELSE
-               list_sum(list_transform(fterms, lambda t:
+    -- score: per term 10 in the title, +4 at a word start there, 6 in the city name, 2 anywhere (the summary);
+    -- the whole phrase +15 in the title, +5 anywhere; +20 when the title is exactly the phrase.
+    SELECT * EXCLUDE (f_title, f_city, f_all),
+           CASE WHEN len(practice_terms(terms)) = 0 THEN 0 ELSE
+               list_sum(list_transform(practice_terms(terms), lambda t:
                      CASE WHEN contains(f_title, t) THEN 10 ELSE 0 END
                    + CASE WHEN contains(f_title, ' ' || t) THEN 4 ELSE 0 END
                    + CASE WHEN contains(f_city, ' ' || t) THEN 6 ELSE 0 END
-                   + CASE WHEN contains(f_summary, t) THEN 2 ELSE 0 END))
-               + CASE WHEN len(fterms) > 1 AND contains(f_title, array_to_string(fterms, ' '))
-                      THEN 15 ELSE 0 END
-               + CASE WHEN len(fterms) > 1 AND contains(f_summary, array_to_string(fterms, ' '))
-                      THEN 5 ELSE 0 END
-               + CASE WHEN f_title = ' ' || array_to_string(fterms, ' ') || ' ' THEN 20 ELSE 0 END
+                   + CASE WHEN contains(f_all, t) THEN 2 ELSE 0 END))
+               + CASE WHEN len(practice_terms(terms)) > 1
+                       AND contains(f_title, array_to_string(practice_terms(terms), ' ')) THEN 15 ELSE 0 END
+               + CASE WHEN len(practice_terms(terms)) > 1
+                       AND contains(f_all, array_to_string(practice_terms(terms), ' ')) THEN 5 ELSE 0 END
+               + CASE WHEN f_title = ' ' || array_to_string(practice_terms(terms), ' ') || ' ' THEN 20 ELSE 0 END
            END AS score
-    FROM base
-    WHERE len(fterms) = 0
-       OR list_bool_and(list_transform(fterms, lambda t: contains(f_all, t)))
+    FROM folded
+    WHERE len(practice_terms(terms)) = 0
+       OR list_bool_and(list_transform(practice_terms(terms), lambda t: contains(f_all, t)))
 ), flagged AS (
     SELECT s.*,
            (len(coalesce(approaches, [])) = 0 OR s.id IN (
-               SELECT activity_id FROM activity_approaches WHERE list_contains(approaches, approach_id))) AS ok_approach,
+               SELECT activity_id FROM activity_approaches
+               WHERE len(coalesce(approaches, [])) > 0 AND list_contains(approaches, approach_id))) AS ok_approach,
            (len(coalesce(target_groups, [])) = 0 OR s.id IN (
-               SELECT activity_id FROM activity_target_groups WHERE list_contains(target_groups, target_group_id)))
+               SELECT activity_id FROM activity_target_groups
+               WHERE len(coalesce(target_groups, [])) > 0 AND list_contains(target_groups, target_group_id)))
                AS ok_target,
            (len(coalesce(stakeholders, [])) = 0 OR s.id IN (
-               SELECT activity_id FROM activity_stakeholders WHERE list_contains(stakeholders, stakeholder_id)))
+               SELECT activity_id FROM activity_stakeholders
+               WHERE len(coalesce(stakeholders, [])) > 0 AND list_contains(stakeholders, stakeholder_id)))
                AS ok_stakeholder,
            (len(coalesce(countries, [])) = 0 OR list_contains(countries, s.country_code)) AS ok_country,
            (len(coalesce(regions, [])) = 0 OR list_contains(regions, s.region)) AS ok_region,
