@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
 
-from alliance import auth
+from alliance import auth, db
 from alliance.i18n import t
 
 MIN_LEVEL, MAX_LEVEL = 0, 5
@@ -182,32 +181,7 @@ def _check_target(cur, user: auth.User | None, member_id, round_year) -> set[int
 # ---------------------------------------------------------------------------------------------- writing
 
 def _transaction(con: duckdb.DuckDBPyConnection, work):
-    """Run `work(cursor)` in one transaction on a fresh cursor, retrying DuckDB write conflicts."""
-    with _WRITE_LOCK:
-        for attempt in range(_RETRIES):
-            cur = con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                result = work(cur)
-                cur.execute("COMMIT")
-                return result
-            except duckdb.TransactionException:
-                _rollback(cur)
-                if attempt == _RETRIES - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-            except BaseException:
-                _rollback(cur)
-                raise
-            finally:
-                cur.close()
-
-
-def _rollback(cur) -> None:
-    try:
-        cur.execute("ROLLBACK")
-    except duckdb.Error:
-        pass  # no transaction left to roll back (DuckDB already aborted it)
+    return db.write_transaction(con, work, lock=_WRITE_LOCK, retries=_RETRIES)
 
 
 def _append_version(cur, assessment_id: int, user: str, action: str, status: str, provenance: str,

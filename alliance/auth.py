@@ -13,6 +13,8 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from alliance.db import write_transaction
+
 ROLES = ("editor", "admin")
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -114,9 +116,8 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str | None
     if role == "editor" and not members:
         raise AccountError("member: an editor needs at least one member (city) to write for")
     password_hash = hash_password(password) if password is not None else None
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+
+    def work(cur) -> None:
         if cur.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchone():
             raise AccountError(f"username {username!r}: an account with this name already exists")
         if email and cur.execute("SELECT 1 FROM users WHERE email = $e", {"e": email}).fetchone():
@@ -130,30 +131,20 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str | None
                     {"u": username, "h": password_hash, "r": role, "e": email, "t": _now()})
         for member_id in members:
             cur.execute("INSERT INTO user_members VALUES ($u, $m)", {"u": username, "m": member_id})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
+
+    write_transaction(con, work)
     return User(username, role, frozenset(members), email)
 
 
 def remove_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
     """Delete an account and its member grants (the assessment history keeps the name it saved under)."""
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    def work(cur) -> None:
         if not cur.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchone():
             raise AccountError(f"username {username!r}: no such account")
         cur.execute("DELETE FROM user_members WHERE username = $u", {"u": username})
         cur.execute("DELETE FROM users WHERE username = $u", {"u": username})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
+
+    write_transaction(con, work)
 
 
 def _users(con: duckdb.DuckDBPyConnection, where: str = "", params: dict | None = None) -> list[dict]:

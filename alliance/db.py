@@ -104,6 +104,40 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFra
         cursor.close()
 
 
+def write_transaction(con: duckdb.DuckDBPyConnection, work, lock=None, retries: int = 5):
+    """Run `work(cursor)` in one transaction on a fresh cursor of `con`: committed when it returns, rolled back
+    when it raises (nothing half-written). A DuckDB write conflict (another transaction changed the same
+    rows) is retried; `lock` (e.g. a threading.Lock) serialises this process's writers."""
+    import contextlib
+    import time
+
+    with lock or contextlib.nullcontext():
+        for attempt in range(retries):
+            cur = con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                result = work(cur)
+                cur.execute("COMMIT")
+                return result
+            except duckdb.TransactionException:
+                _rollback(cur)
+                if attempt == retries - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # DuckDB already ended the failed transaction
+
+
 def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path) if path else database_path()
     con = duckdb.connect(str(path), read_only=read_only)
