@@ -11,6 +11,10 @@ from alliance.ui import demo_notice, page_header, url_multiselect, url_selectbox
 MULTI_FILTERS = ("country", "region", "network", "status", "approach")
 STATUSES = ("member", "observer", "former")
 MAP_HEIGHT = 540  # with the title above, the whole map fits a 1440x900 screen
+# The outlines stop at 25°W and 45°E: a map much wider than it is tall would show those cut edges, so its
+# width is capped (it is narrower than this on a 1440 px screen anyway).
+MAP_MAX_WIDTH = 730
+FIT_WIDTH = 620  # the map's width on a 1440 px screen: the view is fitted for it
 BANDS = {key: (low, high) for key, low, high in scoring.POPULATION_BANDS}
 
 
@@ -63,7 +67,7 @@ members = all_members if not filtered else data.query(
 total = len(all_members)
 members = members.assign(country=members[localized_column("country")])
 
-map_col, side_col = st.columns([3, 1], gap="medium")
+map_col, side_col = st.columns([2, 1], gap="medium")
 
 with side_col:
     st.caption(t("map.showing", shown=fmt_number(len(members)), total=fmt_number(total)))
@@ -89,7 +93,7 @@ scale = maps.measure_scale(measure, members, levels=levels, level_labels=level_l
                            network_label=network_label)
 shading = maps.country_shading(country_mode, members)
 points = maps.member_points(members, scale.rgba(), invented_scores=data.is_demo_data())
-view = maps.fit_view(members["longitude"], members["latitude"], width_px=660, height_px=MAP_HEIGHT)
+view = maps.fit_view(members["longitude"], members["latitude"], width_px=FIT_WIDTH, height_px=MAP_HEIGHT)
 deck = maps.members_deck(points, set(members["country_code"]), view, shading)
 
 with map_col:
@@ -100,7 +104,7 @@ with map_col:
     # the key follows the filters: a new set of points starts with no selection
     filter_hash = hashlib.sha1(repr((chosen_countries, chosen_regions, chosen_networks, chosen_statuses, band,
                                      chosen_approaches)).encode()).hexdigest()[:10]
-    event = st.pydeck_chart(deck, height=MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
+    event = st.pydeck_chart(deck, height=MAP_HEIGHT, width=MAP_MAX_WIDTH, on_select="rerun", selection_mode="single-object",
                             key=f"members_map_{filter_hash}", alt=t("map.map_alt", measure=scale.title))
 
 with side_col:

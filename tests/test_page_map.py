@@ -84,7 +84,7 @@ def test_filters_come_from_the_url(app_env, expected):
     view = deck_of(at)["initialViewState"]
     assert view["zoom"] > deck_of(open_map())["initialViewState"]["zoom"]
     for member_id in ids:
-        x, y = maps.project(expected.at[member_id, "longitude"], expected.at[member_id, "latitude"], view, 660, 540)
+        x, y = maps.project(expected.at[member_id, "longitude"], expected.at[member_id, "latitude"], view, 620, 540)
         assert 0 <= x <= 660 and 0 <= y <= 540
 
 
