@@ -121,3 +121,14 @@ def test_city_with_only_drafts_has_nothing_to_compare(writable_db, monkeypatch):
     assert not at.exception
     assert any("no submitted assessment" in i.value for i in at.info)
     assert not at.metric and not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("query", [{"peers": "bogus"}, {"round": "abc", "k": "999"},
+                                   {"peers": "custom", "pick": ",,<b>x</b>,aarhus-dk"}])
+def test_forged_parameters_fall_back_quietly(app_env, query):
+    at = app_test("benchmark", {"city": CITY, **query})
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Overall index"]  # the city's own scores are always shown
+    if query.get("peers") == "bogus":
+        assert at.selectbox(key="url_peers").value == "all"
