@@ -105,6 +105,32 @@ if status in ("submitted", "validated") and (REPO_ROOT / "pages" / "benchmark.py
                  query_params={"city": city, "round": str(round_year)})
 
 
+def finish(message: tuple[str, str, str]) -> None:
+    data.mark_changed()
+    st.session_state.pop(base_key, None)  # the next run draws the form from the saved state
+    st.session_state["assess_flash"] = message
+    st.rerun()
+
+
+# ----------------------------------------------------------------------------------------- administrator
+if user.is_admin and reported and status in ("submitted", "validated"):
+    admin_box = st.container(border=True, horizontal=True, vertical_alignment="center")
+    admin_box.markdown(f":material/admin_panel_settings: **{t('assess.admin_actions')}**")
+    try:
+        if status == "submitted" and admin_box.button(t("assess.validate"), help=t("assess.validate_help"),
+                                               icon=":material/verified:", key="assess_validate"):
+            assessments.mark_validated(con, user, city, round_year)
+            finish(("success", t("assess.validated_done", round=round_year, city=md_text(display[city])),
+                    ":material/verified:"))
+        if status == "validated" and admin_box.button(t("assess.reopen"), help=t("assess.reopen_help"),
+                                               icon=":material/lock_open:", key="assess_reopen"):
+            assessments.reopen(con, user, city, round_year)
+            finish(("success", t("assess.reopened_done", round=round_year, city=md_text(display[city])),
+                    ":material/lock_open:"))
+    except AssessmentRefused as refused:
+        st.error(md_text(str(refused)), icon=":material/error:")
+
+
 # ----------------------------------------------------------------------------------------- the form
 def option_text(dimension_id: int):
     rows = questionnaire[questionnaire["dimension_id"] == dimension_id].set_index("level")
@@ -171,13 +197,6 @@ def normalised(answer: Answer | None) -> tuple:
     return (answer.level, answer.not_applicable, (answer.evidence or "").strip() or None)
 
 
-def finish(message: tuple[str, str, str]) -> None:
-    data.mark_changed()
-    st.session_state.pop(base_key, None)  # the next run draws the form from the saved state
-    st.session_state["assess_flash"] = message
-    st.rerun()
-
-
 if save_clicked or submit_clicked:
     in_form = form_answers()
     changed = {d: a for d, a in in_form.items() if normalised(a) != normalised(base_answers.get(d))}
@@ -204,23 +223,6 @@ if save_clicked or submit_clicked:
                          dimensions=missing_names), icon=":material/warning:")
         else:
             st.info(t("assess.nothing_changed"), icon=":material/info:")
-    except AssessmentRefused as refused:
-        st.error(md_text(str(refused)), icon=":material/error:")
-
-# ----------------------------------------------------------------------------------------- administrator
-if user.is_admin and reported and status in ("submitted", "validated"):
-    st.subheader(t("assess.admin_actions"))
-    try:
-        if status == "submitted" and st.button(t("assess.validate"), help=t("assess.validate_help"),
-                                               icon=":material/verified:", key="assess_validate"):
-            assessments.mark_validated(con, user, city, round_year)
-            finish(("success", t("assess.validated_done", round=round_year, city=md_text(display[city])),
-                    ":material/verified:"))
-        if status == "validated" and st.button(t("assess.reopen"), help=t("assess.reopen_help"),
-                                               icon=":material/lock_open:", key="assess_reopen"):
-            assessments.reopen(con, user, city, round_year)
-            finish(("success", t("assess.reopened_done", round=round_year, city=md_text(display[city])),
-                    ":material/lock_open:"))
     except AssessmentRefused as refused:
         st.error(md_text(str(refused)), icon=":material/error:")
 
