@@ -1,5 +1,7 @@
 """/benchmark?city=ID&peers=KIND: where a city stands among the peers it chooses, what the next level would
 take, and who to learn from. Distributions only: no rank list, and no peer group under five cities."""
+from urllib.parse import quote
+
 import streamlit as st
 
 from alliance import charts, data, report, scoring
@@ -233,10 +235,10 @@ else:
                          expanded=d == result.weak_dimensions[0]):
             for member_id, acts in rows.groupby("member_id", sort=False):
                 first = acts.iloc[0]
-                line = (f"[{md_text(first['name'])}](/city?city={member_id}{lang_suffix()}) "
+                line = (f"[{md_text(first['name'])}](/city?city={quote(str(member_id))}{lang_suffix()}) "
                         f"({md_text(first['country_code'])}) · {t('benchmark.at_level', level=int(first['level']))}")
                 listed = acts.dropna(subset=["activity_id"]).drop_duplicates("activity_id").head(3)
-                items = [f"    - [{md_text(a['title'])}](/practices?id={a['activity_id']}{lang_suffix()})"
+                items = [f"    - [{md_text(a['title'])}](/practices?id={quote(str(a['activity_id']))}{lang_suffix()})"
                          + (f" · _{t('common.invented_label')}_" if a.get("provenance") == "invented" else "")
                          for _, a in listed.iterrows()]
                 if not items:

@@ -40,6 +40,8 @@ def test_benchmark_shows_the_city_among_all_members(app_env, demo_db):
     assert len(city_trace["theta"]) == 15  # 14 dimensions, closed polygon
     assert any("peer cities" in c.value for c in at.caption)
     assert at.get("download_button")
+    links = "\n".join(m.value for m in at.markdown)
+    assert "](/city?city=" in links and "](/practices?id=" in links  # learn from: profiles and practices
 
 
 def test_no_rank_list_names_peers(app_env):
