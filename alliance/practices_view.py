@@ -242,7 +242,7 @@ def results(state: State, labels: Labels, total: int) -> None:
         choice_widget("select", t("practices.page_size"), pr.PAGE_SIZES, state.size, "size", pr.DEFAULT_PAGE_SIZE,
                       lambda v: fmt_number(v))
     if total == 0:
-        empty_state(f)
+        empty_state(f, labels)
         return
     page = pr.page_number(state.page, total, state.size)
     rows = data.query("practices_results", **f.params(), sort=state.sort, limit=state.size,
@@ -256,7 +256,7 @@ def results(state: State, labels: Labels, total: int) -> None:
     export_buttons(state, labels, total)
 
 
-def empty_state(f: pr.Filters) -> None:
+def empty_state(f: pr.Filters, labels: Labels) -> None:
     """Say why nothing matched and offer to remove each active filter, with what that would bring back."""
     st.info(t("practices.no_matches"), icon=":material/search_off:")
     keys = f.active_keys()
@@ -266,7 +266,7 @@ def empty_state(f: pr.Filters) -> None:
     cols = st.columns(min(3, len(keys)))
     for i, key in enumerate(keys):
         n = count(f.without(key))
-        text = filter_name(f, key)
+        text = md_text(filter_name(f, key, labels))
         message = t("practices.loosen", filter=text, count=fmt_number(n)) if n else \
             t("practices.loosen_zero", filter=text)
         cols[i % len(cols)].button(message, key=f"loosen_{key}", on_click=remove_filter, args=(key,),
@@ -274,12 +274,13 @@ def empty_state(f: pr.Filters) -> None:
     st.button(t("practices.clear_all"), on_click=clear_filters, key="clear_empty")
 
 
-def filter_name(f: pr.Filters, key: str) -> str:
+def filter_name(f: pr.Filters, key: str, labels: Labels) -> str:
     if key == "q":
         return t("practices.search_filter", q=f.q.strip())
     if key == "years":
         return t("practices.years_filter", start=f.year_from, end=f.year_to)
-    return t(f"practices.facet.{key}")
+    chosen = ", ".join(labels(key, v) for v in f.chosen(key))
+    return f"{t(f'practices.facet.{key}')}: {chosen}"
 
 
 def remove_filter(key: str) -> None:
@@ -485,10 +486,10 @@ def detail(activity_id: str, labels: Labels, state: State) -> None:
         names = {p["id"]: p["name"] for p in partners}
         fields = pr.display_frame(rows, Labels(labels_frame(labels), names), pr.EXPORT_COLUMNS)
         record = fields.iloc[0]
-        table = pd.DataFrame({"field": [t(f"practices.col.{c}") for c in fields.columns],
-                              "value": ["" if is_missing(v) else str(v) for v in record.tolist()]})
-        st.dataframe(table, hide_index=True, width="stretch", height="content",
-                     column_config={"field": t("practices.compare_field"), "value": " "})
+        # st.table wraps long values; it renders Markdown, so every cell is escaped
+        table = pd.DataFrame({"field": [md_text(t(f"practices.col.{c}")) for c in fields.columns],
+                              "value": ["–" if is_missing(v) else md_text(v) for v in record.tolist()]})
+        st.table(table, hide_index=True, hide_header=True, border="horizontal")
         picked = activity_id in state.pick
         if not picked and len(state.pick) < pr.MAX_COMPARE:
             st.button(t("practices.add_to_compare"), icon=":material/add:", on_click=set_param,
@@ -571,13 +572,12 @@ def comparison(ids: list[str], labels: Labels) -> None:
                 cells.append("–" if is_missing(value) else str(value))
         table_rows.append([t("practices.compare_differs") if item.differs else "",
                            t(f"practices.col.{item.field}")] + cells)
-    table = pd.DataFrame(table_rows, columns=["differs", "field"] + headers)
+    # st.table wraps long text (a dataframe would cut it); it renders Markdown, so every cell is escaped
+    columns = [" ", t("practices.compare_field")] + headers
+    table = pd.DataFrame([[md_text(c) for c in row] for row in table_rows], columns=[md_text(c) for c in columns])
     styled = table.style.apply(
-        lambda r: ["background-color: #FFF3CD" if r["differs"] else "" for _ in r], axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", height="content", key="compare_table",
-                 column_config={"differs": st.column_config.TextColumn(" ", width="small",
-                                                                       help=t("practices.compare_differs_help")),
-                                "field": t("practices.compare_field")})
+        lambda r: ["background-color: #FFF3CD" if r.iloc[0] else "" for _ in r], axis=1)
+    st.table(styled, hide_index=True, border="horizontal", alt=t("practices.compare_differs_help"))
     cols = st.columns(len(records))
     for i, rec in enumerate(records):
         with cols[i]:

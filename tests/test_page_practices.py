@@ -126,9 +126,10 @@ def test_detail_shows_every_field_and_links_the_lead(app_env):
     at.run()
     assert not at.exception, at.exception
     assert any("Aarhus model" in h.value for h in at.header)
-    fields = at.dataframe[0].value
+    fields = at.table[0].value
     assert {"Title", "Lead member", "Approaches", "Source", "Last updated"} <= set(fields["field"])
     assert "Documented" in fields["value"].tolist()
+    assert "aarhus\\-model" in fields["value"].tolist()  # Markdown-escaped, shown as aarhus-model
     body = " ".join(m.value for m in at.markdown)
     assert "city=aarhus-dk" in body or any(getattr(p, "proto", None) for p in at.get("page_link"))
 
@@ -145,12 +146,13 @@ def test_comparison_from_the_url_marks_differences(app_env):
     at.run()
     assert not at.exception, at.exception
     assert any("ghost" in w.value for w in at.warning)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table.shape[1] == 4  # differs, field, A, B
-    rows = table.set_index("field")
-    assert rows.at["Lead member", "differs"] == "≠"
-    assert rows.at["Kind", "differs"] == ""  # both are practices
+    rows = table.set_index("Field")
+    assert rows.iloc[:, 0]["Lead member"] == "≠"
+    assert rows.iloc[:, 0]["Kind"] == ""  # both are practices
     assert "Aarhus model" in table.columns[2]
+    assert rows.loc["Lead member"].tolist()[1:] == ["Aarhus", "Rotterdam"]
 
 
 def test_picking_practices_builds_a_shareable_comparison(app_env):
@@ -164,7 +166,7 @@ def test_picking_practices_builds_a_shareable_comparison(app_env):
     at.button(key="compare_go").click().run()
     assert url(at, "compare") == [",".join(ids)]
     assert not at.exception
-    assert at.dataframe[0].value.shape[1] == 4
+    assert at.table[0].value.shape[1] == 4
 
 
 def test_overview_charts_and_contacts(app_env):

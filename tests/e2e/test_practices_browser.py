@@ -41,8 +41,11 @@ def test_pick_two_practices_and_compare_them(page, app_url):
     page.get_by_text("Comparison", exact=True).wait_for(timeout=TIMEOUT)
     query = parse_qs(urlparse(page.url).query)
     assert query["compare"] == [",".join(i for i, _ in cards[:2])]
-    grid = page.locator("[data-testid='stDataFrame']").first
+    grid = page.locator("[data-testid='stTable']").first
     grid.wait_for(timeout=TIMEOUT)
+    table_text = grid.inner_text()
+    assert "Lead member" in table_text and "≠" in table_text
+    assert "\\" not in table_text  # Markdown escapes are not shown
     assert error_boxes(page) == []
     # the link alone reproduces the comparison, in a fresh tab
     fresh = page.context.new_page()
