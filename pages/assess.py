@@ -241,3 +241,20 @@ with st.expander(t("assess.history", count=fmt_number(len(history)))):
             column_config={"version": t("assess.col_version"), "saved_at": t("assess.col_saved_at"),
                            "saved_by": t("assess.col_saved_by"), "action": t("assess.col_action"),
                            "status": t("assess.col_status"), "answered": t("assess.col_answered")})
+        numbers = [v["version"] for v in reversed(history)]
+        shown = st.selectbox(t("assess.show_version"), numbers, key=f"assess_version_{city}_{round_year}",
+                             format_func=lambda n: t("assess.version_option", version=n))
+        chosen = next(v for v in history if v["version"] == shown)
+        by_dimension = {s["dimension_id"]: s for s in chosen["scores"]}
+
+        def answer_text(score) -> str:
+            if score is None or (score["level"] is None and not score["not_applicable"]):
+                return "–"
+            return t("assess.not_applicable_short") if score["not_applicable"] else str(score["level"])
+
+        st.dataframe(
+            [{"dimension": dimension_name[d], "answer": answer_text(by_dimension.get(d)),
+              "evidence": (by_dimension.get(d) or {}).get("evidence") or ""} for d in dimension_ids],
+            hide_index=True, width="stretch",
+            column_config={"dimension": t("assess.col_dimension"), "answer": t("assess.col_answer"),
+                           "evidence": st.column_config.TextColumn(t("assess.evidence"), width="large")})

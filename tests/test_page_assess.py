@@ -189,3 +189,19 @@ def test_openid_connect_is_offered_only_when_configured(own_db):
     assert not at.exception, at.exception
     assert [b for b in at.button if b.label == "Sign in with your organisation's account"]
     assert [w.label for w in at.text_input] == ["User name", "Password"]  # local accounts still work offline
+
+
+def test_the_history_shows_every_version_and_its_answers(own_db):
+    editor = assessments.auth.User("editor-aarhus", "editor", frozenset({"aarhus-dk"}))
+    assessments.save(own_db, editor, "aarhus-dk", 2025, {1: assessments.Answer(2, evidence="first")})
+    assessments.save(own_db, editor, "aarhus-dk", 2025, {1: assessments.Answer(4, evidence="second")})
+    at = signed_in("editor-aarhus")
+    assert "Version history (3)" in [e.label for e in at.expander]  # invented scores kept, then two saves
+    versions = at.dataframe[0].value
+    assert list(versions["version"]) == [3, 2, 1]
+    assert list(versions["action"]) == ["saved", "saved", "invented scores replaced"]
+    picker = at.selectbox(key="assess_version_aarhus-dk_2025")
+    picker.set_value(2).run()
+    answers = at.dataframe[1].value.set_index("dimension")
+    first = answers.loc["Political leadership and commitment"]
+    assert (first["answer"], first["evidence"]) == ("2", "first")
