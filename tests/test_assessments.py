@@ -6,6 +6,8 @@ import datetime as dt
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alliance import assessments as A
 from alliance import db
@@ -251,3 +253,20 @@ def test_new_assessments_created_at_the_same_moment_get_distinct_ids(con, open_r
     rows = con.execute("SELECT id, member_id FROM assessments WHERE round_year = $r", {"r": open_round}).fetchall()
     assert sorted(r[1] for r in rows) == sorted(cities)
     assert len({r[0] for r in rows}) == len(cities)
+
+
+@given(level=st.one_of(st.integers(-10, 10), st.floats(allow_nan=True), st.text(max_size=3), st.booleans(),
+                       st.none()),
+       not_applicable=st.booleans(), evidence=st.one_of(st.none(), st.text(max_size=50)))
+@settings(max_examples=200, deadline=None)
+def test_check_answers_accepts_exactly_the_valid_answers(level, not_applicable, evidence):
+    valid = (level is None or (type(level) is int and 0 <= level <= 5)) and not (not_applicable and level is not None)
+    try:
+        tidy = A.check_answers({1: A.Answer(level, not_applicable, evidence)}, {1, 2})
+    except A.AssessmentRefused as refused:
+        assert not valid, refused
+        assert refused.field == "level[1]"
+    else:
+        assert valid
+        assert tidy[1].level == level and tidy[1].not_applicable == not_applicable
+        assert tidy[1].evidence == ((evidence or "").strip().replace("\x00", "") or None)
