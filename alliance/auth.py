@@ -147,6 +147,30 @@ def remove_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
     write_transaction(con, work)
 
 
+def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -> None:
+    """Replace an account's password (for an administrator's reset); also lifts a lockout."""
+    check_password(password)
+    password_hash = hash_password(password)
+
+    def work(cur) -> None:
+        if not cur.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchone():
+            raise AccountError(f"username {username!r}: no such account")
+        cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL "
+                    "WHERE username = $u", {"u": username, "h": password_hash})
+
+    write_transaction(con, work)
+
+
+def unlock(con: duckdb.DuckDBPyConnection, username: str) -> None:
+    """Lift a lockout before it expires (an administrator who knows the person)."""
+    def work(cur) -> None:
+        if not cur.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchone():
+            raise AccountError(f"username {username!r}: no such account")
+        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = $u", {"u": username})
+
+    write_transaction(con, work)
+
+
 def _users(con: duckdb.DuckDBPyConnection, where: str = "", params: dict | None = None) -> list[dict]:
     cur = con.cursor()
     try:

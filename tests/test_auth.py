@@ -154,3 +154,19 @@ def test_demo_accounts_only_in_demo_databases(tmp_path):
     with pytest.raises(auth.AccountError, match="demonstration"):
         auth.add_demo_users(con)
     assert count(con, "SELECT count(*) FROM users") == 0
+
+
+def test_set_password_and_unlock(con):
+    auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk"])
+    for _ in range(auth.MAX_FAILED_ATTEMPTS):
+        auth.authenticate(con, "maria", "wrong password")
+    assert auth.authenticate(con, "maria", "a long secret 42").reason == "locked"
+    auth.unlock(con, "maria")
+    assert auth.authenticate(con, "maria", "a long secret 42").ok
+    with pytest.raises(auth.AccountError, match="password"):
+        auth.set_password(con, "maria", "short")
+    auth.set_password(con, "maria", "a new long secret")
+    assert not auth.authenticate(con, "maria", "a long secret 42").ok
+    assert auth.authenticate(con, "maria", "a new long secret").ok
+    with pytest.raises(auth.AccountError, match="no such account"):
+        auth.unlock(con, "nobody")
