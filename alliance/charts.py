@@ -118,15 +118,28 @@ def gap_bars(frame: pd.DataFrame, label_col: str, gap_col: str, *, title: str, v
 
 
 def trend_line(frame: pd.DataFrame, x_col: str, y_col: str, *, title: str, value_title: str,
-               name: str) -> go.Figure:
-    """A value over assessment rounds (0-100), each point labelled."""
-    fig = go.Figure(go.Scatter(x=frame[x_col].astype(str), y=frame[y_col], mode="lines+markers+text",
-                               line=dict(color=CITY_COLOUR, width=3), marker=dict(size=10), name=name,
-                               text=[f"{v:.0f}" for v in frame[y_col]], textposition="top center",
-                               hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
-    base_layout(fig, title, height=340)
+               name: str, peers: pd.DataFrame | None = None, median_name: str = "",
+               band_name: str = "") -> go.Figure:
+    """A value over assessment rounds (0-100), each point labelled; optionally the peers' interquartile band
+    and median per round (``peers``: columns x_col, q1, median, q3)."""
+    fig = go.Figure()
+    years = sorted(set(frame[x_col]) | (set(peers[x_col]) if peers is not None else set()))
+    if peers is not None and not peers.empty:
+        fig.add_trace(go.Scatter(x=list(peers[x_col]) + list(peers[x_col])[::-1],
+                                 y=list(peers["q3"]) + list(peers["q1"])[::-1], fill="toself", fillcolor=BAND_FILL,
+                                 line=dict(color="rgba(0,0,0,0)"), name=band_name, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=peers[x_col], y=peers["median"], mode="lines", name=median_name,
+                                 line=dict(color=PEER_COLOUR, width=2, dash="dash"),
+                                 hovertemplate="%{x}: %{y:.0f}<extra>" + median_name + "</extra>"))
+    fig.add_trace(go.Scatter(x=frame[x_col], y=frame[y_col], mode="lines+markers+text",
+                             line=dict(color=CITY_COLOUR, width=3), marker=dict(size=10), name=name,
+                             text=[f"{v:.0f}" for v in frame[y_col]], textposition="top center",
+                             hovertemplate="%{x}: %{y:.1f}<extra>" + name + "</extra>"))
+    base_layout(fig, title, height=380)
     fig.update_yaxes(range=[0, 105], title_text=value_title)
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(tickvals=years, ticktext=[str(y) for y in years])
+    if peers is not None and not peers.empty:
+        fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2, x=0))
     return fig
 
 

@@ -172,6 +172,18 @@ def compare(city_id: str, round_year: int, *, members: pd.DataFrame, round_answe
         assessment=assessment)
 
 
+def weights_by_position(weights: Mapping[int, float]) -> list[float]:
+    """The weights as a list where position i (1-based) holds dimension i's weight, 0 for gaps: the form the
+    bench_peer_trend query takes."""
+    size = max(int(d) for d in weights) if weights else 0
+    return [float(weights.get(i, 0.0)) for i in range(1, size + 1)]
+
+
+def shown_peer_trend(peer_trend: pd.DataFrame, min_size: int = scoring.MIN_PEER_GROUP) -> pd.DataFrame:
+    """bench_peer_trend without the rounds where fewer than ``min_size`` peers had an index."""
+    return peer_trend[peer_trend["n"] >= min_size].reset_index(drop=True)
+
+
 def learn_from_candidates(comparison: Comparison, round_answers: pd.DataFrame, members: pd.DataFrame | None = None,
                           min_level: int = scoring.LEARN_FROM_MIN_LEVEL, per_dimension: int = 25) -> pd.DataFrame:
     """Peers' answers at ``min_level`` or above in the city's weak dimensions (the peer group when it may be

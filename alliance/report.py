@@ -51,6 +51,7 @@ class ReportInput:
     demo: bool
     city_name: str
     generated_on: dt.date = field(default_factory=dt.date.today)
+    peer_trend: pd.DataFrame | None = None  # bench_peer_trend (rounds with enough peers only)
 
 
 def font_dir() -> Path:
@@ -307,7 +308,10 @@ class _Builder:
         if len(trend) < 2:
             self.para(t("report.trend_single"), 9, "I", MUTED)
             return
-        self.ensure_space(48)
+        self.ensure_space(56)
+        peers = self.data.peer_trend
+        peer_median = ({} if peers is None or peers.empty or not result.group.ok
+                       else dict(zip(peers["round_year"].astype(int), peers["median"])))
         chart_h, bar_w = 32, min(18, (CONTENT - 28) / len(trend) - 4)
         top = pdf.get_y() + 2
         base = top + chart_h
@@ -326,13 +330,28 @@ class _Builder:
             h = chart_h * row.value / 100
             pdf.set_fill_color(*CITY if row.round_year == result.round_year else BAND)
             pdf.rect(x, base - h, bar_w, h, style="F")
+            median = peer_median.get(int(row.round_year))
+            if median is not None and not _is_missing(median):
+                y = base - chart_h * median / 100
+                pdf.set_draw_color(*PEER)
+                pdf.set_line_width(0.7)
+                pdf.line(x - 1.5, y, x + bar_w + 1.5, y)
+                pdf.set_line_width(0.2)
             self.font(8, "B")
             pdf.set_xy(x - 2, base - h - 5)
             pdf.cell(bar_w + 4, 5, fmt_number(row.value), align="C")
             self.font(8, "", MUTED)
             pdf.set_xy(x - 2, base + 0.5)
             pdf.cell(bar_w + 4, 5, str(row.round_year), align="C")
-        pdf.set_y(base + 8)
+        pdf.set_y(base + 7)
+        if peer_median:
+            self.font(8, "", MUTED)
+            pdf.set_draw_color(*PEER)
+            pdf.set_line_width(0.7)
+            pdf.line(MARGIN, pdf.get_y() + 2.5, MARGIN + 6, pdf.get_y() + 2.5)
+            pdf.set_line_width(0.2)
+            pdf.set_x(MARGIN + 8)
+            pdf.cell(CONTENT - 8, 5, t("report.legend_median_round"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         change = result.change_since_last_round()
         if change is not None:
             self.para(t("report.change", change=f"{change:+.0f}"), 10, "B")

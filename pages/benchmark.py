@@ -188,12 +188,18 @@ with st.expander(t("benchmark.table_alternative")):
 
 # ------------------------------------------------------------------------------------------ trend
 st.subheader(t("benchmark.trend_heading"))
+peer_trend = None
 if len(result.trend) < 2:
     st.caption(t("benchmark.trend_single"))
 else:
+    peer_trend = None
+    if group.ok:
+        peer_trend = cmp.shown_peer_trend(data.query("bench_peer_trend", member_ids=list(group.member_ids),
+                                                     weights=cmp.weights_by_position(result.weights)))
     left, right = st.columns([2, 3])
     left.plotly_chart(charts.trend_line(result.trend, "round_year", "value", title=t("benchmark.trend_title"),
-                                        value_title=t("benchmark.index_axis"), name=city_name),
+                                        value_title=t("benchmark.index_axis"), name=city_name, peers=peer_trend,
+                                        median_name=t("benchmark.peer_median"), band_name=t("benchmark.peer_iqr_short")),
                       config=CHART_CONFIG)
     by_round = result.dimension_trend.T.reindex(ids).map(fmt_number)
     by_round.columns = [str(c) for c in by_round.columns]
@@ -274,7 +280,7 @@ with st.expander(t("benchmark.weights_heading"), icon=":material/tune:"):
 language = get_language()
 report_input = report.ReportInput(
     comparison=result, framework=framework, suggestions=suggestions, peer_kind=kind, language=language,
-    demo=data.is_demo_data(), city_name=city_name)
+    demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend)
 st.download_button(t("benchmark.download_pdf"), data=lambda: report.build_pdf(report_input),
                    file_name=f"{city_id}-{round_year}-{language}.pdf", mime="application/pdf",
                    icon=":material/picture_as_pdf:", on_click="ignore", help=t("benchmark.download_help"))

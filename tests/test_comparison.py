@@ -92,3 +92,23 @@ def test_trend_and_learn_from(con):
     acts = db.run_query(con, "bench_member_activities", member_ids=sorted(set(candidates["member_id"])))
     peers = cmp.suggested_peers(result, candidates, acts, framework(con), db.run_query(con, "bench_members"))
     assert not peers.empty and peers["name"].notna().all()
+
+
+@pytest.mark.parametrize("heavy", [None, 12])
+def test_peer_trend_query_agrees_with_scoring(con, heavy):
+    fw = framework(con)
+    weights = None if heavy is None else {d: (6.0 if d == heavy else 1.0) for d in fw.dimension_ids}
+    result = build(con, weights=weights)
+    trend = db.run_query(con, "bench_peer_trend", member_ids=list(result.group.member_ids),
+                         weights=cmp.weights_by_position(result.weights))
+    last = trend.set_index("round_year").loc[2025]
+    assert last["n"] == result.positions.at["overall", "n"]
+    assert last["median"] == pytest.approx(result.positions.at["overall", "median"])
+    assert last["q1"] == pytest.approx(result.positions.at["overall", "q1"])
+    assert list(trend["round_year"]) == sorted(trend["round_year"])
+
+
+def test_weights_by_position_and_small_rounds_hidden():
+    assert cmp.weights_by_position({2: 3.0, 1: 1.0, 4: 2.0}) == [1.0, 3.0, 0.0, 2.0]
+    frame = pd.DataFrame({"round_year": [2021, 2023], "n": [4, 9], "median": [10.0, 20.0]})
+    assert list(cmp.shown_peer_trend(frame)["round_year"]) == [2023]
