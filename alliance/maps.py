@@ -241,13 +241,16 @@ def members_layer(points: pd.DataFrame, pickable: bool = True, layer_id: str = M
 
 # -------------------------------------------------------------------------------------- countries
 @lru_cache(maxsize=1)
-def _basemap_text() -> str:
-    return BASEMAP_FILE.read_text(encoding="utf-8")
+def _basemap() -> dict:
+    return json.loads(BASEMAP_FILE.read_text(encoding="utf-8"))
 
 
 def load_basemap() -> dict:
-    """The country outlines (a fresh copy each call, so callers may add properties)."""
-    return json.loads(_basemap_text())
+    """The country outlines. Each feature and its properties are fresh copies (callers may add properties);
+    the geometries are shared and must not be changed."""
+    geo = _basemap()
+    return {**{k: v for k, v in geo.items() if k != "features"},
+            "features": [{**f, "properties": dict(f.get("properties") or {})} for f in geo["features"]]}
 
 
 @dataclass
@@ -369,6 +372,22 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
+class FrozenDeck:
+    """A deck serialised once, to be cached between reruns (10,000 points take ~0.5 s to build and serialise).
+
+    st.pydeck_chart reads only `to_json()`, the `_tooltip` dict and `layers` (None: nothing to convert)."""
+    layers = None
+    deck_widget = None
+    mapbox_key = None
+
+    def __init__(self, deck: pdk.Deck):
+        self._json = CompactDeck.to_json(deck)
+        self._tooltip = getattr(deck, "_tooltip", None)
+
+    def to_json(self) -> str:
+        return self._json
+
+
 def members_deck(points: pd.DataFrame, member_countries: set[str], view: pdk.ViewState,
                  shading: CountryShading | None = None) -> pdk.Deck:
     """The members' map: outlines (or the country layer) under one circle per member; no online basemap."""
@@ -459,7 +478,7 @@ def measure_scale(measure: str, members: pd.DataFrame, *, levels: pd.Series | No
     """The colour scale of the measure a user picked, for these members (in their order).
 
     ``levels``: the chosen dimension's level per member id (for "dimension"); ``network``: the network id
-    whose members stand out (for "network").
+    whose members stand out (for "network"), read from the ';'-separated ``networks`` column.
     """
     title = t(f"map.measure.{measure}") if measure in MEASURES else t("map.measure.index")
     if measure == "dimension":
@@ -470,10 +489,15 @@ def measure_scale(measure: str, members: pd.DataFrame, *, levels: pd.Series | No
     if measure == "joined":
         return year_scale(members["joined_year"], title)
     if measure == "network":
-        flags = members["networks"].map(lambda ids: network in list(ids) if ids is not None else False)
+        flags = members["networks"].map(lambda ids: network in network_ids(ids))
         return membership_scale(flags, t("map.legend_in_network", network=network_label),
                                 t("map.legend_not_in_network"), title)
     return index_scale(members["overall_index"], title, t("map.legend_not_assessed"))
+
+
+def network_ids(value) -> list[str]:
+    """The network ids of a member from the ';'-separated column of map_members."""
+    return [i for i in value.split(";") if i] if isinstance(value, str) else []
 
 
 def country_shading(mode: str, members: pd.DataFrame) -> CountryShading | None:

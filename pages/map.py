@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import data, maps, scoring
-from alliance.i18n import fmt_number, is_missing, localized_column, t
+from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, page_header, url_multiselect, url_selectbox
 
 MULTI_FILTERS = ("country", "region", "network", "status", "approach")
@@ -22,6 +22,30 @@ def reset_filters() -> None:
     for param in (*MULTI_FILTERS, "population"):
         st.query_params.pop(param, None)
         st.session_state[f"url_{param}"] = None if param == "population" else []
+
+
+def load_members(params: tuple) -> pd.DataFrame:
+    frame = data.query("map_members", **dict(params))
+    return frame.assign(country=frame[localized_column("country")])
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def build_map(params: tuple, measure: str, dimension: str | None, network: str | None, network_label: str,
+              country_mode: str, lang: str, version: str):
+    """Colour scale, country shading and the serialised deck of one view, cached per view, language and data
+    version: at 10,000 members the points and their JSON take about half a second to build."""
+    members = load_members(params)
+    levels = level_labels = None
+    if measure == "dimension":
+        levels = data.query("map_dimension_levels", dimension_id=int(dimension)).set_index("member_id")["level"]
+        level_rows = data.query("map_maturity_levels")
+        level_labels = dict(zip(level_rows["level"].astype(int), level_rows[localized_column("label")]))
+    scale = maps.measure_scale(measure, members, levels=levels, level_labels=level_labels, network=network,
+                               network_label=network_label)
+    shading = maps.country_shading(country_mode, members)
+    points = maps.member_points(members, scale.rgba(), invented_scores=data.is_demo_data())
+    view = maps.fit_view(members["longitude"], members["latitude"], width_px=FIT_WIDTH, height_px=MAP_HEIGHT)
+    return scale, shading, maps.FrozenDeck(maps.members_deck(points, set(members["country_code"]), view, shading))
 
 
 page_header(t("map.title"), t("map.intro"))
@@ -59,13 +83,12 @@ with st.sidebar:
     st.button(t("map.reset"), on_click=reset_filters, disabled=not filtered, icon=":material/restart_alt:")
 
 low, high = BANDS.get(band, (None, None))
-all_members = data.query("map_members")
-members = all_members if not filtered else data.query(
-    "map_members", countries=chosen_countries, regions=chosen_regions, networks=chosen_networks,
-    statuses=chosen_statuses, approaches=chosen_approaches, pop_min=low,
-    pop_max=None if high is None or high == float("inf") else int(high))
-total = len(all_members)
-members = members.assign(country=members[localized_column("country")])
+params = (("countries", tuple(chosen_countries)), ("regions", tuple(chosen_regions)),
+          ("networks", tuple(chosen_networks)), ("statuses", tuple(chosen_statuses)),
+          ("approaches", tuple(chosen_approaches)), ("pop_min", low),
+          ("pop_max", None if high is None or high == float("inf") else int(high))) if filtered else ()
+members = load_members(params)
+total = len(data.query("map_members"))
 
 map_col, side_col = st.columns([2, 1], gap="medium")
 
@@ -73,28 +96,19 @@ with side_col:
     st.caption(t("map.showing", shown=fmt_number(len(members)), total=fmt_number(total)))
     measure = url_selectbox(t("map.colour_by"), list(maps.MEASURES), "colour", default="index",
                             format_func=lambda m: t(f"map.measure.{m}"), help=t("map.colour_by_help"))
-    levels, level_labels, network, network_label = None, None, None, ""
+    dimension, network = None, None
     if measure == "dimension":
         dimension_ids = sorted(dimensions, key=int)
         dimension = url_selectbox(t("map.colour_dimension"), dimension_ids, "dimension", default=dimension_ids[0],
                                   format_func=dimensions.get)
-        answers = data.query("map_dimension_levels", dimension_id=int(dimension))
-        levels = answers.set_index("member_id")["level"]
-        level_rows = data.query("map_maturity_levels")
-        level_labels = dict(zip(level_rows["level"].astype(int), level_rows[label_col]))
     elif measure == "network":
         network = url_selectbox(t("map.colour_network"), list(networks), "in_network", default=list(networks)[0],
                                 format_func=networks.get)
-        network_label = networks.get(network, "")
     country_mode = url_selectbox(t("map.country_layer"), list(maps.COUNTRY_MODES), "countries", default="outline",
                                  format_func=lambda m: t(f"map.layer.{m}"), help=t("map.country_layer_help"))
 
-scale = maps.measure_scale(measure, members, levels=levels, level_labels=level_labels, network=network,
-                           network_label=network_label)
-shading = maps.country_shading(country_mode, members)
-points = maps.member_points(members, scale.rgba(), invented_scores=data.is_demo_data())
-view = maps.fit_view(members["longitude"], members["latitude"], width_px=FIT_WIDTH, height_px=MAP_HEIGHT)
-deck = maps.members_deck(points, set(members["country_code"]), view, shading)
+scale, shading, deck = build_map(params, measure, dimension, network, networks.get(network, ""), country_mode,
+                                 get_language(), data.data_version())
 
 with map_col:
     if members.empty:
@@ -126,7 +140,7 @@ if selected_id in set(members["id"]):
             (t("map.col_population"), fmt_number(row["population"])),
             (t("map.col_joined"), str(row["joined_year"])),
             (t("map.col_status"), t(f"map.status_label.{row['status']}")),
-            (t("map.col_networks"), ", ".join(networks.get(n, n) for n in row["networks"]) or "–"),
+            (t("map.col_networks"), ", ".join(networks.get(n, n) for n in maps.network_ids(row["networks"])) or "–"),
             (t("map.col_activities"), fmt_number(row["activities"])),
             (t("map.col_index"), t("map.no_index") if is_missing(row["overall_index"]) else
              t("map.index_value", value=fmt_number(row["overall_index"]), year=int(row["latest_round"]))
@@ -146,7 +160,7 @@ if not members.empty and st.toggle(t("map.table_toggle"), key="table", bind="que
         "population": members["population"],
         "joined": members["joined_year"],
         "status": members["status"].map(lambda s: t(f"map.status_label.{s}")),
-        "networks": members["networks"].map(lambda ids: ", ".join(networks.get(n, n) for n in ids)),
+        "networks": members["networks"].map(lambda ids: ", ".join(networks.get(n, n) for n in maps.network_ids(ids))),
         "activities": members["activities"],
         "index": members["overall_index"].round(0),
         "round": members["latest_round"],

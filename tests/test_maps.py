@@ -34,7 +34,7 @@ def frame(**overrides) -> pd.DataFrame:
         "latest_round": [2025, 2023, np.nan],
         "activities": [12, 0, 3],
         "joined_year": [2016, 2018, 2024],
-        "networks": [["efus", "scn"], ["scn"], []],
+        "networks": ["efus;scn", "scn", ""],
     }
     base.update(overrides)
     return pd.DataFrame(base)
@@ -97,6 +97,11 @@ def test_year_scale_one_class_per_year_when_few():
     assert list(scale.codes) == [0, 1, 1, 2]
     many = maps.year_scale(list(range(2000, 2026)), "Joined")
     assert len(many.classes) <= 6 and (many.codes >= 0).all()
+
+
+def test_network_ids():
+    assert maps.network_ids("efus;scn") == ["efus", "scn"] and maps.network_ids("") == []
+    assert maps.network_ids(None) == []
 
 
 def test_network_membership_scale():
@@ -274,14 +279,19 @@ def test_map_members_filters(demo_db):
         dk = db.run_query(con, "map_members", countries=["DK"])
         assert set(dk["country_code"]) == {"DK"} and len(dk) == (everyone["country_code"] == "DK").sum()
         nsc = db.run_query(con, "map_members", networks=["nsc"])
+        assert all("nsc" in maps.network_ids(n) for n in nsc["networks"])
         assert len(nsc) == con.execute("SELECT count(*) FROM member_networks WHERE network_id='nsc'").fetchone()[0]
         big = db.run_query(con, "map_members", pop_min=1_000_000)
         assert (big["population"] >= 1_000_000).all() and len(big) == (everyone["population"] >= 1_000_000).sum()
         band = db.run_query(con, "map_members", pop_min=100_000, pop_max=250_000)
         assert band["population"].between(100_000, 249_999).all()
         youth = db.run_query(con, "map_members", approaches=["youth_education"])
-        assert 0 < len(youth) < len(everyone)
-        assert all("youth_education" in list(a) for a in youth["approaches"])
+        practising = {r[0] for r in con.execute("""
+            SELECT m FROM (SELECT lead_member_id AS m, id FROM activities WHERE status <> 'archived'
+                           UNION SELECT ap.member_id, ap.activity_id FROM activity_partners ap
+                           JOIN activities a ON a.id = ap.activity_id WHERE a.status <> 'archived') i
+            JOIN activity_approaches aa ON aa.activity_id = i.id WHERE aa.approach_id = 'youth_education'""").fetchall()}
+        assert 0 < len(youth) < len(everyone) and set(youth["id"]) == practising
         formers = db.run_query(con, "map_members", statuses=["former"])
         assert set(formers["status"]) == {"former"} and len(formers) == (everyone["status"] == "former").sum()
         western = db.run_query(con, "map_members", regions=["western"])
