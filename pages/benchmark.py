@@ -206,7 +206,7 @@ else:
     by_round.insert(0, t("benchmark.col_dimension"), [dim_short[d] for d in ids])
     by_round[t("benchmark.col_change")] = [("–" if c != c else f"{c:+.0f}")
                                            for c in result.dimension_change().reindex(ids)]
-    right.dataframe(by_round, hide_index=True, width="stretch", height=35 * 15 + 3)
+    right.dataframe(by_round, hide_index=True, width="stretch", height="content")
     right.caption(t("benchmark.trend_caption"))
 
 # ------------------------------------------------------------------------------- next steps, peers
