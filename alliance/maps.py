@@ -400,9 +400,13 @@ def members_deck(points: pd.DataFrame, member_countries: set[str], view: pdk.Vie
 
 
 def city_deck(city: pd.Series, others: pd.DataFrame, zoom: float = 4.6) -> pdk.Deck:
-    """A small map around one member: its country shaded, the other members faint, the city marked."""
-    faint = pd.DataFrame({"lon": others["longitude"].astype(float).round(4),
-                          "lat": others["latitude"].astype(float).round(4)})
+    """A small map around one member: its country shaded, the other members faint, the city marked.
+
+    Only the other members near enough to be in view are sent (a few hundred, not 10,000)."""
+    near = others[((others["longitude"] - float(city["longitude"])).abs() <= 25)
+                  & ((others["latitude"] - float(city["latitude"])).abs() <= 14)]
+    faint = pd.DataFrame({"lon": near["longitude"].astype(float).round(4),
+                          "lat": near["latitude"].astype(float).round(4)})
     mark = pd.DataFrame({"lon": [round(float(city["longitude"]), 4)], "lat": [round(float(city["latitude"]), 4)]})
     layers = [
         countries_layer({str(city["country_code"])}),

@@ -7,6 +7,15 @@ from alliance import charts, city, comparison, data, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, md_text, page_header, url_selectbox
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def similar_to(city_id: str, round_year: int | None, version: str) -> tuple[list[str], str]:
+    """Similar cities, cached per city and data version (a search over 10,000 members takes ~0.5 s)."""
+    everyone = data.query("city_members")
+    current = everyone[(everyone["status"] != "former") | (everyone["id"] == city_id)]  # suggest current members
+    matrix = comparison.load_round_matrix(round_year) if round_year is not None else None
+    return city.similar_cities(city_id, current, matrix)
+
+
 members = data.query("city_members")
 country_col = localized_column("country")
 names = dict(zip(members["id"], members["name"]))
@@ -56,10 +65,9 @@ with facts_col:
     m3.metric(t("city.latest_index"), t("city.not_assessed") if latest_index is None else fmt_number(latest_index),
               delta=None if latest_index is None else str(rounds[0]), delta_color="off", delta_arrow="off",
               help=t("city.latest_index_help"))
-    networks = list(row[localized_column("networks")])
     facts = [(t("city.country"), row[country_col]), (t("city.joined"), fmt_date(row["joined_on"], "long")),
              (t("city.status"), t(f"city.status_label.{row['status']}")),
-             (t("city.networks"), ", ".join(networks) if networks else t("city.no_networks"))]
+             (t("city.networks"), row[localized_column("networks")] or t("city.no_networks"))]
     # values from the data go through md_text: shown as written, never as Markdown or HTML
     st.markdown("\n".join(f"- **{md_text(label)}:** {md_text(value)}" for label, value in facts))
     website = city.safe_website(row["website"])
@@ -142,9 +150,7 @@ else:
 
 # ------------------------------------------------------------------------------------- similar cities
 st.subheader(t("city.similar"), anchor=False)
-matrix = comparison.load_round_matrix(rounds[0]) if result is not None else None
-current = members[(members["status"] != "former") | (members["id"] == city_id)]  # suggest current members
-similar, basis = city.similar_cities(city_id, current, matrix)
+similar, basis = similar_to(city_id, rounds[0] if result is not None else None, data.data_version())
 if not similar:
     st.info(t("city.similar_none"))
 else:

@@ -204,6 +204,10 @@ def test_city_deck_centres_on_the_city():
     assert spec["initialViewState"]["longitude"] == pytest.approx(10.2)
     assert [layer["id"] for layer in spec["layers"]] == [maps.COUNTRIES_LAYER, "other-members", maps.HIGHLIGHT_LAYER]
     assert spec["layers"][2]["data"] == [{"lon": 10.2, "lat": 56.2}]
+    # only the members near enough to be in view are sent: Big (10, 50) is, Unassessed (2, 60) is, a far one not
+    others = frame(longitude=[10.0, 40.0, 2.0], latitude=[50.0, 40.0, 60.0])
+    faint = deck_dict(maps.city_deck(city, others))["layers"][1]["data"]
+    assert faint == [{"lon": 10.0, "lat": 50.0}, {"lon": 2.0, "lat": 60.0}]
 
 
 # ------------------------------------------------------------------------------------------- view
