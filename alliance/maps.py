@@ -329,7 +329,8 @@ def fit_view(lons, lats, width_px: int = 760, height_px: int = 560, padding_px: 
              max_zoom: float = MAX_ZOOM, min_span_deg: float = 1.5) -> pdk.ViewState:
     """The view (centre and zoom) that shows every point inside a map of the given size, with a margin.
 
-    No point: the whole of Europe. Points very close together get at least `min_span_deg` around them.
+    No point: the whole of Europe. Points very close together get at least `min_span_deg` around them. The
+    view stays within EUROPE_BOUNDS (the drawn outlines) unless every point lies outside it.
     """
     lons = [float(x) for x in lons if not is_missing(x)]
     lats = [float(y) for y in lats if not is_missing(y)]
@@ -337,6 +338,12 @@ def fit_view(lons, lats, width_px: int = 760, height_px: int = 560, padding_px: 
         west, south, east, north = EUROPE_BOUNDS
     else:
         west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+        # Outlying islands (the Canaries at 28°N) lie outside the outlines: keep the view on the drawn map
+        # unless nothing would be left of it.
+        box_w, box_s, box_e, box_n = EUROPE_BOUNDS
+        clamped = max(west, box_w), min(east, box_e), max(south, box_s), min(north, box_n)
+        if clamped[0] < clamped[1] and clamped[2] < clamped[3]:
+            west, east, south, north = clamped
         if east - west < min_span_deg:
             mid = (east + west) / 2
             west, east = mid - min_span_deg / 2, mid + min_span_deg / 2

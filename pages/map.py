@@ -6,7 +6,7 @@ import streamlit as st
 
 from alliance import data, maps, scoring
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
-from alliance.ui import demo_notice, page_header, url_multiselect, url_selectbox
+from alliance.ui import demo_notice, md_text, page_header, url_multiselect, url_selectbox
 
 MULTI_FILTERS = ("country", "region", "network", "status", "approach")
 STATUSES = ("member", "observer", "former")
@@ -91,6 +91,7 @@ members = load_members(params)
 total = len(data.query("map_members"))
 
 map_col, side_col = st.columns([2, 1], gap="medium")
+details_slot = side_col.container()  # filled after the map reports a click: on top, where the eye goes
 
 with side_col:
     st.caption(t("map.showing", shown=fmt_number(len(members)), total=fmt_number(total)))
@@ -131,7 +132,7 @@ selected = event.selection.objects.get(maps.MEMBERS_LAYER, []) if event else []
 selected_id = str(selected[0].get("id")) if selected else None
 if selected_id in set(members["id"]):
     row = members[members["id"] == selected_id].iloc[0]
-    with side_col.container(border=True, key="map_details"):
+    with details_slot.container(border=True, key="map_details"):
         st.caption(t("map.details_title"))
         st.subheader(row["name"], anchor=False)
         facts = [
@@ -146,9 +147,8 @@ if selected_id in set(members["id"]):
              t("map.index_value", value=fmt_number(row["overall_index"]), year=int(row["latest_round"]))
              + (f" ({t('map.invented')})" if data.is_demo_data() else "")),
         ]
-        st.dataframe(pd.DataFrame(facts, columns=["fact", "value"]), hide_index=True, width="stretch",
-                     column_config={"fact": st.column_config.TextColumn("", width="small"),
-                                    "value": st.column_config.TextColumn("")})
+        # values from the data go through md_text: shown as written, never as Markdown or HTML
+        st.markdown("\n".join(f"- **{md_text(label)}:** {md_text(value)}" for label, value in facts))
         st.page_link("pages/city.py", label=t("map.profile_link", name=row["name"]),
                      query_params={"city": selected_id}, icon=":material/location_city:")
 

@@ -233,6 +233,15 @@ def test_fit_view_without_points_shows_europe_and_single_point_is_capped():
     assert one.zoom <= maps.MAX_ZOOM and one.longitude == pytest.approx(10.2)
 
 
+def test_fit_view_keeps_to_the_outlines_unless_all_points_are_outside():
+    with_islands = maps.fit_view([-15.4, 2.35, 24.9], [28.1, 48.9, 60.2], 700, 540)
+    without = maps.fit_view([2.35, 24.9], [maps.EUROPE_BOUNDS[1], 60.2], 700, 540)
+    assert with_islands.zoom == pytest.approx(without.zoom, abs=0.3)
+    only_islands = maps.fit_view([-15.4, -13.5], [28.1, 28.9], 700, 540)
+    x, y = maps.project(-15.4, 28.1, only_islands, 700, 540)
+    assert 0 <= x <= 700 and 0 <= y <= 540
+
+
 def test_project_centre_is_the_middle():
     view = {"longitude": 10, "latitude": 50, "zoom": 4}
     assert maps.project(10, 50, view, 800, 600) == pytest.approx((400, 300))
