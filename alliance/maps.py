@@ -472,11 +472,6 @@ def size_legend(populations=SIZE_LEGEND_POPULATIONS) -> list[tuple[str, float]]:
     return [(t("map.legend_people", value=fmt_number(p)), float(r)) for p, r in zip(populations, radii)]
 
 
-def deck_json_size(deck: pdk.Deck) -> int:
-    """Bytes of the deck's JSON spec (what the browser receives for the map)."""
-    return len(deck.to_json().encode("utf-8"))
-
-
 
 # ------------------------------------------------------------------------------- page-level helpers
 MEASURES = ("index", "dimension", "activities", "joined", "network")

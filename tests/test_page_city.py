@@ -7,16 +7,14 @@ import json
 import duckdb
 import pytest
 
-from alliance import comparison, db, maps, scoring
+from alliance import db, maps, scoring
 from conftest import app_test
 
 CITY = "aarhus-dk"
 
 
 def open_city(query: dict | None = None):
-    at = app_test("city")
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
+    at = app_test("city", query)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -62,6 +60,8 @@ def test_profile_shows_facts_map_activities_and_scores(app_env, facts):
     assert set(table["link"]) == {f"practices?id={i}" for i in facts["activities"]["id"]}
     # radar and trend
     assert len(at.get("plotly_chart")) == 2
+    links = {p.proto.page: p.proto.query_string for p in at.get("page_link")}
+    assert links["map"] == "country=DK" and links["benchmark"] == f"city={CITY}"
 
 
 def test_radar_compares_with_the_median_of_similar_size(app_env, facts):
@@ -88,10 +88,15 @@ def test_similar_cities_link_to_their_profiles(app_env, facts):
     links = [p for p in at.get("page_link") if "inhabitants" in p.proto.label]
     assert len(links) == 5
     members = facts["members"]
-    for link in links:
-        assert link.proto.page.endswith("city") or "city" in link.proto.page
-    names = [p.proto.label.split(",")[0] for p in links]
-    assert "Aarhus" not in names and all(n in set(members["name"]) for n in names)
+    ids = [link.proto.query_string.removeprefix("city=") for link in links]
+    assert all(link.proto.page == "city" for link in links)
+    assert CITY not in ids and set(ids) <= set(members.index)
+    assert [p.proto.label.split(",")[0] for p in links] == [members.at[i, "name"] for i in ids]
+    # nearest first, by scoring.most_similar on the latest round (profile and size)
+    current = members[members["status"] != "former"].reset_index()
+    scored = current[current["id"].isin(facts["matrix"].index)]
+    features = scoring.similarity_features(scored, facts["matrix"].loc[scored["id"]])
+    assert ids == scoring.most_similar(CITY, features, 5)
 
 
 @pytest.mark.parametrize("query", [{}, {"city": "nowhere-xx"}, {"city": "<script>alert(1)</script>"},

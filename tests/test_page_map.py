@@ -14,9 +14,7 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 
 
 def open_map(query: dict | None = None):
-    at = app_test("map")
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
+    at = app_test("map", query)
     at.run()
     assert not at.exception, at.exception
     return at
