@@ -181,3 +181,17 @@ def test_markup_in_a_name_is_shown_as_text(page, xss_app_url):
     assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
     assert page.outside_requests == [], page.outside_requests
+
+
+def test_city_profile_and_forged_link_in_the_browser(page, app_url):
+    open_page(page, app_url + "/")
+    open_page(page, f"{app_url}/city?city=aarhus-dk")
+    page.wait_for_selector(f"{CHART} canvas", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .polarlayer path", state="attached", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Aarhus" in body and "invented for demonstration" in body and "Similar cities" in body
+    assert error_boxes(page) == []
+    open_page(page, f"{app_url}/city?city=%3Cscript%3Ealert(1)%3C/script%3E")
+    page.get_by_text("does not name a member").wait_for(timeout=60_000)
+    assert error_boxes(page) == [] and page.locator(CHART).count() == 0
+    assert page.outside_requests == [], page.outside_requests
