@@ -20,11 +20,6 @@ WITH involvement AS (
 activity_counts AS (
     SELECT member_id, count(*) AS activities FROM involvement GROUP BY member_id
 ),
-practised AS (
-    SELECT i.member_id, list(DISTINCT aa.approach_id ORDER BY aa.approach_id) AS approaches
-    FROM involvement i JOIN activity_approaches aa ON aa.activity_id = i.activity_id
-    GROUP BY i.member_id
-),
 member_network_lists AS (
     SELECT member_id, list(network_id ORDER BY network_id) AS networks FROM member_networks GROUP BY member_id
 ),
@@ -51,7 +46,6 @@ SELECT m.id, m.name, m.country_code, c.name_en AS country_en, c.name_fr AS count
 FROM members m
 JOIN countries c ON c.code = m.country_code
 LEFT JOIN member_network_lists n ON n.member_id = m.id
-LEFT JOIN practised p ON p.member_id = m.id
 LEFT JOIN activity_counts ac ON ac.member_id = m.id
 LEFT JOIN latest l ON l.member_id = m.id
 LEFT JOIN latest_index li ON li.member_id = m.id
@@ -61,7 +55,9 @@ WHERE (coalesce(len($countries::VARCHAR[]), 0) = 0 OR list_contains($countries::
   AND (coalesce(len($networks::VARCHAR[]), 0) = 0
        OR len(list_intersect(coalesce(n.networks, []::VARCHAR[]), $networks::VARCHAR[])) > 0)
   AND (coalesce(len($approaches::VARCHAR[]), 0) = 0
-       OR len(list_intersect(coalesce(p.approaches, []::VARCHAR[]), $approaches::VARCHAR[])) > 0)
+       OR m.id IN (SELECT i.member_id FROM involvement i
+                   JOIN activity_approaches aa ON aa.activity_id = i.activity_id
+                   WHERE list_contains($approaches::VARCHAR[], aa.approach_id)))
   AND ($pop_min IS NULL OR m.population >= $pop_min)
   AND ($pop_max IS NULL OR m.population < $pop_max)
 ORDER BY m.population DESC NULLS LAST, m.id
