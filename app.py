@@ -26,13 +26,24 @@ PAGE_SPECS = [
 
 st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 
-# The language widget is bound to ?lang=..., so it survives page switches and shared links.
+# The language lives in ?lang=<code>, so shared links keep it, and in session state ("language", which unlike a
+# widget's state survives page switches). Not bind="query-params": Streamlit 1.67 binds a selectbox by its
+# shown label (?lang=Français), which would break the documented ?lang=fr.
 languages = available_languages()
-set_language(st.session_state.get("lang"))
+if st.session_state.get("language") not in languages:
+    requested = st.query_params.get("lang") or st.session_state.get("lang")
+    st.session_state["language"] = requested if requested in languages else languages[0]
+st.session_state["lang"] = st.session_state["language"]
+set_language(st.session_state["language"])
 with st.sidebar:
-    st.selectbox(t("common.language"), languages, key="lang", bind="query-params",
-                 format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"))
-set_language(st.session_state.get("lang"))
+    st.selectbox(t("common.language"), languages, key="lang",
+                 format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"),
+                 on_change=lambda: st.session_state.update(language=st.session_state["lang"]))
+set_language(st.session_state["language"])
+if st.session_state["language"] == languages[0]:
+    st.query_params.pop("lang", None)
+else:
+    st.query_params["lang"] = st.session_state["language"]
 
 sections: dict[str, list] = {}
 for name, url_path, icon, section in PAGE_SPECS:

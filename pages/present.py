@@ -32,7 +32,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 [data-testid="stMetricLabel"] p { font-size: 30px !important; font-weight: 600 !important; white-space: normal !important; }
 [data-testid="stMetricValue"] { font-size: 104px !important; color: #1F4E89 !important; line-height: 1.1 !important; }
 [data-testid="stMetric"] { border-left: 8px solid #1F4E89; padding-left: 1.2rem; }
-[data-testid="stAlert"] p { font-size: 24px !important; }
+[data-testid="stAlert"] p, [data-testid^="stAlertContent"] span { font-size: 26px !important; }
 .st-key-present-brand p { font-size: 24px !important; font-weight: 600; color: #1F4E89 !important; }
 .st-key-present-url p { font-size: 32px !important; font-weight: 700; font-family: monospace; word-break: break-all; }
 .st-key-present-code p { font-size: 32px !important; font-weight: 700; }
@@ -44,6 +44,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .st-key-present-controls:hover, .st-key-present-controls:focus-within { animation: none; opacity: 1; }
 @keyframes present-fade { to { opacity: 0; } }
 .st-key-present-controls button { min-height: 52px; }
+[data-testid="stMain"] [data-testid="stIconMaterial"] { font-size: 28px !important; }
 /* text alternatives of the charts and the map: read by screen readers, not drawn on the projector */
 [class*="st-key-present-alt"] { position: absolute !important; width: 1px !important; height: 1px !important;
   overflow: hidden !important; clip: rect(0 0 0 0) !important; white-space: nowrap !important; }
@@ -237,7 +238,7 @@ def controls(slide_number: int) -> None:
 
 def slide_area() -> None:
     # a fragment rerun does not run app.py, and the language is per thread: set it again
-    set_language(state.get("lang"))
+    set_language(state.get("language") or state.get("lang") or st.query_params.get("lang"))
     if present.is_due(state.present_changed, time.time(), every, state.present_paused):
         _go(1)
     slide = slides[state.present_index]

@@ -1,0 +1,254 @@
+"""/present and /poll in a real browser: a full slide cycle at 1920x1080 (kiosk: no sidebar, nothing cut off,
+no text under 24 px, nothing fetched from outside), keyboard control, and a live poll: an organiser opens it,
+a phone-size browser answers, the big screen shows the answer within seconds, and the QR code on the screen
+decodes to the poll's URL.
+
+Screenshots of every slide are written to $PRESENT_SHOTS (default: the test's temporary folder).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from e2e.helpers import error_boxes, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+TITLES = {"map": "Our members across Europe", "figures": "The alliance in figures",
+          "practices": "Prevention practices by approach",
+          "assessment": "Where cities stand: the latest self-assessment round",
+          "poll": "Live poll: where is your city?"}
+
+# Every visible text node in the main area with its font size; Streamlit's own keyboard-shortcut hint inside
+# a button (a <kbd>-like span we do not control) is reported separately.
+SMALL_TEXT_JS = """
+() => {
+  const out = [];
+  const main = document.querySelector('[data-testid="stMain"]');
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.trim();
+    if (!text) continue;
+    const el = node.parentElement;
+    if (el.closest('[class*="st-key-present-alt"]') || el.closest('style')) continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const size = parseFloat(style.fontSize);
+    const hint = !!el.closest('[data-testid="stButtonShortcut"], kbd, [data-testid*="Shortcut"]');
+    out.push({text: text.slice(0, 40), size, hint, tag: el.tagName});
+  }
+  return out;
+}
+"""
+
+LOWEST_CONTENT_JS = """
+() => {
+  let bottom = 0;
+  for (const el of document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')) {
+    if (el.closest('.st-key-present-controls') || el.closest('[class*="st-key-present-alt"]')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height > 0) bottom = Math.max(bottom, r.bottom);
+  }
+  return bottom;
+}
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def entry_page_first(app_url, browser):
+    """Open / once before the tests. Streamlit runs the very first session of a fresh server in its old
+    pages-folder mode until app.py (st.navigation) has run once; a first visit straight to /present would
+    run pages/present.py without app.py. (Reported: renaming pages/ would remove the cause.)"""
+    context = browser.new_context()
+    open_page(context.new_page(), f"{app_url}/")
+    context.close()
+
+
+@pytest.fixture
+def screen(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    outside = []
+    pg.on("request", lambda req: outside.append(req.url)
+          if not re.match(r"(https?|wss?)://(127\.0\.0\.1|localhost)[:/]", req.url) and "://" in req.url
+          and not req.url.startswith(("data:", "blob:")) else None)
+    pg.outside_requests = outside
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("PRESENT_SHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def title_of(pg) -> str:
+    return pg.locator("[data-testid='stMain'] h1").first.inner_text().strip()
+
+
+def wait_title(pg, title: str, timeout_ms: int = 30_000) -> None:
+    pg.wait_for_function("t => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+                         " return h && h.innerText.trim() === t; }", arg=title, timeout=timeout_ms)
+    wait_idle(pg)
+
+
+def check_kiosk(pg, slide: str) -> None:
+    assert not error_boxes(pg), (slide, error_boxes(pg))
+    assert not pg.locator("[data-testid='stSidebar']").is_visible(), "the sidebar shows"
+    assert not pg.locator("[data-testid='stHeader']").is_visible(), "the toolbar shows"
+    lowest = pg.evaluate(LOWEST_CONTENT_JS)
+    assert lowest <= 1080, f"slide {slide}: content runs to {lowest:.0f} px, below the 1080 px screen"
+    texts = pg.evaluate(SMALL_TEXT_JS)
+    assert texts, "no text found: the check would pass vacuously"
+    small = [t for t in texts if t["size"] < 24 and not t["hint"]]
+    assert not small, f"slide {slide}: text under 24 px: {small[:8]}"
+
+
+def test_a_full_cycle_at_1920x1080(app_url, screen, shots):
+    slides = list(TITLES)
+    open_page(screen, f"{app_url}/present?slides={','.join(slides)}&every=10")
+    seen = []
+    for slide in slides:
+        wait_title(screen, TITLES[slide], timeout_ms=40_000)
+        if slide == "map":
+            screen.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=30_000)
+            screen.wait_for_timeout(1500)  # let deck.gl draw before the screenshot
+        check_kiosk(screen, slide)
+        screen.screenshot(path=str(shots / f"present-{len(seen) + 1}-{slide}.png"))
+        seen.append(slide)
+    wait_title(screen, TITLES["map"], timeout_ms=40_000)  # and round again
+    assert seen == slides
+    assert not screen.outside_requests, screen.outside_requests
+
+
+def test_keyboard_moves_and_pauses(app_url, screen):
+    open_page(screen, f"{app_url}/present?slides=figures,practices,assessment&every=60")
+    wait_title(screen, TITLES["figures"])
+    screen.mouse.click(5, 400)
+    screen.keyboard.press("ArrowRight")
+    wait_title(screen, TITLES["practices"])
+    screen.keyboard.press("ArrowLeft")
+    wait_title(screen, TITLES["figures"])
+    screen.keyboard.press("Space")
+    screen.wait_for_selector("text=Paused", timeout=15_000)
+    assert screen.get_by_role("button", name=re.compile("Resume")).count() == 1
+
+
+def test_slides_come_from_the_url_and_bad_values_fall_back(app_url, screen):
+    open_page(screen, f"{app_url}/present?slides=nonsense&every=never")
+    wait_title(screen, TITLES["map"])
+    assert "Slide 1 of 5 · Next slide in 20 s" in screen.locator(".st-key-present-controls").inner_text()
+    assert not error_boxes(screen)
+
+
+def _sign_in_and_open_poll(pg, app_url) -> str:
+    open_page(pg, f"{app_url}/poll")
+    pg.get_by_role("textbox", name="User name").fill("admin")
+    pg.get_by_role("textbox", name="Password").fill("demo-admin-2015")
+    pg.get_by_role("button", name="Sign in").click()
+    wait_idle(pg)
+    pg.wait_for_selector("text=Questions to ask", timeout=30_000)
+    box = pg.locator("[data-testid='stMultiSelect']").first
+    box.click()
+    pg.keyboard.type("shared strategy")
+    pg.keyboard.press("Enter")
+    pg.keyboard.press("Escape")
+    pg.get_by_role("button", name="Open the poll").click()
+    wait_idle(pg)
+    message = pg.wait_for_selector("text=/Poll [A-Z2-9]{6} is open/", timeout=30_000).inner_text()
+    return re.search(r"Poll ([A-Z2-9]{6}) is open", message).group(1)
+
+
+def _answer(phone, level_label: str) -> None:
+    phone.locator("[data-testid='stRadio'] label").filter(has_text=re.compile(rf"^{level_label}:")).first.click()
+    phone.get_by_role("button", name="Send my answers").click()
+    wait_idle(phone)
+    phone.wait_for_selector("text=your answers are counted", timeout=30_000)
+
+
+def _screen_counts(screen) -> list[str]:
+    return screen.locator(".st-key-present-alt-poll-1").text_content()
+
+
+def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone, shots):
+    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        code = _sign_in_and_open_poll(organiser.new_page(), app_url)
+    finally:
+        organiser.close()
+
+    open_page(screen, f"{app_url}/present?slides=poll&poll={code}&every=60")
+    wait_title(screen, TITLES["poll"])
+    assert f"Poll code: {code}" in screen.locator("[data-testid='stMain']").inner_text()
+    assert "0 participants so far" in screen.locator("[data-testid='stMain']").inner_text()
+
+    # the QR code on the screen decodes to the URL printed under it
+    zxingcpp = pytest.importorskip("zxingcpp")
+    qr = screen.locator("[data-testid='stImage'] img").first
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))]
+    assert decoded == [f"{app_url}/poll?code={code}"], decoded
+    assert decoded[0].split("://", 1)[1] in screen.locator(".st-key-present-url").inner_text()
+    assert qr.get_attribute("alt") and code in qr.get_attribute("alt")
+    check_kiosk(screen, "poll")
+
+    # a phone opens the decoded URL, with no account, and answers
+    open_page(phone, decoded[0])
+    phone.wait_for_selector("text=Does your city have a shared strategy", timeout=30_000)
+    assert "p=" in phone.url, "the participant token is kept in the URL"
+    _answer(phone, "Established")
+    phone.screenshot(path=str(shots / "poll-phone.png"), full_page=True)
+    width = phone.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the phone page is {width} px wide: it scrolls sideways"
+
+    # the big screen shows it without a reload, within the promised 5 s (a margin for a busy machine)
+    screen.wait_for_function("() => /3 · Established\\s*1/.test(document.querySelector("
+                             "'.st-key-present-alt-poll-1').textContent)", timeout=12_000)
+    screen.wait_for_selector("text=1 participants so far", timeout=5_000)
+
+    # a changed answer replaces the earlier one
+    _answer(phone, "Leading")
+    screen.wait_for_function("() => /5 · Leading\\s*1/.test(document.querySelector("
+                             "'.st-key-present-alt-poll-1').textContent)", timeout=12_000)
+    counts = _screen_counts(screen)
+    assert re.search(r"3 · Established\s*0", counts), counts
+    assert "1 participants so far" in screen.locator("[data-testid='stMain']").inner_text()
+    screen.screenshot(path=str(shots / "present-poll-answered.png"))
+    assert not screen.outside_requests, screen.outside_requests
+
+
+def test_french_screen_stays_french_when_the_slides_move(app_url, screen):
+    open_page(screen, f"{app_url}/present?slides=figures,practices&every=5&lang=fr")
+    wait_title(screen, "L'alliance en chiffres")
+    wait_title(screen, "Pratiques de prévention par approche", timeout_ms=30_000)  # a fragment rerun
+    wait_title(screen, "L'alliance en chiffres", timeout_ms=30_000)
+
+
+def test_lang_in_the_url_chooses_french_and_survives_a_page_switch(app_url, screen):
+    """?lang=fr (the documented link) opens in French, and the choice follows the visitor to another page."""
+    open_page(screen, f"{app_url}/?lang=fr")
+    screen.locator("[data-testid='stSidebarNav'] a", has_text="Sondage en direct").click()
+    wait_title(screen, "Sondage en direct")
+    assert "lang=fr" in screen.url
+    screen.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+    screen.get_by_role("option", name="English").click()
+    wait_title(screen, "Live poll")
+    assert "lang=" not in screen.url
