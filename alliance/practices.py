@@ -299,8 +299,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def xlsx_bytes(frame: pd.DataFrame, sheet_title: str, note: str | None = None,
                widths: Mapping[str, int] | None = None) -> bytes:
-    """A formatted workbook: bold coloured header, frozen header row, autofilter, sensible column widths,
-    wrapped long text, dates as dates; an optional note (e.g. which rows are invented) in a second sheet.
+    """A formatted workbook: bold coloured header, frozen header row, autofilter, column widths fitted to the
+    content (at most 60 characters); an optional note (e.g. which rows are invented) in a second sheet.
     Written in openpyxl's write-only mode so that large exports stay fast."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -324,25 +324,9 @@ def xlsx_bytes(frame: pd.DataFrame, sheet_title: str, note: str | None = None,
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         header.append(cell)
     sheet.append(header)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    long_columns = {c for c in flat.columns if _column_width(flat[c], str(c)) >= 50}
+    # body rows as plain values (a styled cell object per value is ten times slower at 200,000 rows)
     for row in flat.itertuples(index=False):
-        cells = []
-        for column, value in zip(flat.columns, row):
-            value = None if is_missing(value) else value
-            if isinstance(value, pd.Timestamp):
-                value = value.date()
-            if hasattr(value, "item"):  # numpy scalar -> Python
-                value = value.item()
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                value = "'" + value  # never let a cell from data become a formula
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            if column in long_columns:
-                cell.alignment = wrap
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_value(v) for v in row])
     if note:
         info = book.create_sheet("Note")
         info.column_dimensions["A"].width = 110
@@ -350,6 +334,16 @@ def xlsx_bytes(frame: pd.DataFrame, sheet_title: str, note: str | None = None,
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_value(value):
+    if is_missing(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar -> Python
+        value = value.item()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # never let a cell from data become a formula
+    return value
 
 
 def _sheet_name(title: str) -> str:
@@ -404,39 +398,45 @@ def display_frame(rows: pd.DataFrame, label: Callable[[str, str], str], columns:
                   header: Callable[[str], str] | None = None) -> pd.DataFrame:
     """Result rows (practices_results / practices_by_ids) as people read them: codes turned into labels by
     `label(facet key, value)` (facet keys of FACETS, plus 'kind', 'partner'), lists joined with ', '; dates
-    kept as ISO text so that a CSV reads back the same. `header` renames columns (e.g. into the language)."""
-    def many(key: str, values) -> str:
-        return ", ".join(label(key, str(v)) for v in values) if _is_list(values) else ""
+    kept as ISO text so that a CSV reads back the same. `header` renames columns (e.g. into the language).
+    Column-wise with memoised labels, so that 200,000 rows take seconds, not minutes."""
+    memo: dict[tuple[str, str], str] = {}
 
-    out = pd.DataFrame(index=rows.index)
+    def one(key: str, value) -> str:
+        if is_missing(value):
+            return "–"
+        found = memo.get((key, value))
+        if found is None:
+            found = memo[(key, value)] = label(key, str(value))
+        return found
+
+    def coded(key: str, source: str) -> pd.Series:
+        return rows[source].map(lambda v: one(key, v))
+
+    def many(key: str, source: str) -> pd.Series:
+        return rows[source].map(lambda vs: ", ".join(one(key, v) for v in vs) if _is_list(vs) else "")
+
+    def year(source: str) -> pd.Series:
+        return pd.array(rows[source].map(lambda v: None if is_missing(v) else int(v)), dtype="Int64")
+
     builders = {
-        "id": lambda r: r["id"],
-        "title": lambda r: r["title"],
-        "city": lambda r: r["lead_name"],
-        "country": lambda r: label("country", r["country_code"]),
-        "region": lambda r: label("region", r["region"]),
-        "kind": lambda r: label("kind", r["kind"]),
-        "status": lambda r: label("status", r["status"]),
-        "evaluation": lambda r: label("evaluation", r["evaluation"]),
-        "start_year": lambda r: None if is_missing(r["start_year"]) else int(r["start_year"]),
-        "end_year": lambda r: None if is_missing(r["end_year"]) else int(r["end_year"]),
-        "approaches": lambda r: many("approach", r["approaches"]),
-        "target_groups": lambda r: many("target", r["target_groups"]),
-        "stakeholders": lambda r: many("stakeholder", r["stakeholders"]),
-        "partners": lambda r: many("partner", r["partners"]),
-        "last_updated": lambda r: None if is_missing(r["last_updated"]) else str(r["last_updated"])[:10],
-        "freshness": lambda r: label("freshness", "stale" if bool(r["stale"]) else "current"),
-        "source": lambda r: label("source", r["provenance"]),
-        "source_url": lambda r: None if is_missing(r["source_url"]) else r["source_url"],
-        "summary": lambda r: r["summary"],
+        "id": lambda: rows["id"], "title": lambda: rows["title"], "city": lambda: rows["lead_name"],
+        "country": lambda: coded("country", "country_code"), "region": lambda: coded("region", "region"),
+        "kind": lambda: coded("kind", "kind"), "status": lambda: coded("status", "status"),
+        "evaluation": lambda: coded("evaluation", "evaluation"),
+        "start_year": lambda: year("start_year"), "end_year": lambda: year("end_year"),
+        "approaches": lambda: many("approach", "approaches"), "target_groups": lambda: many("target", "target_groups"),
+        "stakeholders": lambda: many("stakeholder", "stakeholders"), "partners": lambda: many("partner", "partners"),
+        "last_updated": lambda: rows["last_updated"].map(lambda v: None if is_missing(v) else str(v)[:10]),
+        "freshness": lambda: rows["stale"].map(lambda v: one("freshness", "stale" if bool(v) else "current")),
+        "source": lambda: coded("source", "provenance"),
+        "source_url": lambda: rows["source_url"].map(lambda v: None if is_missing(v) else v),
+        "summary": lambda: rows["summary"],
     }
-    records = rows.to_dict("records")
+    out = pd.DataFrame(index=rows.index)
     for column in columns:
-        out[column] = [builders[column](r) for r in records]
-    if "start_year" in out or "end_year" in out:
-        for column in ("start_year", "end_year"):
-            if column in out:
-                out[column] = pd.array(out[column], dtype="Int64")
+        values = builders[column]()
+        out[column] = values if isinstance(values, pd.Series) else pd.Series(values, index=rows.index)
     if header:
         out.columns = [header(c) for c in out.columns]
     return out.reset_index(drop=True)

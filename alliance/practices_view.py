@@ -24,6 +24,7 @@ PAGE = "pages/practices.py"
 CITY_PAGE = "pages/city.py"
 KEY = "pr_"  # widget keys; URL parameters are the bare names
 EXPORT_MAX_ROWS = 1_000_000
+XLSX_MAX_ROWS = 50_000  # openpyxl needs about half a second per 1,000 rows: beyond this, CSV
 MAX_COVERAGE_CITIES = 30
 NON_FILTER_PARAMS = {"page", "view", "layout", "pick", "size", "sort", "contact", "id", "compare", "lang"}
 
@@ -426,9 +427,12 @@ def export_buttons(state: State, labels: Labels, total: int) -> None:
         st.download_button(t("practices.export_csv"), csv_file, file_name=f"practices-{stamp}.csv",
                            mime="text/csv", icon=":material/download:", on_click="ignore", key="export_csv",
                            help=t("practices.export_csv_help"))
+        too_many = total > XLSX_MAX_ROWS
         st.download_button(t("practices.export_xlsx"), xlsx_file, file_name=f"practices-{stamp}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/download:", on_click="ignore", key="export_xlsx")
+                           icon=":material/download:", on_click="ignore", key="export_xlsx", disabled=too_many,
+                           help=t("practices.export_xlsx_too_many", limit=fmt_number(XLSX_MAX_ROWS))
+                           if too_many else None)
 
 
 def labels_frame(labels: Labels) -> pd.DataFrame:
