@@ -459,7 +459,8 @@ LEGEND_CSS = """
 .map-legend .legend-row { display: flex; align-items: center; gap: 0.6rem; margin: 0.22rem 0; }
 .map-legend .legend-swatch { display: inline-block; width: 18px; height: 18px; flex: none;
   border: 1px solid rgba(35, 40, 48, 0.85); }
-.map-legend .legend-size { display: inline-flex; width: 42px; justify-content: center; align-items: center; flex: none; }
+.map-legend .legend-size { display: inline-flex; width: 42px; justify-content: center; align-items: center;
+  flex: none; }
 .map-legend .legend-size span { display: inline-block; border-radius: 50%; background: #9AA3AE;
   border: 1px solid rgba(35, 40, 48, 0.85); }
 </style>

@@ -36,8 +36,8 @@ if city_id is None:
     st.stop()
 
 row = members[members["id"] == city_id].iloc[0]
-page_header(row["name"], t("city.kind_status", kind=t(f"common.kind.{row['kind']}"), country=row[country_col],
-                           status=t(f"city.status_label.{row['status']}")))
+page_header(md_text(row["name"]), t("city.kind_status", kind=t(f"common.kind.{row['kind']}"),
+                                    country=md_text(row[country_col]), status=t(f"city.status_label.{row['status']}")))
 demo_notice(scores=True)
 
 activities = data.query("city_activities", member_id=city_id)
@@ -158,7 +158,7 @@ else:
     by_id = members.set_index("id")
     for other in similar:
         other_row = by_id.loc[other]
-        st.page_link("pages/city.py", label=t("city.similar_item", name=other_row["name"],
-                                               country=other_row[country_col],
+        st.page_link("pages/city.py", label=t("city.similar_item", name=md_text(other_row["name"]),
+                                               country=md_text(other_row[country_col]),
                                                population=fmt_number(other_row["population"])),
                       query_params={"city": other}, icon=":material/location_city:")

@@ -119,8 +119,9 @@ with map_col:
     # the key follows the filters: a new set of points starts with no selection
     filter_hash = hashlib.sha1(repr((chosen_countries, chosen_regions, chosen_networks, chosen_statuses, band,
                                      chosen_approaches)).encode()).hexdigest()[:10]
-    event = st.pydeck_chart(deck, height=MAP_HEIGHT, width=MAP_MAX_WIDTH, on_select="rerun", selection_mode="single-object",
-                            key=f"members_map_{filter_hash}", alt=t("map.map_alt", measure=scale.title))
+    event = st.pydeck_chart(deck, height=MAP_HEIGHT, width=MAP_MAX_WIDTH, on_select="rerun",
+                            selection_mode="single-object", key=f"members_map_{filter_hash}",
+                            alt=t("map.map_alt", measure=scale.title))
 
 with side_col:
     st.markdown(maps.LEGEND_CSS + maps.legend_html(
@@ -134,14 +135,15 @@ if selected_id in set(members["id"]):
     row = members[members["id"] == selected_id].iloc[0]
     with details_slot.container(border=True, key="map_details"):
         st.caption(t("map.details_title"))
-        st.subheader(row["name"], anchor=False)
+        st.subheader(md_text(row["name"]), anchor=False)
         facts = [
             (t("map.col_country"), row["country"]),
             (t("map.col_kind"), t(f"common.kind.{row['kind']}")),
             (t("map.col_population"), fmt_number(row["population"])),
             (t("map.col_joined"), str(row["joined_year"])),
             (t("map.col_status"), t(f"map.status_label.{row['status']}")),
-            (t("map.col_networks"), ", ".join(networks.get(n, n) for n in maps.network_ids(row["networks"])) or "–"),
+            (t("map.col_networks"),
+             ", ".join(networks.get(n, n) for n in maps.network_ids(row["networks"])) or "–"),
             (t("map.col_activities"), fmt_number(row["activities"])),
             (t("map.col_index"), t("map.no_index") if is_missing(row["overall_index"]) else
              t("map.index_value", value=fmt_number(row["overall_index"]), year=int(row["latest_round"]))
@@ -149,7 +151,7 @@ if selected_id in set(members["id"]):
         ]
         # values from the data go through md_text: shown as written, never as Markdown or HTML
         st.markdown("\n".join(f"- **{md_text(label)}:** {md_text(value)}" for label, value in facts))
-        st.page_link("pages/city.py", label=t("map.profile_link", name=row["name"]),
+        st.page_link("pages/city.py", label=t("map.profile_link", name=md_text(row["name"])),
                      query_params={"city": selected_id}, icon=":material/location_city:")
 
 if not members.empty and st.toggle(t("map.table_toggle"), key="table", bind="query-params"):
@@ -160,7 +162,8 @@ if not members.empty and st.toggle(t("map.table_toggle"), key="table", bind="que
         "population": members["population"],
         "joined": members["joined_year"],
         "status": members["status"].map(lambda s: t(f"map.status_label.{s}")),
-        "networks": members["networks"].map(lambda ids: ", ".join(networks.get(n, n) for n in maps.network_ids(ids))),
+        "networks": members["networks"].map(
+            lambda ids: ", ".join(networks.get(n, n) for n in maps.network_ids(ids))),
         "activities": members["activities"],
         "index": members["overall_index"].round(0),
         "round": members["latest_round"],

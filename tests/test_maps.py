@@ -303,7 +303,8 @@ def test_map_members_filters(demo_db):
             SELECT m FROM (SELECT lead_member_id AS m, id FROM activities WHERE status <> 'archived'
                            UNION SELECT ap.member_id, ap.activity_id FROM activity_partners ap
                            JOIN activities a ON a.id = ap.activity_id WHERE a.status <> 'archived') i
-            JOIN activity_approaches aa ON aa.activity_id = i.id WHERE aa.approach_id = 'youth_education'""").fetchall()}
+            JOIN activity_approaches aa ON aa.activity_id = i.id
+            WHERE aa.approach_id = 'youth_education'""").fetchall()}
         assert 0 < len(youth) < len(everyone) and set(youth["id"]) == practising
         formers = db.run_query(con, "map_members", statuses=["former"])
         assert set(formers["status"]) == {"former"} and len(formers) == (everyone["status"] == "former").sum()

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from alliance import db, maps, scoring
+from alliance.ui import md_text
 from conftest import app_test
 
 CITY = "aarhus-dk"
@@ -91,7 +92,7 @@ def test_similar_cities_link_to_their_profiles(app_env, facts):
     ids = [link.proto.query_string.removeprefix("city=") for link in links]
     assert all(link.proto.page == "city" for link in links)
     assert CITY not in ids and set(ids) <= set(members.index)
-    assert [p.proto.label.split(",")[0] for p in links] == [members.at[i, "name"] for i in ids]
+    assert [p.proto.label.split(",")[0] for p in links] == [md_text(members.at[i, "name"]) for i in ids]
     # nearest first, by scoring.most_similar on the latest round (profile and size)
     current = members[members["status"] != "former"].reset_index()
     scored = current[current["id"].isin(facts["matrix"].index)]
@@ -143,7 +144,7 @@ def test_markup_in_data_stays_text(writable_db, monkeypatch):
     con.close()
     monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
     at = open_city({"city": "xss-dk"})
-    assert at.title[0].value == "<img src=x onerror=alert(1)>"  # st.title shows text
+    assert at.title[0].value == md_text("<img src=x onerror=alert(1)>")  # escaped for Markdown: shown as text
     assert len(at.get("link_button")) == 0  # a javascript: address is not offered as a link
     for md in at.markdown:
         assert "<img" not in md.value

@@ -160,7 +160,8 @@ def test_table_alternative_lists_the_shown_members(app_env, expected):
 def test_markup_in_a_member_name_stays_text(writable_db, monkeypatch):
     con = duckdb.connect(str(writable_db))
     con.execute("""INSERT INTO members (id, name, country_code, kind, latitude, longitude, population, joined_on,
-                   status) VALUES ('xss-dk', ?, 'DK', 'municipality', 55.4, 10.4, 180000, DATE '2020-01-01', 'member')""",
+                   status) VALUES ('xss-dk', ?, 'DK', 'municipality', 55.4, 10.4, 180000, DATE '2020-01-01',
+                   'member')""",
                 [XSS_NAME])
     con.close()
     monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
