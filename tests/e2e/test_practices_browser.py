@@ -103,3 +103,43 @@ def test_a_script_title_shows_as_text(page, hostile_url):
     page.wait_for_timeout(500)
     assert dialogs == []
     assert error_boxes(page) == []
+
+
+def choose(page, label: str, option_start: str) -> None:
+    """Open the sidebar multiselect `label` and click the option whose text starts with `option_start`."""
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(has_text=label).first
+    box.locator("input").click()
+    box.locator("input").press_sequentially(option_start, delay=30)  # narrows the list to that option
+    page.locator("[role='option']").filter(has_text=option_start).first.wait_for(timeout=TIMEOUT)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(1500)  # let the rerun start before waiting for it to end
+    wait_idle(page, TIMEOUT)
+
+
+def result_count(page) -> int:
+    heading = page.locator("h3").filter(has_text="practice").first.inner_text()
+    return int(heading.split()[0].replace(",", ""))
+
+
+def test_facets_keep_their_choices_and_counts_follow(page, app_url):
+    open_page(page, app_url + "/practices", TIMEOUT)
+    everything = result_count(page)
+    choose(page, "Approach", "Family support (")
+    after_approach = result_count(page)
+    assert 0 < after_approach < everything
+    choose(page, "Country", "France (")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["approach"] == ["family_support"] and query["country"] == ["FR"]
+    both = result_count(page)
+    assert 0 < both <= after_approach
+    # the first choice survived the second (its label's count changed in between)
+    approach_box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(
+        has_text="Approach").first
+    assert "Family support" in approach_box.inner_text()
+    # a fresh visit of the same link shows the same view
+    fresh = page.context.new_page()
+    open_page(fresh, page.url, TIMEOUT)
+    assert result_count(fresh) == both
+    fresh.close()
+    assert error_boxes(page) == []
