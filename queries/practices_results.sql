@@ -22,7 +22,9 @@
 -- @param limit INTEGER = 20 rows per page
 -- @param offset INTEGER = 0 rows to skip
 WITH page AS (
-    -- ordered on narrow rows with a top-N (no full sort), the wide fields joined for these rows only
+    -- ordered on narrow rows with a top-N (no full sort), the wide fields joined for these rows only. The order
+    -- is written twice on purpose: the inner ORDER BY ... LIMIT is the cheap top-N; the outer row_number
+    -- numbers only the page's rows (a window over every match cost 0.25 s at 200,000 rows).
     SELECT id, score, $offset + row_number() OVER (ORDER BY CASE WHEN $sort = 'relevance' THEN score END DESC NULLS LAST,
                      CASE WHEN $sort IN ('relevance', 'evidence') THEN evidence_rank END DESC NULLS LAST,
                      CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
