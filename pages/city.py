@@ -22,22 +22,26 @@ names = dict(zip(members["id"], members["name"]))
 display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members[country_col])}
 
 requested = st.query_params.get("city")
+header = st.container()  # the title goes above the picker, once the picker has said which city it is
 picker_col, _ = st.columns([2, 3])
 with picker_col:
     city_id = url_selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
                             placeholder=t("city.pick_placeholder"), help=t("city.pick_help"))
 
 if city_id is None:
-    page_header(t("city.title"), t("city.intro"))
+    with header:
+        page_header(t("city.title"), t("city.intro"))
     if requested:  # not echoed: the value came from a link and may be anything
         st.warning(t("city.unknown"), icon=":material/travel_explore:")
     st.info(t("city.choose"), icon=":material/location_city:")
-    st.page_link("pages/map.py", label=t("city.open_map"), icon=":material/map:")
+    st.page_link("pages/map.py", label=t("city.browse_map"), icon=":material/map:")
     st.stop()
 
 row = members[members["id"] == city_id].iloc[0]
-page_header(md_text(row["name"]), t("city.kind_status", kind=t(f"common.kind.{row['kind']}"),
-                                    country=md_text(row[country_col]), status=t(f"city.status_label.{row['status']}")))
+with header:
+    page_header(md_text(row["name"]), t("city.kind_status", kind=t(f"common.kind.{row['kind']}"),
+                                        country=md_text(row[country_col]),
+                                        status=t(f"city.status_label.{row['status']}")))
 demo_notice(scores=True)
 
 activities = data.query("city_activities", member_id=city_id)
