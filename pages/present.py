@@ -48,6 +48,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 /* text alternatives of the charts and the map: read by screen readers, not drawn on the projector */
 [class*="st-key-present-alt"] { position: absolute !important; width: 1px !important; height: 1px !important;
   overflow: hidden !important; clip: rect(0 0 0 0) !important; white-space: nowrap !important; }
+[class*="st-key-present-alt"] * { overflow: visible !important; }
 </style>
 """
 st.markdown(KIOSK_CSS, unsafe_allow_html=True)
