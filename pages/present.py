@@ -30,8 +30,9 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
   padding: 0 0 0.3rem 0 !important; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 34px !important; color: #000000 !important; }
 [data-testid="stMetricLabel"] p { font-size: 30px !important; font-weight: 600 !important; white-space: normal !important; }
-[data-testid="stMetricValue"] { font-size: 104px !important; color: #1F4E89 !important; line-height: 1.1 !important; }
-[data-testid="stMetric"] { border-left: 8px solid #1F4E89; padding-left: 1.2rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 112px !important; font-weight: 700 !important;
+  color: #1F4E89 !important; line-height: 1.15 !important; }
+[data-testid="stMetric"] { border-left: 8px solid #1F4E89; padding-left: 1.2rem; margin-bottom: 2.5rem; }
 [data-testid="stAlert"] p, [data-testid^="stAlertContent"] span { font-size: 26px !important; }
 .st-key-present-brand p { font-size: 24px !important; font-weight: 600; color: #1F4E89 !important; }
 .st-key-present-url p { font-size: 32px !important; font-weight: 700; font-family: monospace; word-break: break-all; }
