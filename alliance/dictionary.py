@@ -1,0 +1,56 @@
+"""The data dictionary: what every public table and column means, kept as data in data/dictionary.csv.
+
+The export writes it beside the tables, /explore shows it in the schema browser, and it is also the list of
+public tables: only these are exported and copied into the analysts' SQL sandbox (accounts, the import audit
+and other internal tables never leave the database).
+"""
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+
+import duckdb
+import pandas as pd
+
+from alliance.paths import DATA_DIR
+
+DICTIONARY_FILE = DATA_DIR / "dictionary.csv"
+
+
+@lru_cache(maxsize=1)
+def _rows() -> tuple[dict, ...]:
+    with open(DICTIONARY_FILE, newline="", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+def public_tables() -> list[str]:
+    """Public tables in dependency order (a table comes after the tables it references)."""
+    seen: list[str] = []
+    for row in _rows():
+        if row["table"] not in seen:
+            seen.append(row["table"])
+    return seen
+
+
+def meaning(table: str, column: str = "", lang: str = "en") -> str:
+    """The meaning of a column (or of the table itself when column is empty); English when lang lacks it."""
+    for row in _rows():
+        if row["table"] == table and row["column"] == column:
+            return row.get(f"meaning_{lang}") or row["meaning_en"]
+    return ""
+
+
+def describe(con: duckdb.DuckDBPyConnection, lang: str = "en") -> pd.DataFrame:
+    """table, column, type, meaning for every public table present in the database behind `con`."""
+    cursor = con.cursor()
+    try:
+        columns = cursor.execute(
+            "SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name IN (SELECT unnest($tables)) ORDER BY table_name, ordinal_position",
+            {"tables": public_tables()}).fetchall()
+    finally:
+        cursor.close()
+    order = {name: i for i, name in enumerate(public_tables())}
+    rows = [(table, column, data_type, meaning(table, column, lang)) for table, column, data_type, _ in columns]
+    rows.sort(key=lambda r: order[r[0]])  # stable: keeps each table's column order
+    return pd.DataFrame(rows, columns=["table", "column", "type", "meaning"])

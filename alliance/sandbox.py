@@ -1,0 +1,162 @@
+"""The analysts' SQL sandbox: a separate in-memory DuckDB holding a copy of the public tables, locked down.
+
+Why a copy: a second connection to the database file with another configuration is refused by DuckDB within
+one process, and `read_only=True` alone still lets read_csv read any file and COPY write one. So the public
+tables are copied (through Arrow) into an in-memory database, which is then configured with no file, network
+or extension access, a memory limit, one thread and a time limit per query, and its configuration locked.
+On top of that only single SELECT statements pass (`extract_statements` gives each statement's type) and
+results stop at a row cap. Even a statement that got past every check could only touch the copy.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from alliance import dictionary
+from alliance.db import NamedQuery
+
+DEFAULT_TIME_LIMIT_S = 5.0
+DEFAULT_MEMORY_LIMIT_MB = 512
+DEFAULT_ROW_CAP = 5_000
+MAX_SQL_CHARS = 20_000
+
+
+class SandboxError(Exception):
+    """A query the sandbox refused (`refused` True) or that DuckDB failed to run; `str()` is for users."""
+
+    def __init__(self, message: str, refused: bool):
+        super().__init__(message)
+        self.refused = refused
+
+
+@dataclass
+class SandboxResult:
+    frame: pd.DataFrame
+    truncated: bool
+    row_cap: int
+    seconds: float
+
+
+def _plain(error: Exception) -> str:
+    """DuckDB's own message, without the Python class name."""
+    return str(error).strip() or type(error).__name__
+
+
+class Sandbox:
+    """An in-memory, locked-down copy of the public tables of `source` (a DuckDB connection)."""
+
+    def __init__(self, source: duckdb.DuckDBPyConnection, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+                 memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB, row_cap: int = DEFAULT_ROW_CAP,
+                 tables: list[str] | None = None):
+        self.time_limit_s = time_limit_s
+        self.row_cap = row_cap
+        self._lock = threading.Lock()  # one query at a time: one thread, and a predictable memory budget
+        self.con = duckdb.connect(":memory:", config={
+            "threads": 1, "autoload_known_extensions": False, "autoinstall_known_extensions": False,
+            "allow_community_extensions": False, "allow_unsigned_extensions": False})
+        self.tables = self._copy_tables(source, tables or dictionary.public_tables())
+        used = self.con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()[0]
+        limit_mb = memory_limit_mb + int(used // 2**20)  # the copied data counts against the limit too
+        for statement in ("SET enable_external_access = false",
+                          f"SET memory_limit = '{limit_mb}MB'",
+                          f"SET max_execution_time = {int(time_limit_s * 1000)}",
+                          "SET enable_progress_bar = false",
+                          "SET lock_configuration = true"):
+            self.con.execute(statement)
+
+    def _copy_tables(self, source: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
+        cursor = source.cursor()
+        try:
+            present = {r[0] for r in cursor.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+            copied = []
+            for name in names:
+                if name not in present:
+                    continue
+                data = cursor.sql(f'SELECT * FROM "{name}"').to_arrow_table()
+                self.con.register("sandbox_source", data)
+                self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM sandbox_source')
+                self.con.unregister("sandbox_source")
+                copied.append(name)
+            return copied
+        finally:
+            cursor.close()
+
+    def check(self, sql: str) -> str:
+        """The single SELECT statement of `sql`, or SandboxError saying why it is refused."""
+        if not sql or not sql.strip():
+            raise SandboxError("The query is empty.", refused=True)
+        if len(sql) > MAX_SQL_CHARS:
+            raise SandboxError(f"The query is {len(sql):,} characters long; the limit is {MAX_SQL_CHARS:,}.",
+                               refused=True)
+        try:
+            statements = self.con.extract_statements(sql)
+        except duckdb.Error as error:
+            raise SandboxError(_plain(error), refused=False) from None
+        if len(statements) != 1:
+            raise SandboxError(f"Only one statement at a time: this text holds {len(statements)}.", refused=True)
+        statement = statements[0]
+        if statement.type != duckdb.StatementType.SELECT:
+            kind = statement.type.name.replace("_", " ")
+            raise SandboxError(f"Only SELECT (or WITH ... SELECT) queries are allowed here, not {kind}.",
+                               refused=True)
+        return statement.query
+
+    def run(self, sql: str, params: dict | None = None) -> SandboxResult:
+        """Run one SELECT; at most `row_cap` rows come back, `truncated` says whether there were more."""
+        query = self.check(sql)
+        started = time.perf_counter()
+        with self._lock:
+            cursor = self.con.cursor()
+            # max_execution_time is set too, but with one thread DuckDB never checks it: a timer interrupts
+            timer = threading.Timer(self.time_limit_s, cursor.interrupt)
+            timer.start()
+            try:
+                relation = cursor.sql(query, params=params) if params else cursor.sql(query)
+                if relation is None:  # not a query that returns rows
+                    raise SandboxError("This statement returns no rows.", refused=True)
+                frame = relation.limit(self.row_cap + 1).df()
+            except SandboxError:
+                raise
+            except duckdb.InterruptException:
+                raise SandboxError(f"The query was stopped after the time limit of {self.time_limit_s:g} s.",
+                                   refused=False) from None
+            except duckdb.Error as error:
+                raise SandboxError(_plain(error), refused=False) from None
+            finally:
+                timer.cancel()
+                cursor.close()
+        truncated = len(frame) > self.row_cap
+        return SandboxResult(frame.head(self.row_cap), truncated, self.row_cap, time.perf_counter() - started)
+
+    def run_named(self, query: NamedQuery, values: dict) -> SandboxResult:
+        return self.run(query.sql, query.bind(values))
+
+    def runnable(self, query: NamedQuery) -> bool:
+        """Whether a named query is one SELECT over tables this sandbox holds (so analysts may run it)."""
+        try:
+            self.check(query.sql)
+            # get_table_names cannot parse $parameters: a NULL in their place keeps the query's shape
+            names = self.con.get_table_names(re.sub(r"\$\w+", "NULL", query.sql), qualified=False)
+        except (SandboxError, duckdb.Error):
+            return False
+        return set(names) <= set(self.tables)
+
+    def schema(self, lang: str = "en") -> pd.DataFrame:
+        """table, column, type, meaning of the tables in the sandbox."""
+        return dictionary.describe(self.con, lang)
+
+    def row_counts(self) -> dict[str, int]:
+        cursor = self.con.cursor()
+        try:
+            return {name: cursor.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in self.tables}
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,173 @@
+"""The analysts' SQL sandbox: each attack is refused or fails, and afterwards nothing has changed."""
+from __future__ import annotations
+
+import time
+
+import duckdb
+import pytest
+
+from alliance import db, dictionary
+from alliance.sandbox import MAX_SQL_CHARS, Sandbox, SandboxError
+
+TIME_LIMIT = 1.5
+
+
+@pytest.fixture(scope="module")
+def source(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def sandbox(source):
+    box = Sandbox(source, time_limit_s=TIME_LIMIT, memory_limit_mb=256, row_cap=100)
+    yield box
+    box.close()
+
+
+def fingerprint(box: Sandbox) -> dict:
+    """Row counts of every table and the sandbox's settings: what an attack must not change."""
+    settings = box.con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', 'memory_limit', "
+        "'threads', 'max_execution_time', 'lock_configuration', 'autoload_known_extensions')").fetchall()
+    tables = box.con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()
+    return {"counts": box.row_counts(), "settings": sorted(settings), "tables": tables}
+
+
+def test_only_public_tables_are_copied(sandbox, source):
+    assert sandbox.tables == [t for t in dictionary.public_tables()]
+    members = source.execute("SELECT count(*) FROM members").fetchone()[0]
+    assert sandbox.run("SELECT count(*) AS n FROM members").frame["n"][0] == members
+    internal = {r[0] for r in sandbox.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "schema_version" not in internal
+
+
+def test_a_plain_select_and_a_with_query_run(sandbox):
+    result = sandbox.run("WITH big AS (SELECT * FROM members WHERE population > 500000) "
+                         "SELECT country_code, count(*) AS n FROM big GROUP BY ALL ORDER BY n DESC")
+    assert not result.truncated
+    assert list(result.frame.columns) == ["country_code", "n"]
+    assert result.frame["n"].sum() > 0
+
+
+def test_row_cap_truncates_and_says_so(sandbox):
+    result = sandbox.run("SELECT * FROM range(1000000000)")
+    assert result.truncated
+    assert len(result.frame) == sandbox.row_cap
+    small = sandbox.run("SELECT * FROM range(100)")
+    assert not small.truncated and len(small.frame) == 100
+
+
+ATTACKS = {
+    "read a file": "SELECT * FROM read_csv('/etc/passwd')",
+    "read a file (text)": "SELECT * FROM read_text('/etc/hostname')",
+    "list files": "SELECT * FROM glob('/etc/*')",
+    "copy out": "COPY members TO '/tmp/stolen.csv'",
+    "copy in": "COPY members FROM '/etc/passwd'",
+    "attach": "ATTACH '/tmp/other.duckdb' AS other",
+    "install": "INSTALL spatial",
+    "load": "LOAD excel",
+    "set": "SET enable_external_access = true",
+    "reset": "RESET memory_limit",
+    "pragma": "PRAGMA threads = 8",
+    "insert": "INSERT INTO members (id) VALUES ('x-dk')",
+    "update": "UPDATE members SET name = 'hacked'",
+    "delete": "DELETE FROM members",
+    "drop": "DROP TABLE members",
+    "create": "CREATE TABLE stolen AS SELECT 1",
+    "create macro": "CREATE MACRO m(x) AS x",
+    "two statements": "SELECT 1; DROP TABLE members",
+    "select then set": "SELECT 1; SET threads = 8",
+    "call": "CALL pragma_version()",
+    "export database": "EXPORT DATABASE '/tmp/dump'",
+    "checkpoint": "CHECKPOINT",
+    "query() with a write": "SELECT * FROM query('DELETE FROM members')",
+    "secrets": "SELECT * FROM duckdb_secrets()",
+    "parquet write via copy": "COPY (SELECT 1) TO '/tmp/x.parquet' (FORMAT parquet)",
+    "very long query": "SELECT " + " + ".join(["1"] * (MAX_SQL_CHARS // 4)),
+    "empty": "   ",
+    "syntax error": "SELEC * FROM members",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attack_is_refused_and_changes_nothing(sandbox, name, tmp_path):
+    before = fingerprint(sandbox)
+    with pytest.raises(SandboxError) as caught:
+        sandbox.run(ATTACKS[name])
+    message = str(caught.value)
+    assert message and "Traceback" not in message
+    assert fingerprint(sandbox) == before
+
+
+def test_refusal_messages_name_the_reason(sandbox):
+    with pytest.raises(SandboxError, match="Only SELECT") as caught:
+        sandbox.run("DELETE FROM members")
+    assert caught.value.refused
+    with pytest.raises(SandboxError, match="one statement"):
+        sandbox.run("SELECT 1; SELECT 2")
+    with pytest.raises(SandboxError, match="file system operations are disabled") as caught:
+        sandbox.run("SELECT * FROM read_csv('/etc/passwd')")
+    assert not caught.value.refused  # DuckDB's own message, passed on plainly
+    with pytest.raises(SandboxError, match="limit is"):
+        sandbox.run(ATTACKS["very long query"])
+
+
+def test_no_file_is_written(sandbox):
+    for sql in (ATTACKS["copy out"], ATTACKS["parquet write via copy"]):
+        with pytest.raises(SandboxError):
+            sandbox.run(sql)
+    import os
+    assert not os.path.exists("/tmp/stolen.csv")
+    assert not os.path.exists("/tmp/x.parquet")
+
+
+@pytest.mark.parametrize("sql", [
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+    "SELECT count(*) FROM range(100000000) a, range(100000000) b",
+])
+def test_a_query_that_would_run_forever_is_stopped(sandbox, sql):
+    started = time.perf_counter()
+    with pytest.raises(SandboxError) as caught:
+        sandbox.run(sql)
+    elapsed = time.perf_counter() - started
+    assert "time limit" in str(caught.value) or "memory" in str(caught.value).lower()
+    assert elapsed < TIME_LIMIT + 10
+    assert sandbox.run("SELECT 42 AS answer").frame["answer"][0] == 42  # still usable afterwards
+
+
+def test_memory_hungry_query_fails_cleanly(sandbox):
+    with pytest.raises(SandboxError, match="(?i)memory|time limit"):
+        sandbox.run("SELECT list(range) FROM range(2000000000)")
+    assert sandbox.run("SELECT 1 AS one").frame["one"][0] == 1
+
+
+def test_python_variables_are_not_reachable(sandbox):
+    secret_frame = __import__("pandas").DataFrame({"password": ["hunter2"]})  # noqa: F841 (the bait)
+    with pytest.raises(SandboxError, match="(?i)does not exist"):
+        sandbox.run("SELECT * FROM secret_frame")
+
+
+def test_the_source_database_is_untouched(demo_db, source, sandbox):
+    before = source.execute("SELECT count(*), max(name) FROM members").fetchone()
+    for sql in ATTACKS.values():
+        try:
+            sandbox.run(sql)
+        except SandboxError:
+            pass
+    assert source.execute("SELECT count(*), max(name) FROM members").fetchone() == before
+
+
+def test_named_queries_run_with_parameters(sandbox):
+    newest = db.load_query("newest_activities")
+    assert sandbox.runnable(newest)
+    result = sandbox.run_named(newest, {"limit": 3})
+    assert len(result.frame) == 3
+
+
+def test_queries_reaching_private_tables_are_not_runnable(sandbox):
+    private = db.parse_query("x", "-- reads the schema version\nSELECT * FROM schema_version")
+    writer = db.parse_query("y", "-- writes\nDELETE FROM members")
+    assert not sandbox.runnable(private)
+    assert not sandbox.runnable(writer)
