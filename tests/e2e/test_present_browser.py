@@ -170,8 +170,13 @@ def _sign_in_and_open_poll(pg, app_url) -> str:
     box = pg.locator("[data-testid='stMultiSelect']").first
     box.click()
     pg.keyboard.type("shared strategy")
-    pg.keyboard.press("Enter")
+    pg.get_by_role("option", name=re.compile("shared strategy")).first.click()
     pg.keyboard.press("Escape")
+    box.locator("[data-tag]").first.wait_for(timeout=10_000)  # the choice is made before sending
+    # leave the field first: the focused multiselect shrinks when it loses focus, which would move the
+    # button between mouse-down and mouse-up and swallow the click
+    pg.get_by_role("heading", name="For organisers").click()
+    pg.wait_for_timeout(500)
     pg.get_by_role("button", name="Open the poll").click()
     wait_idle(pg)
     message = pg.wait_for_selector("text=/Poll [A-Z2-9]{6} is open/", timeout=30_000).inner_text()
@@ -183,6 +188,13 @@ def _answer(phone, level_label: str) -> None:
     phone.get_by_role("button", name="Send my answers").click()
     wait_idle(phone)
     phone.wait_for_selector("text=your answers are counted", timeout=30_000)
+
+
+def level_counts(screen, question: int = 1) -> list[int]:
+    """Answers per level 0-5 read from the cells of the screen's text alternative of a question."""
+    cells = screen.locator(f".st-key-present-alt-poll-{question} tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('th, td')].map(c => c.textContent.trim()))")
+    return [int(row[-1]) for row in cells]
 
 
 def _screen_counts(screen) -> list[str]:
@@ -252,3 +264,34 @@ def test_lang_in_the_url_chooses_french_and_survives_a_page_switch(app_url, scre
     screen.get_by_role("option", name="English").click()
     wait_title(screen, "Live poll")
     assert "lang=" not in screen.url
+
+
+def test_phones_sending_at_the_same_moment_lose_nothing(app_url, browser, screen):
+    """Several phones (separate browser sessions) press Send together: every answer reaches the screen."""
+    phones_count = 8
+    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        code = _sign_in_and_open_poll(organiser.new_page(), app_url)
+    finally:
+        organiser.close()
+    contexts = [browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+                for _ in range(phones_count)]
+    try:
+        phones = [ctx.new_page() for ctx in contexts]
+        levels = ["Absent", "Ad hoc", "Planned", "Established", "Managed", "Leading"]
+        for number, pg in enumerate(phones):
+            open_page(pg, f"{app_url}/poll?code={code}")
+            pg.locator("[data-testid='stRadio'] label").filter(
+                has_text=re.compile(rf"^{levels[number % 6]}:")).first.click()
+        for pg in phones:  # all sends in flight together
+            pg.get_by_role("button", name="Send my answers").click(no_wait_after=True)
+        for pg in phones:
+            pg.wait_for_selector("text=your answers are counted", timeout=60_000)
+    finally:
+        for ctx in contexts:
+            ctx.close()
+    open_page(screen, f"{app_url}/present?slides=poll&poll={code}&every=600")
+    wait_title(screen, TITLES["poll"])
+    assert f"{phones_count} participants so far" in screen.locator("[data-testid='stMain']").inner_text()
+    expected = [sum(1 for n in range(phones_count) if n % 6 == level) for level in range(6)]
+    assert level_counts(screen) == expected
