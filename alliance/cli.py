@@ -95,6 +95,84 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _expand(files: list[str]) -> list[Path]:
+    """Files as given; a folder stands for every CSV and XLSX file in it (an export folder, say)."""
+    paths = []
+    for name in files:
+        path = Path(name)
+        if path.is_dir():
+            paths += sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+        else:
+            paths.append(path)
+    return paths
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from alliance import importer
+
+    if args.template:
+        if not args.out:
+            print("--template needs --out PATH (.csv or .xlsx)", file=sys.stderr)
+            return 2
+        if args.template not in importer.catalogue():
+            print(f"unknown table {args.template!r}: one of {', '.join(importer.catalogue())}", file=sys.stderr)
+            return 2
+        print(f"Wrote {importer.write_template(args.template, Path(args.out))}")
+        return 0
+    if not args.files:
+        print("import needs at least one FILE (or --template TABLE --out PATH)", file=sys.stderr)
+        return 2
+    sources = []
+    for path in _expand(args.files):
+        try:
+            sources.append((str(path), path.read_bytes()))
+        except OSError as error:
+            print(f"{path}: cannot be read: {error.strerror}", file=sys.stderr)
+            return 1
+    db_path = Path(args.db) if args.db else database_path()
+    try:
+        con = importer.open_for_import(db_path)
+    except importer.DatabaseBusy as error:
+        print(f"Import refused: {error}", file=sys.stderr)
+        return 1
+    try:
+        plan, audit_id = importer.import_files(con, sources, importer.current_user(), "cli", dry_run=args.dry_run)
+    except importer.ImportRejected as rejected:
+        for problem in rejected.problems:
+            print(problem, file=sys.stderr)
+        print(f"Rejected: {len(rejected.problems)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(plan.summary())
+    print("Dry run: nothing was written." if args.dry_run else f"Imported into {db_path} (import #{audit_id}).")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from alliance import exporter
+
+    db_path = Path(args.db) if args.db else database_path()
+    if not db_path.exists():
+        print(f"{db_path}: no such database", file=sys.stderr)
+        return 1
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.IOException as error:
+        from alliance.importer import busy_message
+
+        print(f"Export refused: {busy_message(db_path, str(error))}", file=sys.stderr)
+        return 1
+    try:
+        files = exporter.export(con, Path(args.out), args.format)
+    finally:
+        con.close()
+    print(f"Wrote {len(files)} file(s) to {args.out}")
+    return 0
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -128,6 +206,20 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in users_commands.choices.values():
         sub.add_argument("--db", help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
     users.set_defaults(func=cmd_users)
+
+    imp = commands.add_parser("import", help="validate and import CSV/XLSX files (all or nothing)")
+    imp.add_argument("files", nargs="*", metavar="FILE", help="CSV or XLSX files, or folders of them")
+    imp.add_argument("--db", help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
+    imp.add_argument("--template", metavar="TABLE", help="write an empty template for TABLE instead")
+    imp.add_argument("--out", help="where --template writes (.csv or .xlsx)")
+    imp.set_defaults(func=cmd_import)
+
+    exp = commands.add_parser("export", help="export every public table and a data dictionary")
+    exp.add_argument("--db", help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
+    exp.add_argument("--out", required=True, help="folder to write into")
+    exp.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv")
+    exp.set_defaults(func=cmd_export)
 
     bench = commands.add_parser("bench", help="measure page, query and browser speed; build datasets if missing")
     bench.add_argument("--datasets", default="demo,scale", help="comma-separated: demo, scale (default both)")

@@ -1,0 +1,762 @@
+"""Validation and atomic loading of CSV and XLSX files into the database (no Streamlit here).
+
+A file (or an XLSX sheet) is matched to a table by its name (members.csv, sheet "activities") or, failing
+that, by its header. Besides every public table in its plain form, two friendlier forms are accepted:
+members with a `networks` column and activities with `partner_member_ids`, `approaches`, `target_groups`
+and `stakeholders` columns, each a semicolon-separated list (as in data/seed/practices.csv).
+
+The rules come from the schema itself (queries/ddl): column types, NOT NULL, primary keys, foreign keys and
+the CHECK constraints, which are evaluated by DuckDB on the incoming rows. Every problem is collected (file,
+row, column, value, reason); nothing is written unless there are none, and then everything is written in
+one transaction, so a crash (even kill -9) leaves the previous data.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import getpass
+import io
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from alliance import dictionary
+from alliance.db import schema_sql
+
+# list column of a friendly form -> (bridge table, parent column, child column)
+LIST_COLUMNS = {
+    "members": {"networks": ("member_networks", "member_id", "network_id")},
+    "activities": {
+        "partner_member_ids": ("activity_partners", "activity_id", "member_id"),
+        "approaches": ("activity_approaches", "activity_id", "approach_id"),
+        "target_groups": ("activity_target_groups", "activity_id", "target_group_id"),
+        "stakeholders": ("activity_stakeholders", "activity_id", "stakeholder_id"),
+    },
+}
+# values used when an optional column of a NOT NULL field is left out or empty
+DEFAULTS = {
+    "members": {"kind": "municipality", "status": "member"},
+    "activities": {"summary": "", "evaluation": "none", "provenance": "documented"},
+}
+IGNORED_SHEETS = {"dictionary", "guide", "readme"}
+TEMPLATE_TABLES = ["members", "activities"]
+
+
+class ImportRejected(Exception):
+    """The import was refused: `problems` lists every reason."""
+
+    def __init__(self, problems: list["Problem"]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+class DatabaseBusy(Exception):
+    """Another process holds the database file."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None  # spreadsheet row: 1 is the header, 2 the first record
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file + (f": row {self.row}" if self.row else "") + (f", column {self.column}" if self.column else "")
+        value = f" value {self.value!r}:" if self.value not in (None, "") else ""
+        return f"{where}:{value} {self.reason}"
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    nullable: bool
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[Column]
+    key: list[str]
+    uniques: list[list[str]] = field(default_factory=list)
+    foreign: list[tuple[str, str, str]] = field(default_factory=list)  # column, table, column
+    checks: list[tuple[list[str], str]] = field(default_factory=list)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Table]:
+    """Every public table's rules, read from an in-memory database built from the DDL."""
+    con = duckdb.connect()
+    con.execute(schema_sql())
+    tables = {}
+    for name in dictionary.public_tables():
+        cols = con.execute("SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns "
+                           "WHERE table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+        table = Table(name, [Column(*c) for c in cols], [])
+        for kind, columns, expression, ref_table, ref_cols in con.execute(
+                "SELECT constraint_type, constraint_column_names, expression, referenced_table, "
+                "referenced_column_names FROM duckdb_constraints() WHERE table_name = ?", [name]).fetchall():
+            if kind == "PRIMARY KEY":
+                table.key = list(columns)
+            elif kind == "UNIQUE":
+                table.uniques.append(list(columns))
+            elif kind == "FOREIGN KEY":
+                table.foreign.append((columns[0], ref_table, ref_cols[0]))
+            elif kind == "CHECK":
+                table.checks.append((sorted(set(columns)), expression))
+        tables[name] = table
+    con.close()
+    return tables
+
+
+def check_reason(expression: str) -> str:
+    """A CHECK expression said in words where it has a common shape."""
+    if m := re.fullmatch(r'\(?"?(\w+)"? IN \((.*)\)\)?', expression):
+        return "must be one of: " + ", ".join(v.strip().strip("()'") for v in m[2].split(","))
+    if m := re.fullmatch(r'\(?"?(\w+)"? BETWEEN (-?[\d.]+) AND (-?[\d.]+)\)?', expression):
+        extra = " (outside Europe)" if m[1] in ("latitude", "longitude") else ""
+        return f"must be between {m[2]} and {m[3]}{extra}"
+    if "regexp_full_match" in expression:
+        return "is not a valid id (lower-case ASCII words joined by '-', ending in '-' and the 2-letter country code)"
+    if "length(\"trim\"" in expression:
+        return "must not be blank"
+    if "end_year >= start_year" in expression:
+        return "end_year is before start_year"
+    return f"breaks the rule {expression}"
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Sheet:
+    """One table-shaped source: a CSV file or an XLSX sheet, as text cells."""
+    label: str  # file name, plus [sheet] for XLSX
+    hint: str  # file or sheet name, lower case, used to guess the table
+    header: list[str]
+    rows: list[tuple[int, list]]  # (spreadsheet row number, cells)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 with or without BOM, else Windows-1252 (what French and German Excel write)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_csv_text(text: str, label: str, hint: str) -> Sheet:
+    first_line = text.split("\n", 1)[0]
+    known = {c.name for t in catalogue().values() for c in t.columns} | {
+        c for cols in LIST_COLUMNS.values() for c in cols}
+
+    def score(sep: str) -> tuple[int, int]:
+        fields = next(csv.reader([first_line], delimiter=sep), [])
+        return (sum(normalise(f) in known for f in fields), len(fields))
+
+    sep = max([",", ";", "\t"], key=score)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    if not records:
+        return Sheet(label, hint, [], [])
+    rows = [(i + 2, r) for i, r in enumerate(records[1:]) if any(c.strip() for c in r)]
+    return Sheet(label, hint, records[0], rows)
+
+
+def read_xlsx(raw: bytes, name: str) -> list[Sheet]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    sheets = []
+    for ws in book.worksheets:
+        if ws.title.strip().lower() in IGNORED_SHEETS:
+            continue
+        values = list(ws.iter_rows(values_only=True))
+        if not values:
+            continue
+        header = ["" if v is None else str(v) for v in values[0]]
+        rows = [(i + 2, list(r)) for i, r in enumerate(values[1:]) if any(v not in (None, "") for v in r)]
+        sheets.append(Sheet(f"{name} [{ws.title}]", ws.title.strip().lower(), header, rows))
+    book.close()
+    return sheets
+
+
+def read_source(name: str, raw: bytes) -> list[Sheet]:
+    stem = Path(name).stem.lower()
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        return read_xlsx(raw, name)
+    return [read_csv_text(decode(raw), name, stem)]
+
+
+def normalise(header: str) -> str:
+    return re.sub(r"\W+", "_", str(header).strip().lstrip("\ufeff").lower()).strip("_")
+
+
+# -------------------------------------------------------------------------------------------- parsing
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        value = value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def parse_value(value, type_name: str):
+    """A cell as the column's type; raises ValueError with a reason."""
+    if isinstance(value, bool) and type_name == "BOOLEAN":
+        return value
+    if isinstance(value, (dt.datetime, dt.date)) and type_name == "DATE":
+        return value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and type_name in ("INTEGER", "BIGINT"):
+        if float(value).is_integer():
+            return int(value)
+        raise ValueError("must be a whole number")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and type_name == "DOUBLE":
+        return float(value)
+    text = _text(value)
+    if text is None:
+        return None
+    if type_name in ("INTEGER", "BIGINT"):
+        compact = re.sub(r"[\s\u00a0\u202f']", "", text)
+        if re.fullmatch(r"[+-]?\d{1,3}([.,]\d{3})+", compact):  # 285.273 or 285,273: thousands
+            compact = re.sub(r"[.,]", "", compact)
+        if re.fullmatch(r"[+-]?\d+([.,]0+)?", compact):
+            return int(re.split(r"[.,]", compact)[0])
+        raise ValueError("must be a whole number")
+    if type_name == "DOUBLE":
+        compact = re.sub(r"[\s\u00a0\u202f]", "", text)
+        if "," in compact and "." in compact:  # the last one is the decimal mark
+            compact = compact.replace(".", "").replace(",", ".") if compact.rfind(",") > compact.rfind(".") \
+                else compact.replace(",", "")
+        compact = compact.replace(",", ".")
+        try:
+            return float(compact)
+        except ValueError:
+            raise ValueError("must be a number") from None
+    if type_name == "DATE":
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(text[:10] if pattern == "%Y-%m-%d" else text, pattern).date()
+            except ValueError:
+                continue
+        raise ValueError("must be a date (YYYY-MM-DD)")
+    if type_name == "BOOLEAN":
+        lowered = text.lower()
+        if lowered in ("true", "1", "yes", "oui", "ja", "vrai"):
+            return True
+        if lowered in ("false", "0", "no", "non", "nein", "faux"):
+            return False
+        raise ValueError("must be true or false")
+    return text
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+@dataclass
+class Incoming:
+    """The valid rows of one table to load, and where each came from (for messages)."""
+    table: str
+    frame: pd.DataFrame  # typed, with the table's columns present in the source
+    origin: list[tuple[str, int]]  # (file label, row) per frame row
+    lists: dict[str, list[list[str]]] = field(default_factory=dict)  # list column -> ids per row
+
+
+def match_table(sheet: Sheet) -> tuple[str | None, str | None]:
+    """The table a sheet holds, or a reason why none fits."""
+    tables = catalogue()
+    columns = {normalise(h) for h in sheet.header if str(h).strip()}
+
+    def allowed(name: str) -> set[str]:
+        return {c.name for c in tables[name].columns} | set(LIST_COLUMNS.get(name, {}))
+
+    def required(name: str) -> set[str]:
+        t = tables[name]
+        return {c.name for c in t.columns if not c.nullable and c.name not in DEFAULTS.get(name, {})
+                and not (name == "activities" and c.name == "last_updated")}
+
+    hint = re.sub(r"[^a-z_]", "", sheet.hint.split(" ")[0])
+    if hint in tables:
+        return hint, None
+    fits = [n for n in tables if columns <= allowed(n) and required(n) <= columns]
+    if len(fits) == 1:
+        return fits[0], None
+    best = max(tables, key=lambda n: len(columns & allowed(n)) - len(columns - allowed(n)))
+    if not columns & allowed(best):
+        return None, "no column matches a table: start from a template (import --template TABLE)"
+    return None, (f"cannot tell which table this is: name the file after a table (e.g. {best}.csv) "
+                  f"or use a template's header")
+
+
+def validate_sheet(sheet: Sheet, table_name: str, problems: list[Problem]) -> Incoming | None:
+    table = catalogue()[table_name]
+    lists = LIST_COLUMNS.get(table_name, {})
+    defaults = DEFAULTS.get(table_name, {})
+    header = [normalise(h) for h in sheet.header]
+    allowed = [c.name for c in table.columns] + list(lists)
+    bad_header = False
+    for position, name in enumerate(header):
+        if not name:
+            continue
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(Problem(sheet.label, 1, sheet.header[position], None,
+                                    f"unknown column for {table_name}{hint}"))
+            bad_header = True
+        elif header.count(name) > 1 and header.index(name) == position:
+            problems.append(Problem(sheet.label, 1, name, None, "column appears more than once"))
+            bad_header = True
+    for column in table.columns:
+        needed = not column.nullable and column.name not in defaults and not (
+            table_name == "activities" and column.name == "last_updated")
+        if needed and column.name not in header:
+            problems.append(Problem(sheet.label, 1, column.name, None, "required column is missing"))
+            bad_header = True
+    if bad_header:
+        return None
+
+    present = [c.name for c in table.columns if c.name in header or c.name in defaults or
+               (table_name == "activities" and c.name == "last_updated")]
+    records, origin, list_values, row_ok = [], [], {name: [] for name in lists if name in header}, []
+    for row_number, cells in sheet.rows:
+        cells = list(cells) + [None] * (len(header) - len(cells))
+        by_name = {name: cells[i] for i, name in enumerate(header) if name}
+        record, bad = {}, set()
+        for column in table.columns:
+            if column.name not in present:
+                continue
+            raw = by_name.get(column.name)
+            try:
+                value = parse_value(raw, column.type)
+            except ValueError as error:
+                problems.append(Problem(sheet.label, row_number, column.name, _text(raw), str(error)))
+                bad.add(column.name)
+                record[column.name] = None
+                continue
+            if value is None and column.name in defaults:
+                value = defaults[column.name]
+            if value is None and column.name == "last_updated" and table_name == "activities":
+                value = dt.date.today()
+            if value is None and not column.nullable:
+                problems.append(Problem(sheet.label, row_number, column.name, None, "required value is empty"))
+                bad.add(column.name)
+            record[column.name] = value
+        for name in list_values:
+            list_values[name].append([v.strip() for v in (_text(by_name.get(name)) or "").split(";") if v.strip()])
+        records.append(record)
+        origin.append((sheet.label, row_number))
+        row_ok.append(bad)
+    frame = pd.DataFrame(records, columns=present)
+    for column in present:
+        type_name = table.column(column).type
+        if type_name in ("INTEGER", "BIGINT"):
+            frame[column] = pd.array(frame[column], dtype="Int64")
+        elif type_name == "DOUBLE":
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    _check_constraints(table, frame, origin, row_ok, problems)
+    return Incoming(table_name, frame, origin, list_values)
+
+
+def _check_constraints(table: Table, frame: pd.DataFrame, origin, row_ok, problems: list[Problem]) -> None:
+    """Evaluate the table's CHECK constraints with DuckDB on the parsed rows."""
+    if frame.empty:
+        return
+    con = duckdb.connect()
+    con.register("incoming", frame.assign(_row=range(len(frame))))
+    for columns, expression in table.checks:
+        if not set(columns) <= set(frame.columns):
+            continue
+        failing = con.execute(f"SELECT _row FROM incoming WHERE NOT ({expression})").fetchall()
+        for (i,) in failing:
+            if set(columns) & row_ok[i]:  # already reported as unreadable or missing
+                continue
+            column = columns[0] if len(columns) == 1 else ", ".join(columns)
+            value = frame.iloc[i][columns[0]] if len(columns) == 1 else None
+            problems.append(Problem(origin[i][0], origin[i][1], column, _text(value), check_reason(expression)))
+    con.close()
+
+
+# ------------------------------------------------------------------------------------------- planning
+
+
+@dataclass
+class Plan:
+    """What an import would change, per table: counts, and the rows to write."""
+    files: list[str]
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> added/updated/unchanged
+    inserts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    updates: dict[str, pd.DataFrame] = field(default_factory=dict)
+    bridge_deletes: dict[str, pd.DataFrame] = field(default_factory=dict)
+    bridge_inserts: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def totals(self) -> dict[str, int]:
+        out = {"added": 0, "updated": 0, "unchanged": 0}
+        for counts in self.counts.values():
+            for key in out:
+                out[key] += counts[key]
+        return out
+
+    def summary(self) -> str:
+        lines = [f"{table}: {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged"
+                 for table, c in self.counts.items()]
+        total = self.totals()
+        lines.append(f"total: {total['added']} added, {total['updated']} updated, {total['unchanged']} unchanged")
+        return "\n".join(lines)
+
+
+def _same(a, b) -> bool:
+    if (a is None or a is pd.NA or (isinstance(a, float) and a != a)) and \
+            (b is None or b is pd.NA or (isinstance(b, float) and b != b)):
+        return True
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) < 1e-9
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, dt.datetime):
+        a = a.date()
+    if isinstance(b, dt.datetime):
+        b = b.date()
+    return a == b
+
+
+def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]) -> Plan:
+    """Read and validate every source; the plan of changes, or ImportRejected listing every problem."""
+    problems: list[Problem] = []
+    incoming: dict[str, list[Incoming]] = {}
+    files = []
+    for name, raw in sources:
+        files.append(Path(name).name)
+        try:
+            sheets = read_source(Path(name).name, raw)
+        except Exception as error:  # a damaged XLSX, say: one problem for the file
+            problems.append(Problem(Path(name).name, None, None, None, f"cannot be read: {error}"))
+            continue
+        for sheet in sheets:
+            if sheet.hint in IGNORED_SHEETS:
+                continue
+            if not sheet.header:
+                problems.append(Problem(sheet.label, None, None, None, "is empty"))
+                continue
+            table_name, reason = match_table(sheet)
+            if table_name is None:
+                problems.append(Problem(sheet.label, 1, None, None, reason))
+                continue
+            result = validate_sheet(sheet, table_name, problems)
+            if result is not None:
+                incoming.setdefault(table_name, []).append(result)
+
+    tables = catalogue()
+    cursor = con.cursor()
+    existing: dict[str, pd.DataFrame] = {}
+
+    def current(name: str) -> pd.DataFrame:
+        if name not in existing:
+            existing[name] = cursor.execute(f'SELECT * FROM "{name}"').df()
+        return existing[name]
+
+    # duplicate keys within the import, then unknown references
+    merged: dict[str, tuple[pd.DataFrame, list]] = {}
+    for name, parts in incoming.items():
+        frame = pd.concat([p.frame for p in parts], ignore_index=True)
+        origin = [o for p in parts for o in p.origin]
+        merged[name] = (frame, origin)
+        table = tables[name]
+        for key in [table.key] + table.uniques:
+            if not key or not set(key) <= set(frame.columns):
+                continue
+            keys = [tuple(r) for r in frame[key].itertuples(index=False)]
+            first: dict = {}
+            for i, k in enumerate(keys):
+                if k in first:
+                    f0 = origin[first[k]]
+                    problems.append(Problem(origin[i][0], origin[i][1], ", ".join(key), ", ".join(map(str, k)),
+                                            f"duplicate: the same {'/'.join(key)} is on row {f0[1]} of {f0[0]}"))
+                else:
+                    first[k] = i
+
+    def known_values(ref_table: str, ref_column: str) -> set:
+        values = set(current(ref_table)[ref_column].dropna().tolist())
+        if ref_table in merged and ref_column in merged[ref_table][0].columns:
+            values |= set(merged[ref_table][0][ref_column].dropna().tolist())
+        return values
+
+    for name, (frame, origin) in merged.items():
+        for column, ref_table, ref_column in tables[name].foreign:
+            if column not in frame.columns:
+                continue
+            valid = known_values(ref_table, ref_column)
+            for i, value in enumerate(frame[column].tolist()):
+                if value is not None and value is not pd.NA and value not in valid:
+                    problems.append(Problem(origin[i][0], origin[i][1], column, _text(value),
+                                            f"unknown {ref_table} {ref_column}: no such row in the database or "
+                                            f"in this import"))
+        for part in incoming[name]:
+            for list_column, values in part.lists.items():
+                bridge, _, child = LIST_COLUMNS[name][list_column]
+                _, ref_table, ref_column = next(f for f in tables[bridge].foreign if f[0] == child)
+                valid = known_values(ref_table, ref_column)
+                for (label, row), ids in zip(part.origin, values):
+                    for value in ids:
+                        if value not in valid:
+                            problems.append(Problem(label, row, list_column, value,
+                                                    f"unknown {ref_table} {ref_column}"))
+    if problems:
+        cursor.close()
+        raise ImportRejected(problems)
+
+    plan = Plan(files)
+    order = dictionary.public_tables()
+    for name in sorted(merged, key=order.index):
+        frame, origin = merged[name]
+        table = tables[name]
+        now = current(name)
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        key = table.key or [c.name for c in table.columns]
+        index = {tuple(row[k] for k in key): row for row in now.to_dict("records")}
+        new_rows, changed_rows = [], []
+        frame_records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        for record in frame_records:
+            k = tuple(record[c] for c in key)
+            before = index.get(k)
+            if before is None:
+                new_rows.append(record)
+                counts["added"] += 1
+            elif all(_same(record[c], before[c]) for c in frame.columns):
+                counts["unchanged"] += 1
+            else:
+                for unique in table.uniques:
+                    for c in unique:
+                        if c in record and not _same(record[c], before[c]):
+                            raise ImportRejected([Problem(origin[0][0], None, c, _text(record[c]),
+                                                          f"cannot change {c} of an existing {name} row "
+                                                          f"({', '.join(map(str, k))})")])
+                changed_rows.append(record)
+                counts["updated"] += 1
+        if new_rows:
+            plan.inserts[name] = pd.DataFrame(new_rows, columns=frame.columns)
+        if changed_rows:
+            plan.updates[name] = pd.DataFrame(changed_rows, columns=frame.columns)
+        # list columns replace the parent's whole set in the bridge table
+        for part in incoming.get(name, []):
+            for list_column, values in part.lists.items():
+                bridge, parent, child = LIST_COLUMNS[name][list_column]
+                old = current(bridge)
+                wanted = {(pid, v) for pid, ids in zip(part.frame["id"], values) for v in ids}
+                parents = set(part.frame["id"])
+                had = {(p, c) for p, c in zip(old[parent], old[child]) if p in parents}
+                add = sorted(wanted - had)
+                drop = sorted(had - wanted)
+                touched = {p for p, _ in add + drop}
+                already = {r["id"] for r in changed_rows}
+                for pid in part.frame["id"]:
+                    if pid in touched and (pid,) in index and pid not in already:  # only its list changed
+                        counts["updated"] += 1
+                        counts["unchanged"] -= 1
+                        already.add(pid)
+                if add:
+                    plan.bridge_inserts.setdefault(bridge, []).append(pd.DataFrame(add, columns=[parent, child]))
+                if drop:
+                    plan.bridge_deletes.setdefault(bridge, []).append(pd.DataFrame(drop, columns=[parent, child]))
+        plan.counts[name] = counts
+    for store in (plan.bridge_inserts, plan.bridge_deletes):
+        for bridge in list(store):
+            store[bridge] = pd.concat(store[bridge], ignore_index=True)
+    cursor.close()
+    return plan
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: str) -> int:
+    """Write the plan in one transaction and log it; the audit row's id."""
+    tables = catalogue()
+    order = dictionary.public_tables()
+    cursor = con.cursor()
+    try:
+        cursor.execute("BEGIN TRANSACTION")
+        for name in sorted(set(plan.inserts) | set(plan.updates), key=order.index):
+            table = tables[name]
+            if name in plan.inserts:
+                _insert(cursor, name, plan.inserts[name], table)
+            if name in plan.updates:
+                _update(cursor, name, plan.updates[name], table)
+        # after the updates: DuckDB refuses to update a row whose referencing rows were deleted earlier
+        # in the same transaction
+        for bridge in sorted(plan.bridge_deletes, key=order.index, reverse=True):
+            frame = plan.bridge_deletes[bridge]
+            cursor.register("gone", frame)
+            a, b = frame.columns
+            cursor.execute(f'DELETE FROM "{bridge}" WHERE ({a}, {b}) IN (SELECT ({a}, {b}) FROM gone)')
+            cursor.unregister("gone")
+        for bridge in sorted(plan.bridge_inserts, key=order.index):
+            _insert(cursor, bridge, plan.bridge_inserts[bridge], tables[bridge])
+        hold = float(os.environ.get("ALLIANCE_IMPORT_HOLD_SECONDS", "0") or 0)
+        if hold:  # test hook: keep the transaction open so a test can kill the process mid-import
+            print("holding the open transaction", flush=True)
+            time.sleep(hold)
+        total = plan.totals()
+        audit_id = cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM import_audit").fetchone()[0]
+        cursor.execute("INSERT INTO import_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [audit_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), who, channel,
+                        "; ".join(plan.files), total["added"], total["updated"], total["unchanged"]])
+        cursor.execute("COMMIT")
+        return audit_id
+    except BaseException:
+        try:
+            cursor.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    finally:
+        cursor.close()
+
+
+def _update(cursor, name: str, frame: pd.DataFrame, table: Table) -> None:
+    """Set only the columns that changed, grouped by which ones: DuckDB refuses to set an indexed column
+    (a key, a foreign key) of a row other rows refer to, even to the same value."""
+    names = [c.name for c in table.columns]
+    current = {tuple(r[names.index(k)] for k in table.key): dict(zip(names, r))
+               for r in cursor.execute(f'SELECT * FROM "{name}"').fetchall()}
+    groups: dict[tuple, list[int]] = {}
+    for i, record in enumerate(frame.to_dict("records")):
+        before = current[tuple(record[k] for k in table.key)]
+        changed = tuple(c for c in frame.columns if c not in table.key and not _same(record[c], before[c]))
+        groups.setdefault(changed, []).append(i)
+    for columns, rows in groups.items():
+        if not columns:
+            continue
+        cursor.register("changed", _typed(frame.iloc[rows], table))
+        sets = ", ".join(f'"{c}" = changed."{c}"' for c in columns)
+        match = " AND ".join(f't."{k}" = changed."{k}"' for k in table.key)
+        try:
+            cursor.execute(f'UPDATE "{name}" AS t SET {sets} FROM changed WHERE {match}')
+        except duckdb.ConstraintException:
+            keys = ", ".join(str(frame.iloc[i][table.key[0]]) for i in rows[:5])
+            raise ImportRejected([Problem(name, None, ", ".join(columns), keys,
+                                          f"cannot change {', '.join(columns)} of existing {name} rows that other "
+                                          "rows refer to; change it in the app, or delete and re-add the row")])
+        finally:
+            cursor.unregister("changed")
+
+
+def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        type_name = table.column(column).type
+        if type_name in ("INTEGER", "BIGINT"):
+            out[column] = pd.array(out[column], dtype="Int64")
+        elif type_name == "DOUBLE":
+            out[column] = pd.to_numeric(out[column])
+        elif type_name == "BOOLEAN":
+            out[column] = out[column].astype("boolean")
+        elif type_name == "DATE":
+            out[column] = pd.to_datetime(out[column]).dt.date
+    return out
+
+
+def _insert(cursor, name: str, frame: pd.DataFrame, table: Table) -> None:
+    cursor.register("incoming_rows", _typed(frame, table))
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    cursor.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM incoming_rows')
+    cursor.unregister("incoming_rows")
+
+
+# ------------------------------------------------------------------------------------ opening, running
+
+
+def open_for_import(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection, a new empty database when the file is missing; DatabaseBusy naming the
+    process that holds the file otherwise."""
+    from alliance.db import apply_schema, connect
+
+    try:
+        con = connect(path)
+    except duckdb.IOException as error:
+        raise DatabaseBusy(busy_message(path, str(error))) from None
+    apply_schema(con)
+    return con
+
+
+def busy_message(path: Path, error: str) -> str:
+    holder = ""
+    if m := re.search(r"PID (\d+)", error):
+        pid = m[1]
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            command = ""
+        holder = f"process {pid}" + (f" ({command[:120]})" if command else "")
+    return (f"the database {path} is in use by {holder or 'another process'}. Stop that process and retry, "
+            f"or import from the /admin page of the running app.")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def import_files(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]], who: str, channel: str,
+                 dry_run: bool = False) -> tuple[Plan, int | None]:
+    plan = plan_import(con, sources)
+    if dry_run:
+        return plan, None
+    return plan, apply_plan(con, plan, who, channel)
+
+
+# -------------------------------------------------------------------------------------------- templates
+
+
+def template_columns(table_name: str) -> list[str]:
+    return [c.name for c in catalogue()[table_name].columns] + list(LIST_COLUMNS.get(table_name, {}))
+
+
+def write_template(table_name: str, out: Path) -> Path:
+    """An empty file with the table's header: CSV, or XLSX (with a guide sheet) when out ends in .xlsx."""
+    if table_name not in catalogue():
+        raise KeyError(table_name)
+    columns = template_columns(table_name)
+    out = Path(out)
+    if out.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = table_name
+        sheet.append(columns)
+        guide = book.create_sheet("guide")
+        guide.append(["column", "required", "type", "meaning"])
+        table = catalogue()[table_name]
+        for name in columns:
+            if name in LIST_COLUMNS.get(table_name, {}):
+                guide.append([name, "no", "list", "identifiers separated by ';'"])
+                continue
+            col = table.column(name)
+            required = not col.nullable and name not in DEFAULTS.get(table_name, {})
+            guide.append([name, "yes" if required else "no", col.type, dictionary.meaning(table_name, name)])
+        book.save(out)
+    else:
+        out.write_text(",".join(columns) + "\n", encoding="utf-8")
+    return out
