@@ -113,3 +113,25 @@ def test_markdown_text_shows_data_as_typed():
 
 def test_display_url():
     assert present.display_url("http://10.0.0.2:8501/poll?code=AB23CD") == "10.0.0.2:8501/poll?code=AB23CD"
+
+
+def test_every_slide_has_a_title_in_every_language():
+    from alliance import i18n
+
+    for lang in i18n.available_languages():
+        missing = [s for s in present.SLIDES if f"present.title.{s}" not in i18n.catalogue(lang)]
+        assert not missing, (lang, missing)
+
+
+def test_every_poll_error_has_a_message_in_every_language():
+    import re
+    from pathlib import Path
+
+    from alliance import i18n
+
+    source = Path(present.__file__).with_name("poll.py").read_text()
+    reasons = set(re.findall(r'PollError\("([a-z_]+)"', source))
+    assert len(reasons) >= 6
+    for lang in i18n.available_languages():
+        missing = sorted(r for r in reasons if f"poll.error.{r}" not in i18n.catalogue(lang))
+        assert not missing, (lang, missing)
