@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import data, poll, present
-from alliance.i18n import fmt_date, fmt_number, get_language, label, t
+from alliance.i18n import fmt_date, fmt_number, get_language, label, set_language, t
 from alliance.session import require_role
 from alliance.ui import page_header
 
@@ -151,6 +151,8 @@ def organiser_view() -> None:
                           mime="text/csv", icon=":material/download:", key="poll-export", on_click="ignore")
 
 
+if "language" not in st.session_state:  # opened without app.py (a fresh server's first visit): take ?lang=
+    set_language(st.query_params.get("lang"))
 page_header(t("poll.title"), t("poll.intro"))
 typed_code = st.query_params.get("code")
 code = poll.normalize_code(typed_code)
