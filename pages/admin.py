@@ -1,0 +1,93 @@
+"""/admin (administrators only): import with validation and a dry run, export, templates, the import log."""
+import io
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from alliance import data, exporter, importer
+from alliance.i18n import fmt_number, get_language, t
+from alliance.session import require_role
+from alliance.ui import page_header
+
+page_header(t("admin.title"), t("admin.intro"))
+user = require_role("admin")
+
+tab_import, tab_export, tab_templates, tab_log = st.tabs(
+    [t("admin.tab_import"), t("admin.tab_export"), t("admin.tab_templates"), t("admin.tab_log")])
+
+
+def plan_table(plan: importer.Plan) -> pd.DataFrame:
+    return pd.DataFrame([{"table": name, "added": c["added"], "updated": c["updated"], "unchanged": c["unchanged"]}
+                         for name, c in plan.counts.items()])
+
+
+with tab_import:
+    st.caption(t("admin.import_help"))
+    uploads = st.file_uploader(t("admin.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
+                               key="admin_uploads")
+    if uploads:
+        sources = [(f.name, f.getvalue()) for f in uploads]
+        con = data.connection()
+        try:
+            with st.spinner(t("admin.validating")):
+                plan, _ = importer.import_files(con, sources, user.username, "admin", dry_run=True)
+        except importer.ImportRejected as rejected:
+            st.error(t("admin.rejected", count=fmt_number(len(rejected.problems))), icon=":material/block:")
+            st.dataframe(pd.DataFrame([p.__dict__ for p in rejected.problems]), hide_index=True, width="stretch",
+                         column_config={"file": t("admin.col_file"), "row": t("admin.col_row"),
+                                        "column": t("admin.col_column"), "value": t("admin.col_value"),
+                                        "reason": t("admin.col_reason")})
+        else:
+            total = plan.totals()
+            st.success(t("admin.valid", added=fmt_number(total["added"]), updated=fmt_number(total["updated"]),
+                         unchanged=fmt_number(total["unchanged"])), icon=":material/check_circle:")
+            st.dataframe(plan_table(plan), hide_index=True, width="stretch",
+                         column_config={"table": t("admin.col_table"), "added": t("admin.col_added"),
+                                        "updated": t("admin.col_updated"), "unchanged": t("admin.col_unchanged")})
+            if st.button(t("admin.do_import"), type="primary", icon=":material/upload:",
+                         disabled=not (total["added"] or total["updated"])):
+                try:
+                    with st.spinner(t("admin.importing")):
+                        _, audit_id = importer.import_files(con, sources, user.username, "admin")
+                except importer.ImportRejected as rejected:
+                    st.error("\n".join(str(p) for p in rejected.problems))
+                else:
+                    data.mark_changed()
+                    st.success(t("admin.imported", id=audit_id), icon=":material/done_all:")
+
+with tab_export:
+    st.caption(t("admin.export_help"))
+    fmt = st.radio(t("admin.format"), list(exporter.FORMATS), horizontal=True, key="export_format")
+    if st.button(t("admin.prepare_export"), icon=":material/inventory_2:"):
+        with st.spinner(t("admin.exporting")):
+            st.session_state["export_blob"] = (fmt, exporter.export_zip(data.connection(), fmt, get_language()))
+    blob = st.session_state.get("export_blob")
+    if blob and blob[0] == fmt:
+        name = "alliance.xlsx" if fmt == "xlsx" else f"alliance-{fmt}.zip"
+        st.download_button(t("admin.download_export", name=name), blob[1], name, key="export_download",
+                           icon=":material/download:")
+
+with tab_templates:
+    st.caption(t("admin.templates_help"))
+    table = st.selectbox(t("admin.template_table"), importer.TEMPLATE_TABLES +
+                         [n for n in importer.catalogue() if n not in importer.TEMPLATE_TABLES], key="template_table")
+    with tempfile.TemporaryDirectory() as folder:
+        csv_bytes = importer.write_template(table, Path(folder) / f"{table}.csv").read_bytes()
+        xlsx_bytes = importer.write_template(table, Path(folder) / f"{table}.xlsx").read_bytes()
+    left, right = st.columns(2)
+    left.download_button(t("admin.template_csv"), csv_bytes, f"{table}.csv", "text/csv", key="template_csv",
+                         icon=":material/download:")
+    right.download_button(t("admin.template_xlsx"), io.BytesIO(xlsx_bytes).getvalue(), f"{table}.xlsx",
+                          key="template_xlsx", icon=":material/download:")
+
+with tab_log:
+    log = data.query("admin_import_log", limit=100)
+    if log.empty:
+        st.info(t("admin.log_empty"))
+    else:
+        st.dataframe(log, hide_index=True, width="stretch",
+                     column_config={"imported_at": t("admin.col_when"), "imported_by": t("admin.col_who"),
+                                    "files": t("admin.col_files"), "added": t("admin.col_added"),
+                                    "updated": t("admin.col_updated"), "unchanged": t("admin.col_unchanged")})

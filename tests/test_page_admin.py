@@ -1,0 +1,56 @@
+"""AppTest of /admin: administrators only; the import log, export and templates are there."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alliance import db, importer
+from alliance.session import SESSION_KEY
+from conftest import app_test
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
+
+
+@pytest.fixture
+def own_db(writable_db, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    con = db.connect(writable_db)  # same configuration as the app's: DuckDB shares the instance
+    yield con
+    con.close()
+
+
+def open_admin(username: str | None):
+    at = app_test("")
+    if username:
+        at.session_state[SESSION_KEY] = username
+    at.switch_page("pages/admin.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_viewer_gets_the_sign_in_form_and_nothing_else(own_db):
+    at = open_admin(None)
+    assert len(at.tabs) == 0
+    assert any(t.label == "Password" for t in at.text_input)
+
+
+def test_an_editor_is_refused(own_db):
+    at = open_admin("editor-aarhus")
+    assert any("admin" in e.value.lower() for e in at.error)
+    assert len(at.tabs) == 0
+
+
+def test_an_admin_sees_the_import_log_and_can_prepare_an_export(own_db):
+    source = FIXTURES / "members_cp1252_semicolon.csv"
+    importer.import_files(own_db, [(source.name, source.read_bytes())], "tester", "cli")
+    at = open_admin("admin")
+    assert [t.label for t in at.tabs] == ["Import", "Export", "Templates", "Import log"]
+    log = at.dataframe[-1].value
+    assert log["imported_by"].tolist() == ["tester"] and log["files"][0] == source.name
+    assert log["added"][0] == 1 and log["updated"][0] == 2
+    next(b for b in at.button if b.label == "Prepare the export").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.get("download_button")
