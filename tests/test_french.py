@@ -117,7 +117,7 @@ def _run(page: str, signed_in: bool, monkeypatch, query: dict | None = None):
     # After switch_page AppTest runs the page file alone, without app.py, which is where the language is set
     # (per thread): so French is made the language of every thread, as app.py would have set it.
     monkeypatch.setattr(i18n, "_state", types.SimpleNamespace(lang="fr"))
-    at.session_state["lang"] = "fr"
+    at.session_state["lang"] = at.session_state["language"] = "fr"
     if signed_in:
         at.session_state[SESSION_KEY] = "admin"
     for key, value in (query or {}).items():

@@ -17,7 +17,7 @@ def app_test(page: str, query: dict | None = None):
     at = _app_test(page)
     for key, value in (query or {}).items():
         if key == "lang":
-            at.session_state["lang"] = value
+            at.session_state["lang"] = at.session_state["language"] = value
         else:
             at.query_params[key] = value
     return at
