@@ -1,0 +1,104 @@
+"""Unit tests of alliance.importer: reading European CSVs, parsing values, matching tables, the plan."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from alliance import importer
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("50,63373", 50.63373), ("50.63373", 50.63373), ("1.234,5", 1234.5), ("1,234.5", 1234.5), (" 7 ", 7.0),
+])
+def test_decimal_commas_and_points(raw, expected):
+    assert importer.parse_value(raw, "DOUBLE") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("raw,expected", [("195.278", 195278), ("171 057", 171057), ("12", 12), (12.0, 12),
+                                          ("1\u202f000", 1000), ("", None)])
+def test_whole_numbers_with_thousands_separators(raw, expected):
+    assert importer.parse_value(raw, "INTEGER") == expected
+
+
+@pytest.mark.parametrize("raw", ["12,5", "abc", 12.5])
+def test_a_fraction_is_not_a_whole_number(raw):
+    with pytest.raises(ValueError, match="whole number"):
+        importer.parse_value(raw, "INTEGER")
+
+
+def test_dates_in_iso_and_european_forms():
+    assert importer.parse_value("2025-03-02", "DATE") == dt.date(2025, 3, 2)
+    assert importer.parse_value("02/03/2025", "DATE") == dt.date(2025, 3, 2)
+    assert importer.parse_value("02.03.2025", "DATE") == dt.date(2025, 3, 2)
+    assert importer.parse_value(dt.datetime(2025, 3, 2, 0, 0), "DATE") == dt.date(2025, 3, 2)
+    with pytest.raises(ValueError):
+        importer.parse_value("2025-13-01", "DATE")
+
+
+def test_encodings():
+    assert importer.decode("Liège".encode("utf-8")) == "Liège"
+    assert importer.decode(b"\xef\xbb\xbf" + "Liège".encode("utf-8")) == "Liège"
+    assert importer.decode("Liège".encode("cp1252")) == "Liège"
+
+
+def test_separator_is_sniffed_from_the_header_and_quoted_line_breaks_survive():
+    sheet = importer.read_csv_text('id;name;latitude\r\na-dk;"two\r\nlines";56,1\r\n', "x.csv", "x")
+    assert sheet.header == ["id", "name", "latitude"]
+    assert sheet.rows == [(2, ["a-dk", "two\r\nlines", "56,1"])]
+    comma = importer.read_csv_text('id,name\na-dk,"A; B"\n', "y.csv", "y")
+    assert comma.rows[0][1] == ["a-dk", "A; B"]
+
+
+def test_check_reasons_come_from_the_schema():
+    members = importer.catalogue()["members"]
+    reasons = {tuple(cols): importer.check_reason(expr) for cols, expr in members.checks}
+    assert reasons[("status",)] == "must be one of: member, observer, former"
+    assert reasons[("latitude",)] == "must be between 27 and 72 (outside Europe)"
+
+
+def test_table_is_matched_by_name_then_by_header():
+    named = importer.Sheet("members.csv", "members", ["id"], [])
+    assert importer.match_table(named) == ("members", None)
+    by_header = importer.Sheet("x.csv", "x", ["activity_id", "approach_id"], [])
+    assert importer.match_table(by_header) == ("activity_approaches", None)
+    unknown = importer.Sheet("x.csv", "x", ["foo", "bar"], [])
+    assert importer.match_table(unknown)[0] is None
+
+
+def test_dry_run_counts_and_writes_nothing(writable_db):
+    con = duckdb.connect(str(writable_db))
+    rows = "id,name,country_code,latitude,longitude,joined_on\n" \
+           "aarhus-dk,Aarhus,DK,56.15674,10.21076,2016-12-01\n" \
+           "vejle-dk,Vejle,DK,55.7,9.5,2025-01-01\n"
+    before = con.execute("SELECT count(*) FROM members").fetchone()[0]
+    plan, audit = importer.import_files(con, [("members.csv", rows.encode())], "t", "cli", dry_run=True)
+    assert audit is None
+    assert plan.counts["members"] == {"added": 1, "updated": 0, "unchanged": 1}
+    assert con.execute("SELECT count(*) FROM members").fetchone()[0] == before
+    con.close()
+
+
+def test_an_update_of_a_referenced_member_and_its_networks_works(writable_db):
+    con = duckdb.connect(str(writable_db))
+    rows = "id,name,country_code,latitude,longitude,joined_on,networks\n" \
+           "aarhus-dk,Århus,DK,56.15674,10.21076,2016-12-01,efus\n"
+    plan, audit = importer.import_files(con, [("members.csv", rows.encode())], "t", "cli")
+    assert plan.counts["members"]["updated"] == 1 and audit == 1
+    assert con.execute("SELECT name FROM members WHERE id = 'aarhus-dk'").fetchone()[0] == "Århus"
+    assert con.execute("SELECT list(network_id) FROM member_networks WHERE member_id = 'aarhus-dk'"
+                       ).fetchone()[0] == ["efus"]
+    con.close()
+
+
+def test_problems_are_all_listed(writable_db):
+    con = duckdb.connect(str(writable_db))
+    rows = "id,name,country_code,latitude,longitude,joined_on\n" \
+           "x-zz,X,ZZ,10,200,yesterday\n"
+    with pytest.raises(importer.ImportRejected) as caught:
+        importer.import_files(con, [("members.csv", rows.encode())], "t", "cli")
+    columns = sorted(p.column for p in caught.value.problems)
+    assert columns == ["country_code", "joined_on", "latitude", "longitude"]
+    assert all(p.file == "members.csv" and p.row == 2 for p in caught.value.problems)
+    con.close()
