@@ -102,9 +102,16 @@ def visible_texts(at) -> list[str]:
     return fragments
 
 
+@lru_cache(maxsize=1)
+def french_texts() -> frozenset[str]:
+    return frozenset(i18n.catalogue("fr").values())
+
+
 def english_left(fragments: list[str]) -> list[tuple[str, str]]:
     found = []
     for fragment in fragments:
+        if fragment in french_texts():  # "Table", "Code", "Region"...: a French text that is spelled like English
+            continue
         for key, pattern in english_patterns():
             if pattern.fullmatch(fragment):
                 found.append((key, fragment))
