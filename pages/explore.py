@@ -76,7 +76,7 @@ def param_input(param, key: str):
 
 
 page_header(t("explore.title"), t("explore.intro"))
-demo_notice(scores=True)
+demo_notice()
 with st.spinner(t("explore.preparing")):
     box = sandbox(data.data_version())
 
