@@ -11,13 +11,12 @@ import io
 import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
-from alliance.db import run_query
+from alliance.db import run_query, write_transaction
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 CODE_LENGTH = 6
@@ -71,26 +70,8 @@ def _new_code() -> str:
 
 
 def _write(con: duckdb.DuckDBPyConnection, work) -> object:
-    """Run `work(cursor)` in one transaction under the write lock; retry on a transaction conflict."""
-    for attempt in range(_RETRIES):
-        with _write_lock:
-            cur = con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                result = work(cur)
-                cur.execute("COMMIT")
-                return result
-            except duckdb.TransactionException:
-                cur.execute("ROLLBACK")
-                if attempt == _RETRIES - 1:
-                    raise
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
-        time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+    """Run `work(cursor)` in one transaction under this module's write lock, retried on a conflict."""
+    return write_transaction(con, work, lock=_write_lock, retries=_RETRIES)
 
 
 def open_poll(con: duckdb.DuckDBPyConnection, dimension_ids: list[int], created_by: str) -> str:
