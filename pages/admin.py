@@ -10,6 +10,9 @@ from alliance import data, exporter, importer
 from alliance.i18n import fmt_number, get_language, t
 from alliance.session import require_role
 from alliance.ui import page_header
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 page_header(t("admin.title"), t("admin.intro"))
 user = require_role("admin")

@@ -7,6 +7,9 @@ from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t
 from alliance.paths import REPO_ROOT
 from alliance.ui import md_text, page_header, url_selectbox
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 NOT_APPLICABLE = "na"
 LEVEL_OPTIONS = ["0", "1", "2", "3", "4", "5", NOT_APPLICABLE]

@@ -8,6 +8,9 @@ from alliance import charts, data, report, scoring
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, label, t
 from alliance.ui import demo_notice, md_text, page_header, url_selectbox
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 CHART_CONFIG = {"displayModeBar": False}
 

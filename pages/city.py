@@ -6,6 +6,9 @@ import streamlit as st
 from alliance import charts, city, comparison, data, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, md_text, page_header, url_selectbox
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def similar_to(city_id: str, round_year: int | None, version: str) -> tuple[list[str], str]:

@@ -9,6 +9,9 @@ from alliance.dictionary import meaning
 from alliance.i18n import fmt_number, get_language, t
 from alliance.sandbox import Sandbox, SandboxError
 from alliance.ui import demo_notice, page_header, url_selectbox
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)

@@ -7,6 +7,9 @@ import streamlit as st
 from alliance import data, maps, scoring
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, md_text, page_header, url_multiselect, url_selectbox
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 MULTI_FILTERS = ("country", "region", "network", "status", "approach")
 STATUSES = ("member", "observer", "former")

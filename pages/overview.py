@@ -4,6 +4,9 @@ import streamlit as st
 from alliance import charts, data
 from alliance.i18n import fmt_date, fmt_number, localized_column, t
 from alliance.ui import demo_notice, page_header
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 page_header(t("overview.title"), t("overview.intro"))
 demo_notice()

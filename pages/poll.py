@@ -13,6 +13,9 @@ from alliance import data, poll, present
 from alliance.i18n import fmt_date, fmt_number, get_language, label, set_language, t
 from alliance.session import require_role
 from alliance.ui import page_header
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 # Phone-friendly: large tap targets for the answers. Our own constant CSS, never data.
 PHONE_CSS = """

@@ -5,6 +5,9 @@ import streamlit as st
 from alliance import practices_view as view
 from alliance.i18n import t
 from alliance.ui import demo_notice, page_header
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 page_header(t("practices.title"), t("practices.intro"))
 demo_notice()
