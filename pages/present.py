@@ -13,6 +13,9 @@ import streamlit as st
 from alliance import data, maps, poll, present, scoring
 from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t
 from alliance.ui import demo_notice
+from alliance.shell import ensure_app_shell
+
+ensure_app_shell()  # first, before anything is drawn
 
 # Our own constant CSS, never data. Sizes for 1920x1080: body 26 px, nothing below 24 px.
 KIOSK_CSS = """
@@ -192,7 +195,7 @@ def slide_poll() -> None:
             rows = results[results["position"] == question.position]
             level_names = [f"{lvl} · {label(r)}" for lvl, r in zip(rows["level"], rows.to_dict("records"))]
             fig = present.bars(level_names, rows["answers"], "", t("present.poll.axis_answers"),
-                               texts=[fmt_number(v) for v in rows["answers"]], height=470,
+                               texts=[fmt_number(v) for v in rows["answers"]], height=430,
                                colour=present.ACCENT)
             with col:
                 question_row = _question_texts(current.code).get(int(question.dimension_id), {})
