@@ -119,6 +119,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 2
         print(f"Wrote {importer.write_template(args.template, Path(args.out))}")
         return 0
+    if args.undo_last:
+        return _undo_last(args)
     if not args.files:
         print("import needs at least one FILE (or --template TABLE --out PATH)", file=sys.stderr)
         return 2
@@ -130,10 +132,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{path}: cannot be read: {error.strerror}", file=sys.stderr)
             return 1
     db_path = Path(args.db) if args.db else database_path()
-    try:
-        con = importer.open_for_import(db_path)
-    except importer.DatabaseBusy as error:
-        print(f"Import refused: {error}", file=sys.stderr)
+    con = _open_for_import(db_path, "Import")
+    if con is None:
         return 1
     try:
         plan, audit_id = importer.import_files(con, sources, importer.current_user(), "cli", dry_run=args.dry_run)
@@ -146,6 +146,44 @@ def cmd_import(args: argparse.Namespace) -> int:
         con.close()
     print(plan.summary())
     print("Dry run: nothing was written." if args.dry_run else f"Imported into {db_path} (import #{audit_id}).")
+    return 0
+
+
+def _open_for_import(db_path: Path, action: str):
+    """A writable connection, or None after saying on stderr which process holds the file."""
+    from alliance import importer
+
+    try:
+        return importer.open_for_import(db_path)
+    except importer.DatabaseBusy as error:
+        print(f"{action} refused: {error}", file=sys.stderr)
+        return None
+
+
+def _undo_last(args: argparse.Namespace) -> int:
+    from alliance import importer, undo
+
+    if args.files or args.dry_run or args.template:
+        print("--undo-last takes no FILE, --dry-run or --template", file=sys.stderr)
+        return 2
+    db_path = Path(args.db) if args.db else database_path()
+    if not db_path.exists():
+        print(f"{db_path}: no such database", file=sys.stderr)
+        return 1
+    con = _open_for_import(db_path, "Undo")
+    if con is None:
+        return 1
+    try:
+        result = undo.undo_last(con, importer.current_user())
+    except undo.UndoRefused as refused:
+        for reason in refused.reasons:
+            print(reason, file=sys.stderr)
+        print("Undo refused; nothing was changed.", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(f"Undid import #{result.audit_id} ({result.files}): {result.restored} row(s) set back, "
+          f"{result.deleted} added row(s) removed, {result.relinked} list entries restored.")
     return 0
 
 
@@ -213,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
     imp.add_argument("--template", metavar="TABLE", help="write an empty template for TABLE instead")
     imp.add_argument("--out", help="where --template writes (.csv or .xlsx)")
+    imp.add_argument("--undo-last", action="store_true",
+                     help="undo the newest import not yet undone (refused if its rows were changed since)")
     imp.set_defaults(func=cmd_import)
 
     exp = commands.add_parser("export", help="export every public table and a data dictionary")

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from alliance import dictionary
+from alliance import dictionary, undo
 from alliance.db import schema_sql
 
 # list column of a friendly form -> (bridge table, parent column, child column)
@@ -595,6 +595,8 @@ def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: st
     cursor = con.cursor()
     try:
         cursor.execute("BEGIN TRANSACTION")
+        audit_id = cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM import_audit").fetchall()[0][0]
+        undo.record(cursor, audit_id, plan, tables)
         for name in sorted(set(plan.inserts) | set(plan.updates), key=order.index):
             table = tables[name]
             if name in plan.inserts:
@@ -616,8 +618,8 @@ def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: st
             print("holding the open transaction", flush=True)
             time.sleep(hold)
         total = plan.totals()
-        audit_id = cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM import_audit").fetchone()[0]
-        cursor.execute("INSERT INTO import_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        cursor.execute("INSERT INTO import_audit (id, imported_at, imported_by, channel, files, added, updated, "
+                       "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [audit_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), who, channel,
                         "; ".join(plan.files), total["added"], total["updated"], total["unchanged"]])
         cursor.execute("COMMIT")

@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from alliance import data, exporter, importer
+from alliance import data, exporter, importer, undo
 from alliance.i18n import fmt_number, get_language, t
 from alliance.session import require_role
-from alliance.ui import page_header
+from alliance.ui import md_text, page_header
 from alliance.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -86,6 +86,8 @@ with tab_templates:
                           key="template_xlsx", icon=":material/download:")
 
 with tab_log:
+    if message := st.session_state.pop("undo_message", None):
+        st.success(message, icon=":material/undo:")
     log = data.query("admin_import_log", limit=100)
     if log.empty:
         st.info(t("admin.log_empty"))
@@ -93,4 +95,27 @@ with tab_log:
         st.dataframe(log, hide_index=True, width="stretch",
                      column_config={"imported_at": t("admin.col_when"), "imported_by": t("admin.col_who"),
                                     "files": t("admin.col_files"), "added": t("admin.col_added"),
-                                    "updated": t("admin.col_updated"), "unchanged": t("admin.col_unchanged")})
+                                    "updated": t("admin.col_updated"), "unchanged": t("admin.col_unchanged"),
+                                    "undone_at": t("admin.col_undone_at"), "undone_by": t("admin.col_undone_by")})
+        last = undo.last_undoable(data.connection())
+        if last:
+            last_id, _, last_who, last_files = last
+            st.markdown(f"**{t('admin.undo_heading')}**")
+            st.caption(t("admin.undo_help", id=last_id, files=md_text(last_files), who=md_text(last_who)))
+            confirmed = st.checkbox(t("admin.undo_confirm", id=last_id), key="undo_confirm")
+            if st.button(t("admin.undo", id=last_id), disabled=not confirmed, icon=":material/undo:",
+                         key="undo_button"):
+                try:
+                    with st.spinner(t("admin.undoing")):
+                        result = undo.undo_last(data.connection(), user.username)
+                except undo.UndoRefused as refused:
+                    st.error(t("admin.undo_refused", id=last_id), icon=":material/block:")
+                    st.dataframe(pd.DataFrame({t("admin.col_reason"): refused.reasons}), hide_index=True,
+                                 width="stretch")
+                else:
+                    data.mark_changed()
+                    st.session_state["undo_message"] = t(
+                        "admin.undone", id=result.audit_id, restored=fmt_number(result.restored),
+                        deleted=fmt_number(result.deleted), relinked=fmt_number(result.relinked))
+                    st.session_state.pop("undo_confirm", None)
+                    st.rerun()

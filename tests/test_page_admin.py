@@ -54,3 +54,34 @@ def test_an_admin_sees_the_import_log_and_can_prepare_an_export(own_db):
     at.run()
     assert not at.exception, at.exception
     assert at.get("download_button")
+
+
+def test_an_admin_undoes_the_last_import_after_confirming(own_db):
+    source = FIXTURES / "members_cp1252_semicolon.csv"
+    all_members = "SELECT * FROM members ORDER BY id"
+    before = own_db.execute(all_members).fetchall()
+    importer.import_files(own_db, [(source.name, source.read_bytes())], "tester", "cli")
+    assert own_db.execute(all_members).fetchall() != before
+    at = open_admin("admin")
+    button = at.button(key="undo_button")
+    assert button.disabled  # not before the confirmation is ticked
+    at.checkbox(key="undo_confirm").check().run()
+    at.button(key="undo_button").click().run()
+    assert not at.exception, at.exception
+    assert any("Import number 1 was undone" in s.value for s in at.success)
+    assert own_db.execute(all_members).fetchall() == before
+    log = at.dataframe[-1].value
+    assert log["undone_by"].tolist() == ["admin"]
+    assert not [b for b in at.button if b.key == "undo_button"]  # nothing left to undo
+
+
+def test_a_refused_undo_lists_its_reasons(own_db):
+    source = FIXTURES / "members_cp1252_semicolon.csv"
+    importer.import_files(own_db, [(source.name, source.read_bytes())], "tester", "cli")
+    own_db.execute("UPDATE members SET population = 1 WHERE id = 'liege-be'")
+    at = open_admin("admin")
+    at.checkbox(key="undo_confirm").check().run()
+    at.button(key="undo_button").click().run()
+    assert not at.exception, at.exception
+    assert any("cannot be undone safely" in e.value for e in at.error)
+    assert at.dataframe[-1].value.iloc[0, 0] == "members liege-be was changed after import #1 (population)"

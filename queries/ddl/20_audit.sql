@@ -9,3 +9,19 @@ CREATE TABLE IF NOT EXISTS import_audit (
     updated     INTEGER NOT NULL,
     unchanged   INTEGER NOT NULL
 );
+
+-- An undone import keeps its row, marked with when and by whom.
+ALTER TABLE import_audit ADD COLUMN IF NOT EXISTS undone_at TIMESTAMP;
+ALTER TABLE import_audit ADD COLUMN IF NOT EXISTS undone_by VARCHAR;
+
+-- What each import changed, so that it can be undone (alliance/undo.py): the rows it added, the rows it
+-- updated (before and after), the list rows it added or removed; rows_json holds them as a JSON array.
+CREATE TABLE IF NOT EXISTS import_undo (
+    audit_id   INTEGER NOT NULL,
+    step       INTEGER NOT NULL,
+    table_name VARCHAR NOT NULL,
+    action     VARCHAR NOT NULL CHECK (action IN ('inserted', 'updated_before', 'updated_after',
+                                                  'bridge_added', 'bridge_removed')),
+    rows_json  VARCHAR NOT NULL,
+    PRIMARY KEY (audit_id, step)
+);
