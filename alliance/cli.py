@@ -114,8 +114,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not args.out:
             print("--template needs --out PATH (.csv or .xlsx)", file=sys.stderr)
             return 2
-        if args.template not in importer.catalogue():
-            print(f"unknown table {args.template!r}: one of {', '.join(importer.catalogue())}", file=sys.stderr)
+        if args.template not in importer.catalogue() and args.template not in importer.TEMPLATE_TABLES:
+            known = list(importer.catalogue()) + [n for n in importer.TEMPLATE_TABLES if n not in importer.catalogue()]
+            print(f"unknown table {args.template!r}: one of {', '.join(known)}", file=sys.stderr)
             return 2
         print(f"Wrote {importer.write_template(args.template, Path(args.out))}")
         return 0

@@ -46,7 +46,7 @@ DEFAULTS = {
     "activities": {"summary": "", "evaluation": "none", "provenance": "documented"},
 }
 IGNORED_SHEETS = {"dictionary", "guide", "readme"}
-TEMPLATE_TABLES = ["members", "activities"]
+TEMPLATE_TABLES = ["members", "activities", "assessment_answers"]  # the last is a form, see alliance/answers.py
 
 
 class ImportRejected(Exception):
@@ -439,10 +439,13 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]) -> Plan:
+def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]], who: str | None = None) -> Plan:
     """Read and validate every source; the plan of changes, or ImportRejected listing every problem."""
+    from alliance import answers  # here: answers builds on this module
+
     problems: list[Problem] = []
     incoming: dict[str, list[Incoming]] = {}
+    answer_sheets: list[Sheet] = []
     files = []
     for name, raw in sources:
         files.append(Path(name).name)
@@ -457,6 +460,9 @@ def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]
             if not sheet.header:
                 problems.append(Problem(sheet.label, None, None, None, "is empty"))
                 continue
+            if answers.is_answers(sheet):  # converted below, all together, into assessments and their scores
+                answer_sheets.append(sheet)
+                continue
             table_name, reason = match_table(sheet)
             if table_name is None:
                 problems.append(Problem(sheet.label, 1, None, None, reason))
@@ -464,6 +470,8 @@ def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]
             result = validate_sheet(sheet, table_name, problems)
             if result is not None:
                 incoming.setdefault(table_name, []).append(result)
+    for result in answers.to_incoming(con, answer_sheets, problems, who):
+        incoming.setdefault(result.table, []).append(result)
 
     tables = catalogue()
     cursor = con.cursor()
@@ -722,7 +730,7 @@ def current_user() -> str:
 
 def import_files(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]], who: str, channel: str,
                  dry_run: bool = False) -> tuple[Plan, int | None]:
-    plan = plan_import(con, sources)
+    plan = plan_import(con, sources, who)
     if dry_run:
         return plan, None
     return plan, apply_plan(con, plan, who, channel)
@@ -732,12 +740,18 @@ def import_files(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]
 
 
 def template_columns(table_name: str) -> list[str]:
+    from alliance import answers  # here: answers builds on this module
+
+    if table_name == answers.NAME:
+        return list(answers.COLUMNS)
     return [c.name for c in catalogue()[table_name].columns] + list(LIST_COLUMNS.get(table_name, {}))
 
 
 def write_template(table_name: str, out: Path) -> Path:
     """An empty file with the table's header: CSV, or XLSX (with a guide sheet) when out ends in .xlsx."""
-    if table_name not in catalogue():
+    from alliance import answers
+
+    if table_name not in catalogue() and table_name != answers.NAME:
         raise KeyError(table_name)
     columns = template_columns(table_name)
     out = Path(out)
@@ -750,8 +764,11 @@ def write_template(table_name: str, out: Path) -> Path:
         sheet.append(columns)
         guide = book.create_sheet("guide")
         guide.append(["column", "required", "type", "meaning"])
-        table = catalogue()[table_name]
+        table = catalogue().get(table_name)
         for name in columns:
+            if table is None:  # the answers form is not a table: its guide is in answers.py
+                guide.append(answers.guide_row(name))
+                continue
             if name in LIST_COLUMNS.get(table_name, {}):
                 guide.append([name, "no", "list", "identifiers separated by ';'"])
                 continue

@@ -204,8 +204,6 @@ def test_command_line_import_of_answers(writable_db, tmp_path):
     assert "bad.csv: row 2, column dimension: value 'nope': unknown dimension" in refused.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="alliance/cli.py accepts only catalogue() tables for --template; it needs "
-                                       "importer.TEMPLATE_TABLES too (remove this marker when it does)")
 def test_command_line_writes_the_template(tmp_path, writable_db):
     out = tmp_path / "x.csv"
     done = cli("--template", "assessment_answers", "--out", str(out), db=writable_db)
