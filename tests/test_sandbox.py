@@ -171,3 +171,21 @@ def test_queries_reaching_private_tables_are_not_runnable(sandbox):
     writer = db.parse_query("y", "-- writes\nDELETE FROM members")
     assert not sandbox.runnable(private)
     assert not sandbox.runnable(writer)
+
+
+def test_the_copy_folder_opens_no_way_out(sandbox):
+    """Parquet copies are the only files the sandbox may read; a path through their folder reaches nothing."""
+    assert sorted(p.name for p in sandbox.folder.iterdir()) == sorted(f"{t}.parquet" for t in sandbox.tables)
+    for sql in (f"SELECT * FROM read_csv('{sandbox.folder}/../../etc/passwd')",
+                f"SELECT * FROM read_text('{sandbox.folder}/../../../etc/hostname')",
+                f"SELECT * FROM glob('{sandbox.folder}/../*')"):
+        with pytest.raises(SandboxError):
+            sandbox.run(sql)
+
+
+def test_closing_removes_the_copy(source):
+    box = Sandbox(source, tables=["members"])
+    folder = box.folder
+    assert (folder / "members.parquet").exists()
+    box.close()
+    assert not folder.exists()
