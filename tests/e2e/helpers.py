@@ -17,3 +17,12 @@ def wait_idle(pg, timeout_ms: int = 60_000) -> None:
 
 def error_boxes(pg) -> list[str]:
     return [e.inner_text() for e in pg.locator("[data-testid='stException']").all()]
+
+
+def sign_in(pg, username: str, password: str, then: str) -> None:
+    """Fill in the sign-in form on the open page, then wait for the selector `then` and the run to finish."""
+    pg.get_by_label("User name").fill(username)
+    pg.get_by_label("Password", exact=True).fill(password)
+    pg.get_by_role("button", name="Sign in").click()
+    pg.wait_for_selector(then, timeout=60_000)
+    wait_idle(pg)

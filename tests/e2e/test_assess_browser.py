@@ -13,6 +13,7 @@ from alliance import scoring
 from alliance.i18n import fmt_number
 from alliance.serve import start_app, stop
 from e2e.helpers import error_boxes, open_page, wait_idle
+from e2e.helpers import sign_in as sign_in_here
 
 pytestmark = pytest.mark.browser
 
@@ -42,13 +43,9 @@ def open_assess(page, url: str, query: str = "") -> None:
 
 
 def sign_in(page, url: str, username: str, password: str, then: str) -> None:
-    """Sign in, then wait for the selector `then` to appear and the run to finish."""
+    """Open /assess and sign in, then wait for the selector `then` to appear and the run to finish."""
     open_assess(page, url)
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector(then, timeout=60_000)
-    wait_idle(page)
+    sign_in_here(page, username, password, then)
 
 
 def test_sign_in_submit_and_see_it_on_the_benchmark(page, assess_app):
