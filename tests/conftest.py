@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from alliance.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
@@ -42,23 +43,7 @@ def app_env(app_db, monkeypatch):
     return app_db
 
 
-def _run_pages_through_app_py() -> None:
-    """AppTest makes a new PagesManager for every run and resets Streamlit's old pages-folder mode with it, so
-    each run after switch_page would execute the page file alone, without app.py, and each page's
-    ensure_app_shell() would rerun (losing the test's clicks). Make every AppTest run start as a live server
-    runs after its first st.navigation: app.py first, then the page."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test as app_test_module
-
-    class AppShellPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    app_test_module.PagesManager = AppShellPagesManager
-
-
-_run_pages_through_app_py()
+run_pages_through_app_py()  # see alliance/apptest.py
 
 
 def app_test(page: str, query: dict | None = None):
