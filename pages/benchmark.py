@@ -4,10 +4,10 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from alliance import charts, data, report, scoring
+from alliance import data, report, scoring
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, label, t
-from alliance.ui import demo_notice, md_text, page_header, url_selectbox
+from alliance.ui import cached_chart, demo_notice, md_text, page_header, url_selectbox
 from alliance.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -106,11 +106,28 @@ except ValueError:
     weights, weights_error = defaults, t("benchmark.weights_invalid")
 
 # ------------------------------------------------------------------------------------- comparison
+@st.cache_data(show_spinner=False, max_entries=64)
+def compare_view(city_id: str, round_year: int, kind: str, chosen: tuple, weights: tuple, k: int, version: str):
+    """The comparison and the learn-from suggestions of one view, cached per view and data version: they
+    cost about 100 ms, which a rerun (an expander, a download) should not pay again."""
+    members = data.query("bench_members")
+    framework = cmp.load_framework()
+    round_answers = data.query("bench_round_scores", round_year=round_year)
+    result = cmp.compare(city_id, round_year, members=members, round_answers=round_answers,
+                         history=data.query("bench_city_history", member_id=city_id), framework=framework,
+                         kind=kind, chosen=list(chosen), weights=dict(weights), k=k,
+                         matrix=cmp.load_round_matrix(round_year))
+    candidates = cmp.learn_from_candidates(result, round_answers, members)
+    peer_ids = sorted(set(candidates["member_id"]))
+    activities = data.query("bench_member_activities", member_ids=peer_ids) if peer_ids else None
+    suggestions = (cmp.suggested_peers(result, candidates, activities, framework, members)
+                   if activities is not None else None)
+    return result, suggestions
+
+
 with st.spinner(t("benchmark.computing")):
-    matrix = cmp.load_round_matrix(round_year)
-    result = cmp.compare(city_id, round_year, members=members, round_answers=data.query("bench_round_scores",
-                         round_year=round_year), history=history, framework=framework, kind=kind, chosen=chosen,
-                         weights=weights, k=k, matrix=matrix)
+    result, suggestions = compare_view(city_id, round_year, kind, tuple(chosen), tuple(sorted(weights.items())), k,
+                                       data.data_version())
 city_name = member_name[city_id]
 
 if result.custom_weights or weights_error:
@@ -146,7 +163,7 @@ if any(result.change_since_last_round(m) is not None for m in result.positions.i
     st.caption(t("benchmark.delta_caption"))
 if group.ok:
     strips = result.positions.reset_index().assign(label=lambda f: f["measure"].map(measure_label))
-    st.plotly_chart(charts.position_strips(strips, title=t("benchmark.position_title"), city_name=city_name,
+    st.plotly_chart(cached_chart("position_strips", strips, title=t("benchmark.position_title"), city_name=city_name,
                                            median_name=t("benchmark.peer_median"),
                                            band_name=t("benchmark.peer_iqr"), range_name=t("benchmark.peer_range")),
                     config=CHART_CONFIG)
@@ -166,14 +183,14 @@ def _val(v):
     return None if v != v else float(v)
 
 
-st.plotly_chart(charts.score_radar(
+st.plotly_chart(cached_chart("score_radar", 
     [dim_short[d] for d in ids], [_val(result.city_scores.get(d)) for d in ids],
     [_val(v) for v in spread["median"]], [_val(v) for v in spread["q1"]], [_val(v) for v in spread["q3"]],
     title=t("benchmark.radar_title"), city_name=city_name, median_name=t("benchmark.peer_median"),
     band_name=t("benchmark.peer_iqr")), config=CHART_CONFIG, key="radar")
 if group.ok and not result.gaps.empty:
     gaps = result.gaps.assign(label=result.gaps["dimension_id"].map(dim_label))
-    st.plotly_chart(charts.gap_bars(gaps, "label", "gap", title=t("benchmark.gaps_title"),
+    st.plotly_chart(cached_chart("gap_bars", gaps, "label", "gap", title=t("benchmark.gaps_title"),
                                     value_title=t("benchmark.gaps_axis")), config=CHART_CONFIG)
 with st.expander(t("benchmark.table_alternative")):
     table = dimensions[["dimension_id"]].assign(
@@ -200,7 +217,7 @@ else:
         peer_trend = cmp.shown_peer_trend(data.query("bench_peer_trend", member_ids=list(group.member_ids),
                                                      weights=cmp.weights_by_position(result.weights)))
     left, right = st.columns([2, 3])
-    left.plotly_chart(charts.trend_line(result.trend, "round_year", "value", title=t("benchmark.trend_title"),
+    left.plotly_chart(cached_chart("trend_line", result.trend, "round_year", "value", title=t("benchmark.trend_title"),
                                         value_title=t("benchmark.index_axis"), name=city_name, peers=peer_trend,
                                         median_name=t("benchmark.peer_median"), band_name=t("benchmark.peer_iqr_short")),
                       config=CHART_CONFIG)
@@ -227,12 +244,6 @@ for _, step in result.next_steps.iterrows():
 st.subheader(t("benchmark.learn_heading"))
 st.caption(t("benchmark.learn_caption", level=scoring.LEARN_FROM_MIN_LEVEL)
            + ("" if group.ok else " " + t("benchmark.learn_all_members")))
-round_answers = data.query("bench_round_scores", round_year=round_year)
-candidates = cmp.learn_from_candidates(result, round_answers, members)
-peer_ids = sorted(set(candidates["member_id"]))
-activities = data.query("bench_member_activities", member_ids=peer_ids) if peer_ids else None
-suggestions = (cmp.suggested_peers(result, candidates, activities, framework, members)
-               if activities is not None else None)
 if suggestions is None or suggestions.empty:
     st.caption(t("benchmark.learn_none"))
 else:

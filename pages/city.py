@@ -3,9 +3,9 @@ size, index trend, similar cities). A missing or unknown id shows a city picker,
 import pandas as pd
 import streamlit as st
 
-from alliance import charts, city, comparison, data, maps, scoring
+from alliance import city, comparison, data, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t
-from alliance.ui import demo_notice, md_text, page_header, url_selectbox
+from alliance.ui import cached_chart, demo_notice, md_text, page_header, url_selectbox
 from alliance.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -126,7 +126,7 @@ else:
                                localized_column("short"))
     radar_col, trend_col = st.container(), st.container()
     with radar_col:
-        st.plotly_chart(charts.score_radar(
+        st.plotly_chart(cached_chart("score_radar", 
             series["labels"], series["city"], series["median"], series["q1"], series["q3"],
             title=t("city.radar_title", year=year), city_name=t("city.radar_city", name=row["name"], year=year),
             median_name=t("city.radar_median", band=band), band_name=t("city.radar_band", band=band), height=520),
@@ -143,7 +143,7 @@ else:
                                         "median": st.column_config.NumberColumn(t("city.col_median"), format="%.0f")})
     with trend_col:
         trend = result.trend
-        st.plotly_chart(charts.trend_line(trend, "round_year", "value", title=t("city.trend_title"),
+        st.plotly_chart(cached_chart("trend_line", trend, "round_year", "value", title=t("city.trend_title"),
                                           value_title=t("city.trend_axis"), name=row["name"]),
                         config={"displayModeBar": False})
         if len(trend) < 2:

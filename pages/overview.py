@@ -1,9 +1,9 @@
 """/ : the alliance at a glance."""
 import streamlit as st
 
-from alliance import charts, data
+from alliance import data
 from alliance.i18n import fmt_date, fmt_number, localized_column, t
-from alliance.ui import demo_notice, page_header
+from alliance.ui import cached_chart, demo_notice, page_header
 from alliance.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -25,11 +25,11 @@ cols[4].metric(t("overview.latest_round"), str(figures["latest_round"] or "–")
 left, right = st.columns(2)
 per_country = data.query("members_per_country")
 per_country["country"] = per_country[localized_column("name")]
-left.plotly_chart(charts.horizontal_bars(per_country, "country", "members", t("overview.members_per_country"),
+left.plotly_chart(cached_chart("horizontal_bars", per_country, "country", "members", t("overview.members_per_country"),
                                          t("overview.axis_members")), config={"displayModeBar": False})
 by_approach = data.query("activities_by_approach")
 by_approach["approach"] = by_approach[localized_column("label")]
-right.plotly_chart(charts.horizontal_bars(by_approach, "approach", "activities", t("overview.activities_by_approach"),
+right.plotly_chart(cached_chart("horizontal_bars", by_approach, "approach", "activities", t("overview.activities_by_approach"),
                                           t("overview.axis_activities")), config={"displayModeBar": False})
 with left.expander(t("overview.table_alternative")):
     st.dataframe(per_country[["country", "members"]], hide_index=True,
