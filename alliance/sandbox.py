@@ -69,6 +69,7 @@ class Sandbox:
         self.folder = Path(tempfile.mkdtemp(prefix="alliance-sandbox-"))
         weakref.finalize(self, shutil.rmtree, self.folder, True)  # the copy goes with the sandbox
         self.tables = self._copy_tables(source, tables or dictionary.public_tables())
+        self._row_counts: dict[str, int] | None = None
         # the views' column types read back as NULL from information_schema: take them from the source
         columns = dictionary.describe(source)
         self._columns = columns[columns["table"].isin(self.tables)][["table", "column", "type"]]
@@ -164,11 +165,15 @@ class Sandbox:
         return frame.assign(meaning=[dictionary.meaning(t, c, lang) for t, c in zip(frame["table"], frame["column"])])
 
     def row_counts(self) -> dict[str, int]:
-        cursor = self.con.cursor()
-        try:
-            return {name: cursor.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in self.tables}
-        finally:
-            cursor.close()
+        """Rows per table, counted once: the copy never changes (a data change makes a new sandbox)."""
+        if self._row_counts is None:
+            cursor = self.con.cursor()
+            try:
+                self._row_counts = {name: cursor.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                                    for name in self.tables}
+            finally:
+                cursor.close()
+        return dict(self._row_counts)
 
     def close(self) -> None:
         self.con.close()

@@ -18,15 +18,19 @@ def test_named_query_runs_with_its_parameter(app_env):
 
 
 def test_schema_lists_every_public_table_with_meanings(app_env):
-    at = app_test("explore")
+    at = app_test("explore", {"table": "members"})
     at.run()
-    labels = [e.label for e in at.expander]
-    assert any(label.startswith("members ·") for label in labels)
-    assert not any("import_audit" in label or "users" in label.split(" ")[0] for label in labels)
-    frames = [d.value for d in at.dataframe]
-    members = next(f for f in frames if "latitude" in set(f["column"]))
-    assert members.set_index("column").loc["country_code", "type"] == "VARCHAR"
-    assert "ISO 3166-1" in members.set_index("column").loc["country_code", "meaning"]
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="url_table")
+    assert picker.value == "members"
+    assert any(o.startswith("members ·") for o in picker.options)
+    assert not any(o.startswith(("import_audit", "import_undo", "users")) for o in picker.options)
+    members = at.dataframe[0].value.set_index("column")
+    assert members.loc["country_code", "type"] == "VARCHAR"
+    assert "ISO 3166-1" in members.loc["country_code", "meaning"]
+    picker.set_value("activities").run()
+    assert "lead_member_id" in set(at.dataframe[0].value["column"])
+    assert at.query_params["table"] == "activities"  # the link keeps the table
 
 
 def test_adhoc_sql_runs_and_an_attack_is_refused_plainly(app_env, demo_db):
