@@ -92,11 +92,16 @@ with tab_log:
     if log.empty:
         st.info(t("admin.log_empty"))
     else:
+        if log["undone"].isna().all():  # no undo yet: an empty column would only push the table wider
+            log = log.drop(columns=["undone"])
+        else:
+            log["undone"] = log["undone"].fillna("")
         st.dataframe(log, hide_index=True, width="stretch",
-                     column_config={"imported_at": t("admin.col_when"), "imported_by": t("admin.col_who"),
-                                    "files": t("admin.col_files"), "added": t("admin.col_added"),
-                                    "updated": t("admin.col_updated"), "unchanged": t("admin.col_unchanged"),
-                                    "undone_at": t("admin.col_undone_at"), "undone_by": t("admin.col_undone_by")})
+                     column_config={"id": st.column_config.NumberColumn(t("admin.col_id"), width="small"),
+                                    "added": t("admin.col_added"), "updated": t("admin.col_updated"),
+                                    "unchanged": t("admin.col_unchanged"), "imported_at": t("admin.col_when"), "imported_by": t("admin.col_who"),
+                                    "channel": t("admin.col_channel"), "files": t("admin.col_files"),
+                                    "undone": t("admin.col_undone")})
         last = undo.last_undoable(data.connection())
         if last:
             last_id, _, last_who, last_files = last
