@@ -46,6 +46,18 @@ def app_env(app_db, monkeypatch):
 run_pages_through_app_py()  # see alliance/apptest.py
 
 
+@pytest.fixture
+def own_db(writable_db, monkeypatch):
+    """For pages that write: the app gets a private copy (the shared AppTest copy stays as built), and the test
+    a connection to it with the app's configuration (DuckDB then shares one instance in the process)."""
+    from alliance import db
+
+    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
+    con = db.connect(writable_db)
+    yield con
+    con.close()
+
+
 def app_test(page: str, query: dict | None = None):
     """An AppTest of app.py opened on `page` (a URL path such as 'map'), with query parameters."""
     from streamlit.testing.v1 import AppTest

@@ -3,21 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from alliance import db, importer
+from alliance import importer
 from alliance.session import SESSION_KEY
 from conftest import app_test
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
-
-
-@pytest.fixture
-def own_db(writable_db, monkeypatch):
-    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
-    con = db.connect(writable_db)  # same configuration as the app's: DuckDB shares the instance
-    yield con
-    con.close()
 
 
 def open_admin(username: str | None):

@@ -3,18 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from alliance import assessments, db
+from alliance import assessments
 from alliance.session import SESSION_KEY
 from conftest import app_test
-
-
-@pytest.fixture
-def own_db(writable_db, monkeypatch):
-    """This page writes: the app gets a private copy (the shared AppTest copy stays as built)."""
-    monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
-    con = db.connect(writable_db)  # same configuration as the app's: DuckDB shares the instance
-    yield con
-    con.close()
 
 
 def signed_in(username: str | None, query: dict | None = None):

@@ -1,13 +1,13 @@
 """Browser fixtures: the app served by `streamlit run` on a loopback port, driven by Debian's Chromium."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from alliance.serve import CHROMIUM, CHROMIUM_ARGS, start_app, stop
+from alliance.serve import CHROMIUM, CHROMIUM_ARGS
+from e2e.helpers import served_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -16,11 +16,8 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 @pytest.fixture(scope="session")
 def app_url(demo_db, tmp_path_factory):
     """The app served on its own copy of the database: the server process holds the file's lock."""
-    folder = tmp_path_factory.mktemp("server")
-    shutil.copyfile(demo_db, folder / "alliance.duckdb")
-    proc, url = start_app(folder / "alliance.duckdb", folder / "streamlit.log")
-    yield url
-    stop(proc)
+    with served_copy(demo_db, tmp_path_factory.mktemp("server")) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,33 @@
-"""Helpers for browser tests: waiting for the app to settle, reading error boxes."""
+"""Helpers for browser tests: a server on a private database copy, waiting for the app to settle, reading
+error boxes, signing in."""
 from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def served_copy(source: Path, folder: Path, change=None):
+    """Serve the app on a copy of `source` in `folder`; yields (url, database path). `change(con)`, when given,
+    runs on a read-write connection to the copy before the server takes the file's lock."""
+    import duckdb
+
+    from alliance.serve import start_app, stop
+
+    path = Path(folder) / "alliance.duckdb"
+    shutil.copyfile(source, path)
+    if change is not None:
+        con = duckdb.connect(str(path))
+        try:
+            change(con)
+        finally:
+            con.close()
+    proc, url = start_app(path, Path(folder) / "streamlit.log")
+    try:
+        yield url, path
+    finally:
+        stop(proc)
 
 
 def open_page(pg, url: str, timeout_ms: int = 60_000) -> None:

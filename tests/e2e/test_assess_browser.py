@@ -4,15 +4,12 @@ The app gets its own server and database copy: this test writes, and the shared 
 """
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 
 from alliance import scoring
 from alliance.i18n import fmt_number
-from alliance.serve import start_app, stop
-from e2e.helpers import error_boxes, open_page, wait_idle
+from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
 from e2e.helpers import sign_in as sign_in_here
 
 pytestmark = pytest.mark.browser
@@ -22,17 +19,13 @@ LEVEL = 4  # every dimension at "Advanced" except the first, "not applicable"
 
 @pytest.fixture(scope="module")
 def assess_app(demo_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("assess-server")
-    path = folder / "alliance.duckdb"
-    shutil.copyfile(demo_db, path)
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(demo_db), read_only=True)
     invented = dict(con.execute(
         "SELECT s.dimension_id, s.level FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id "
         "WHERE a.member_id = 'aarhus-dk' AND a.round_year = 2025").fetchall())
     con.close()
-    proc, url = start_app(path, folder / "streamlit.log")
-    yield url, path, invented
-    stop(proc)
+    with served_copy(demo_db, tmp_path_factory.mktemp("assess-server")) as (url, path):
+        yield url, path, invented
 
 
 def open_assess(page, url: str, query: str = "") -> None:

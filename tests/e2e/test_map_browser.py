@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import time
 
 import duckdb
@@ -18,8 +17,7 @@ import pytest
 from PIL import Image
 
 from alliance import maps
-from alliance.serve import start_app, stop
-from e2e.helpers import error_boxes, open_page, wait_idle
+from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -152,17 +150,13 @@ def test_hover_shows_tooltip_and_click_opens_details(page, app_url, demo_db):
 @pytest.fixture(scope="module")
 def xss_app_url(demo_db, tmp_path_factory):
     """A server on a copy of the data with a member whose name is an HTML payload, alone in the Atlantic."""
-    folder = tmp_path_factory.mktemp("map-xss")
-    path = folder / "alliance.duckdb"
-    shutil.copyfile(demo_db, path)
-    con = duckdb.connect(str(path))
-    con.execute("""INSERT INTO members (id, name, country_code, kind, latitude, longitude, population, joined_on,
-                   status) VALUES ('xss-fr', ?, 'FR', 'municipality', 46.0, -14.0, 150000, DATE '2020-01-01',
-                   'member')""", [XSS_NAME])
-    con.close()
-    proc, url = start_app(path, folder / "streamlit.log")
-    yield url
-    stop(proc)
+    def add_member(con):
+        con.execute("""INSERT INTO members (id, name, country_code, kind, latitude, longitude, population, joined_on,
+                       status) VALUES ('xss-fr', ?, 'FR', 'municipality', 46.0, -14.0, 150000, DATE '2020-01-01',
+                       'member')""", [XSS_NAME])
+
+    with served_copy(demo_db, tmp_path_factory.mktemp("map-xss"), add_member) as (url, _):
+        yield url
 
 
 def test_markup_in_a_name_is_shown_as_text(page, xss_app_url):

@@ -2,15 +2,12 @@
 download the CSV and read it back equal to the shown cards, hostile text from data stays text."""
 from __future__ import annotations
 
-import shutil
 from urllib.parse import parse_qs, urlparse
 
-import duckdb
 import pandas as pd
 import pytest
 
-from alliance.serve import start_app, stop
-from e2e.helpers import error_boxes, open_page, wait_idle
+from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60_000
@@ -78,17 +75,13 @@ def test_csv_download_equals_the_shown_rows(page, app_url, tmp_path):
 @pytest.fixture(scope="module")
 def hostile_url(demo_db, tmp_path_factory):
     """A server of its own on a copy holding a practice whose title is a script tag."""
-    folder = tmp_path_factory.mktemp("hostile")
-    path = folder / "alliance.duckdb"
-    shutil.copyfile(demo_db, path)
-    con = duckdb.connect(str(path))
-    con.execute("""INSERT INTO activities VALUES ('xss-1', '<script>alert(1)</script>',
-                   '<img src=x onerror=alert(2)> <b>bold</b>', 'aarhus-dk', 'practice', 2020, NULL, 'ongoing',
-                   'none', 'javascript:alert(3)', current_date, 'invented')""")
-    con.close()
-    proc, url = start_app(path, folder / "streamlit.log")
-    yield url
-    stop(proc)
+    def add_practice(con):
+        con.execute("""INSERT INTO activities VALUES ('xss-1', '<script>alert(1)</script>',
+                       '<img src=x onerror=alert(2)> <b>bold</b>', 'aarhus-dk', 'practice', 2020, NULL, 'ongoing',
+                       'none', 'javascript:alert(3)', current_date, 'invented')""")
+
+    with served_copy(demo_db, tmp_path_factory.mktemp("hostile"), add_practice) as (url, _):
+        yield url
 
 
 def test_a_script_title_shows_as_text(page, hostile_url):
