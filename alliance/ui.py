@@ -96,5 +96,4 @@ def cached_chart(builder: str, *args, **kwargs):
     every property (20-80 ms a chart); rebuilding it from the cached dict without validation takes ~1 ms."""
     import plotly.graph_objects as go
 
-    return go.Figure(_figure_dict(builder, args, tuple(sorted(kwargs.items()))), skip_invalid=False,
-                     _validate=False)
+    return go.Figure(_figure_dict(builder, args, tuple(sorted(kwargs.items()))), _validate=False)

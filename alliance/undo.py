@@ -219,9 +219,11 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
             for name, _, rows in restores:
                 _update(cursor, name, pd.DataFrame(rows), tables[name])
             for name, rows in steps["bridge_added"]:
-                relinked += _delete(cursor, name, list(rows[0]) if rows else [], rows)
+                relinked += _delete(cursor, name, _key_of(tables[name]), rows)
             for name, rows in steps["bridge_removed"]:
-                missing = [r for r in rows if not _current(cursor, name, list(r), [r])]
+                key = _key_of(tables[name])
+                present = _current(cursor, name, key, rows)  # one query for the whole list, not one a row
+                missing = [r for r in rows if tuple(r[k] for k in key) not in present]
                 if missing:
                     _insert(cursor, name, pd.DataFrame(missing), tables[name])
                     relinked += len(missing)
