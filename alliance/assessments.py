@@ -82,6 +82,18 @@ def answered_count(answers: Mapping[int, Answer], dimension_ids) -> int:
     return sum(1 for d in dimension_ids if d in answers and answers[d].answered)
 
 
+def merge_answers(stored: dict, given: dict) -> dict:
+    """`stored` answers with `given` laid over them: an answer with a level, "not applicable" or evidence
+    replaces the stored one; an empty answer removes it."""
+    merged = dict(stored)
+    for dimension_id, answer in given.items():
+        if answer.answered or answer.evidence:
+            merged[dimension_id] = answer
+        else:
+            merged.pop(dimension_id, None)
+    return merged
+
+
 def missing_dimensions(answers: Mapping[int, Answer], dimension_ids) -> list[int]:
     return [d for d in dimension_ids if d not in answers or not answers[d].answered]
 
@@ -236,12 +248,7 @@ def save(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id: str,
         else:
             assessment_id, stored, status = current.id, dict(current.answers), current.status
 
-        merged = dict(stored)
-        for dimension_id, answer in given.items():
-            if answer.answered or answer.evidence:
-                merged[dimension_id] = answer
-            else:
-                merged.pop(dimension_id, None)
+        merged = merge_answers(stored, given)
         if submit or status == "submitted" or (status == "validated" and user.is_admin):
             _check_complete(merged, dimension_ids)
         new_status = "submitted" if submit and status == "draft" else status

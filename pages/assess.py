@@ -203,12 +203,7 @@ def normalised(answer: Answer | None) -> tuple:
 if save_clicked or submit_clicked:
     in_form = form_answers()
     changed = {d: a for d, a in in_form.items() if normalised(a) != normalised(base_answers.get(d))}
-    after = dict(stored)
-    for d, a in changed.items():
-        if a.answered or a.evidence:
-            after[d] = a
-        else:
-            after.pop(d, None)
+    after = assessments.merge_answers(stored, changed)
     still_missing = assessments.missing_dimensions(after, dimension_ids)
     missing_names = ", ".join(md_text(dimension_name[d]) for d in still_missing)
     try:

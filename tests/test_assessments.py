@@ -270,3 +270,11 @@ def test_check_answers_accepts_exactly_the_valid_answers(level, not_applicable, 
         assert valid
         assert tidy[1].level == level and tidy[1].not_applicable == not_applicable
         assert tidy[1].evidence == ((evidence or "").strip().replace("\x00", "") or None)
+
+
+def test_merge_answers_lays_given_over_stored_and_an_empty_answer_removes():
+    stored = {1: A.Answer(2), 2: A.Answer(3, evidence="plan"), 3: A.Answer(not_applicable=True)}
+    given = {1: A.Answer(4), 2: A.Answer(), 4: A.Answer(evidence="a link only"), 5: A.Answer()}
+    merged = A.merge_answers(stored, given)
+    assert merged == {1: A.Answer(4), 3: A.Answer(not_applicable=True), 4: A.Answer(evidence="a link only")}
+    assert stored[1] == A.Answer(2)  # the stored answers are not changed in place
