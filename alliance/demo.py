@@ -164,8 +164,21 @@ def invented_activities(members: pd.DataFrame, approaches: list[str], targets: l
 
     stems = [TITLE_STEMS[a] for a in approaches]
     stem_pick = rng.integers(0, 4, n)
-    titles = [f"{lead_names[i]}: {stems[main_approach[i]][stem_pick[i] % len(stems[main_approach[i]])]}"
-              for i in range(n)]
+    titles, taken = [], set()
+    for i in range(n):  # a member never gets one title twice: the next stem, else the start year (and a number)
+        options = stems[main_approach[i]]
+        for j in range(len(options)):
+            title = f"{lead_names[i]}: {options[(stem_pick[i] + j) % len(options)]}"
+            if (lead_ids[i], title) not in taken:
+                break
+        else:
+            base, k = f"{lead_names[i]}: {options[stem_pick[i] % len(options)]} {start[i]}", 1
+            title = base
+            while (lead_ids[i], title) in taken:
+                k += 1
+                title = f"{base} ({k})"
+        taken.add((lead_ids[i], title))
+        titles.append(title)
 
     def multi(pool: list[str], lo: int, hi: int, first: np.ndarray | None = None) -> list[list[str]]:
         counts = rng.integers(lo, hi + 1, n)

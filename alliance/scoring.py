@@ -445,6 +445,8 @@ def learn_from(weak_dimensions: Sequence[int], peer_answers: pd.DataFrame, dimen
                                                   "approach_id"])
         acts = activities[activities["member_id"].isin(strong["member_id"]) & activities["approach_id"].isin(approaches)]
         acts = acts.drop_duplicates(subset=["member_id", "activity_id"])
+        if "title" in acts:  # two activities of one peer under one title would read as the same line twice
+            acts = acts.drop_duplicates(subset=["member_id", "title"])
         counts = acts.groupby("member_id").size()
         ranked = strong.assign(n=strong["member_id"].map(counts).fillna(0))
         ranked = ranked.sort_values(["level", "n", "member_id"], ascending=[False, False, True]).head(per_dimension)

@@ -137,3 +137,12 @@ def test_former_members_have_no_recent_assessment(demo_db):
     recent = con.execute("""SELECT count(*) FROM assessments a JOIN members m ON m.id = a.member_id
                             WHERE m.status = 'former' AND a.round_year >= (SELECT max(year) FROM rounds) - 2""").fetchone()[0]
     assert recent == 0
+
+
+def test_no_member_leads_two_activities_of_the_same_title(demo_db):
+    """'Bavaria: Local safety partnership' was listed twice under "learn from": two invented activities of
+    one member drew the same title."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    repeated = con.execute("SELECT lead_member_id, title, count(*) FROM activities "
+                           "GROUP BY ALL HAVING count(*) > 1").fetchall()
+    assert repeated == []

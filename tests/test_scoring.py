@@ -227,6 +227,18 @@ def test_learn_from_matches_strong_peers_and_approaches():
     assert set(out.loc[out["member_id"] == "q", "title"]) == {"Q youth", "Q online"}
 
 
+def test_learn_from_lists_a_title_once_per_peer():
+    """Two activities of one peer with the same title (e.g. a programme restarted) are one line, not two."""
+    peer_answers = pd.DataFrame({"member_id": ["p"], "dimension_id": [7], "level": [5]})
+    dim_approaches = pd.DataFrame({"dimension_id": [7, 7], "approach_id": ["youth", "online"]})
+    activities = pd.DataFrame({"activity_id": ["a1", "a2", "a3", "a1"], "member_id": ["p", "p", "p", "p"],
+                               "approach_id": ["youth", "youth", "online", "online"],
+                               "title": ["Safety partnership", "Safety partnership", "Online work",
+                                         "Safety partnership"]})
+    out = scoring.learn_from([7], peer_answers, dim_approaches, activities)
+    assert list(out["title"]) == ["Safety partnership", "Online work"]
+
+
 # ------------------------------------------------------------------------------------- properties
 levels_strategy = st.one_of(st.none(), st.integers(0, 5))
 
