@@ -69,3 +69,13 @@ def app_test(page: str, query: dict | None = None):
         at.run()  # st.navigation registers the pages on the first run
         at.switch_page(f"pages/{page}.py")
     return at
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test by the kind of run it needs, so `-m "not browser and not apptest"` is the fast subset:
+    browser for tests/e2e (a served app and Chromium), apptest for modules that run pages through AppTest."""
+    for item in items:
+        if "e2e" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.browser)
+        elif item.module is not None and ("app_test" in vars(item.module) or "AppTest" in vars(item.module)):
+            item.add_marker(pytest.mark.apptest)

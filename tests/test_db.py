@@ -42,8 +42,15 @@ def test_every_query_file_has_a_description_and_runs(demo_db):
 
 def test_values_travel_as_parameters_not_sql(demo_db):
     con = db.connect(demo_db, read_only=True)
-    rows = db.run_query(con, "newest_activities", limit=3)
-    assert len(rows) == 3
+    members = con.execute("SELECT count(*) FROM members").fetchone()[0]
+    real = db.run_query(con, "city_activities", member_id="aarhus-dk")
+    assert len(real) > 0
+    # Formatted into the SQL, each of these would match every member's activities or fail to parse.
+    for hostile in ("aarhus-dk' OR '1'='1", "x'; DROP TABLE members; --", "' UNION SELECT * FROM accounts --"):
+        assert db.run_query(con, "city_activities", member_id=hostile).empty
+    assert con.execute("SELECT count(*) FROM members").fetchone()[0] == members
+    # The text DuckDB receives is the file's text, with the value left out of it.
+    assert "aarhus-dk" not in db.load_query("city_activities").sql
 
 
 def test_ensure_database_builds_when_missing(tmp_path):
