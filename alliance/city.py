@@ -1,6 +1,7 @@
 """City profile helpers: pure functions on frames (no Streamlit), used by pages/city.py and its tests."""
 from __future__ import annotations
 
+import difflib
 import math
 import re
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from alliance import scoring
+from alliance.practices import fold
 
 SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
@@ -18,6 +20,39 @@ def safe_website(url) -> str | None:
         return None
     url = url.strip()
     return url if SAFE_URL.fullmatch(url) else None
+
+
+# letters that Unicode does not decompose into a base letter and an accent
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ı": "i",
+                                "þ": "th", "ð": "d", "ħ": "h"})
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def name_key(text) -> str:
+    """A name as typed without regard to accents, case or punctuation: 'Liège' -> 'liege', 'Łódź' -> 'lodz',
+    'den-haag' -> 'denhaag'."""
+    return _NOT_LETTERS.sub("", fold(str(text)).translate(_PLAIN_LETTERS))
+
+
+def closest_members(wanted, members: pd.DataFrame, n: int = 3, cutoff: float = 0.7) -> list[str]:
+    """Ids of the members whose name or id is closest to ``wanted`` (an unknown id from a link, e.g. 'arhus',
+    'liege', 'Gdansk'), best first; none when nothing is close. ``members``: id, name."""
+    key = name_key(wanted)[:80] if isinstance(wanted, str) else ""
+    if not key:
+        return []
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(key)
+    best: dict[str, float] = {}
+    for member_id, name in zip(members["id"], members["name"]):
+        for candidate in (name_key(name), name_key(member_id)):
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+                score = matcher.ratio()
+                if score >= cutoff and score > best.get(member_id, 0.0):
+                    best[member_id] = score
+    names = dict(zip(members["id"], members["name"]))
+    ranked = sorted(best, key=lambda i: (-best[i], name_key(names[i]), i))
+    return [str(i) for i in ranked[:n]]
 
 
 def similar_cities(city_id: str, members: pd.DataFrame, matrix: pd.DataFrame | None,

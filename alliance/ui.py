@@ -27,6 +27,23 @@ def md_text(value) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(value)).replace("\n", " ")
 
 
+def unknown_member_warning(message: str, members, display, page: str, param: str = "city") -> None:
+    """The warning for a link whose ``?param=`` names no member, with links to the members closest by name
+    ("Did you mean Aarhus?", matched without regard to accents or case). The link's value is never echoed:
+    it may be anything. ``members``: id, name; ``display``: id -> label; other URL parameters are kept."""
+    from alliance.city import closest_members
+
+    st.warning(message, icon=":material/travel_explore:")
+    found = closest_members(st.query_params.get(param), members)
+    if found:
+        keep = {k: v for k, v in st.query_params.to_dict().items() if k != param}
+        row = st.container(horizontal=True, vertical_alignment="center", key=f"did_you_mean_{param}")
+        row.markdown(f"**{t('common.did_you_mean')}**")
+        for member_id in found:
+            row.page_link(page, label=md_text(display[member_id]), query_params={**keep, param: member_id},
+                          icon=":material/location_city:")
+
+
 def url_selectbox(label: str, options: list, param: str, *, default=None, format_func=str, **kwargs):
     """A selectbox whose value lives in the URL as ``?param=<option>`` (the raw option, e.g. a member id).
 

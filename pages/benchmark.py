@@ -7,7 +7,7 @@ import streamlit as st
 from alliance import data, report, scoring
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, label, t
-from alliance.ui import cached_chart, demo_notice, md_text, page_header, url_selectbox
+from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -46,7 +46,7 @@ with controls[1]:
 requested = st.query_params.get("city")
 if city_id is None:
     if requested:
-        st.warning(t("benchmark.unknown_city"), icon=":material/travel_explore:")
+        unknown_member_warning(t("benchmark.unknown_city"), members, member_display, "pages/benchmark.py")
     st.info(t("benchmark.choose_city"), icon=":material/location_city:")
     st.stop()
 

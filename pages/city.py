@@ -5,7 +5,7 @@ import streamlit as st
 
 from alliance import city, comparison, data, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t
-from alliance.ui import cached_chart, demo_notice, md_text, page_header, url_selectbox
+from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -34,8 +34,8 @@ with picker_col:
 if city_id is None:
     with header:
         page_header(t("city.title"), t("city.intro"))
-    if requested:  # not echoed: the value came from a link and may be anything
-        st.warning(t("city.unknown"), icon=":material/travel_explore:")
+    if requested:
+        unknown_member_warning(t("city.unknown"), members, display, "pages/city.py")
     st.info(t("city.choose"), icon=":material/location_city:")
     st.page_link("pages/map.py", label=t("city.browse_map"), icon=":material/map:")
     st.stop()

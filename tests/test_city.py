@@ -58,3 +58,32 @@ def test_year_span():
     assert city.year_span(2016, 2016) == "2016"
     assert city.year_span(2012, 2017) == "2012–2017"
     assert city.year_span(None, 2017) == "–"
+
+
+MEMBERS = pd.DataFrame({"id": ["aarhus-dk", "liege-be", "gdansk-pl", "lodz-pl", "den-haag-nl", "arnhem-nl",
+                               "rotterdam-nl"],
+                        "name": ["Aarhus", "Liège", "Gdańsk", "Łódź", "Den Haag", "Arnhem", "Rotterdam"]})
+
+
+@pytest.mark.parametrize("text, key", [("Liège", "liege"), ("Łódź", "lodz"), ("den-haag", "denhaag"),
+                                       ("GDAŃSK", "gdansk"), ("Ærø_x", "aerox")])
+def test_name_key_ignores_accents_case_and_punctuation(text, key):
+    assert city.name_key(text) == key
+
+
+@pytest.mark.parametrize("wanted, first", [("arhus", "aarhus-dk"), ("liege", "liege-be"), ("Gdansk", "gdansk-pl"),
+                                           ("LIÈGE", "liege-be"), ("lodz", "lodz-pl"), ("den haag", "den-haag-nl"),
+                                           ("aarhus-de", "aarhus-dk"), ("roterdam", "rotterdam-nl")])
+def test_closest_members_suggests_the_member_meant(wanted, first):
+    assert city.closest_members(wanted, MEMBERS)[0] == first
+
+
+@pytest.mark.parametrize("wanted", ["nowhere-xx", "<script>alert(1)</script>", "", "   ", None, "../../etc/passwd",
+                                    "x" * 10_000])
+def test_closest_members_suggests_nothing_for_what_is_not_close(wanted):
+    assert city.closest_members(wanted, MEMBERS) == []
+
+
+def test_closest_members_best_first_and_at_most_n():
+    found = city.closest_members("arhem", MEMBERS, n=2)
+    assert found[0] == "arnhem-nl" and len(found) <= 2

@@ -85,6 +85,15 @@ def test_forged_city_gets_a_picker_not_an_error(app_env, forged):
     assert not at.metric
 
 
+def test_misspelt_city_suggests_the_member_and_keeps_the_peer_group(app_env):
+    at = app_test("benchmark", {"city": "Liege", "peers": "population"})
+    at.run()
+    assert not at.exception and not at.metric
+    links = [p for p in at.get("page_link") if p.proto.page == "benchmark"]
+    assert links and links[0].proto.label.startswith("Liège")
+    assert set(links[0].proto.query_string.split("&")) == {"city=liege-be", "peers=population"}
+
+
 def test_no_city_asks_for_one(app_env):
     at = app_test("benchmark")
     at.run()

@@ -116,6 +116,21 @@ def test_missing_or_unknown_city_shows_the_picker(app_env, query):
     assert len(at.get("deck_gl_json_chart")) == 0 and len(at.get("plotly_chart")) == 0
 
 
+@pytest.mark.parametrize("wanted, meant", [("arhus", "aarhus-dk"), ("liege", "liege-be"), ("Gdansk", "gdansk-pl")])
+def test_unknown_city_suggests_the_closest_member(app_env, wanted, meant):
+    at = open_city({"city": wanted})
+    assert at.selectbox(key="url_city").value is None
+    links = [p for p in at.get("page_link") if p.proto.page == "city"]
+    assert links and links[0].proto.query_string == f"city={meant}"
+    assert any("Did you mean" in m.value for m in at.markdown)
+
+
+def test_unknown_city_far_from_every_name_gets_no_suggestion(app_env):
+    at = open_city({"city": "nowhere-xx"})
+    assert not [p for p in at.get("page_link") if p.proto.page == "city"]
+    assert not any("Did you mean" in m.value for m in at.markdown)
+
+
 def test_picking_a_city_opens_its_profile_and_puts_it_in_the_url(app_env):
     at = open_city()
     at.selectbox(key="url_city").select("reykjavik-is").run()
