@@ -37,8 +37,9 @@ def _open_for_users(db_path: str | None):
     import duckdb
 
     from alliance import db
+    from alliance.startup import ensure_database
 
-    path = db.ensure_database(Path(db_path) if db_path else database_path())
+    path = ensure_database(Path(db_path) if db_path else database_path())
     try:
         con = db.connect(path)
     except duckdb.IOException as exc:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from alliance import db
 from alliance.paths import database_path
+from alliance.startup import ensure_database
 
 _write_counter = 0
 _write_lock = threading.Lock()
@@ -22,7 +23,7 @@ _write_lock = threading.Lock()
 
 def data_version() -> str:
     """Identity of the data now: file path, inode and size, and the app's own write counter."""
-    path = db.ensure_database(database_path())
+    path = ensure_database(database_path())
     stat = os.stat(path)
     return f"{path}:{stat.st_ino}:{stat.st_mtime_ns}:{_write_counter}"
 
@@ -42,7 +43,7 @@ def _open(identity: str) -> duckdb.DuckDBPyConnection:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    db.ensure_database(database_path())
+    ensure_database(database_path())
     return _open(_file_identity())
 
 

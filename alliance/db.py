@@ -5,7 +5,6 @@ This module does not import Streamlit; alliance.data adds the app's caching on t
 """
 from __future__ import annotations
 
-import fcntl
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -153,19 +152,3 @@ def schema_sql() -> str:
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create whatever tables are missing (all DDL is idempotent), e.g. in a file built before a feature."""
     con.execute(schema_sql())
-
-
-def ensure_database(path: Path | str | None = None) -> Path:
-    """Build the demonstration database when the file is missing. A lock file keeps two processes
-    (say, two Streamlit workers starting together) from building it at the same time."""
-    path = Path(path) if path else database_path()
-    if path.exists():
-        return path
-    from alliance.demo import build_demo
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".build-lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            build_demo(path)
-    return path

@@ -2,6 +2,7 @@
 import pytest
 
 from alliance import db
+from alliance.startup import ensure_database
 
 
 def test_parse_header_description_and_params():
@@ -55,6 +56,6 @@ def test_values_travel_as_parameters_not_sql(demo_db):
 
 def test_ensure_database_builds_when_missing(tmp_path):
     path = tmp_path / "sub" / "new.duckdb"
-    assert db.ensure_database(path) == path
+    assert ensure_database(path) == path
     con = db.connect(path, read_only=True)
     assert con.execute("SELECT count(*) FROM members").fetchone()[0] >= 45

@@ -20,11 +20,12 @@ import json
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+SCRIPTS = Path(__file__).resolve().parent
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
 
-from alliance.topojson import clip_to_bbox, round_coords, simplify, to_geojson  # noqa: E402
+# Build-time only: the decoder lives beside this script, not in the app's package.
+from topojson_decode import clip_to_bbox, round_coords, simplify, to_geojson  # noqa: E402
 
 # Europe view box (degrees): west, south, east, north.
 BBOX = (-25.0, 34.0, 45.0, 72.0)
