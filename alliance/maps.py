@@ -202,8 +202,10 @@ def tooltip_texts(members: pd.DataFrame, invented_scores: bool = True) -> list[s
     return texts
 
 
+# maxWidth below a phone's map width, so that alliance.map_assist can always place it inside the map
 TOOLTIP_STYLE = {"backgroundColor": "#1B1F24", "color": "#FFFFFF", "fontSize": "17px", "lineHeight": "1.45",
-                 "padding": "10px 14px", "borderRadius": "6px", "whiteSpace": "pre-line", "maxWidth": "360px",
+                 "padding": "10px 14px", "borderRadius": "6px", "whiteSpace": "pre-line",
+                 "maxWidth": "min(340px, calc(100vw - 60px))", "overflowWrap": "anywhere",
                  "fontFamily": "Source Sans Pro, Helvetica, Arial, sans-serif"}
 
 
@@ -356,7 +358,7 @@ def fit_view(lons, lats, width_px: int = 760, height_px: int = 560, padding_px: 
     usable_w, usable_h = max(width_px - 2 * padding_px, 50), max(height_px - 2 * padding_px, 50)
     zoom = min(math.log2(usable_w / (x_span * TILE_SIZE)), math.log2(usable_h / (y_span * TILE_SIZE)), max_zoom)
     return pdk.ViewState(longitude=round((east + west) / 2, 4), latitude=round(_latitude_of((y_top + y_bottom) / 2), 4),
-                         zoom=round(zoom, 2), min_zoom=2, max_zoom=12, pitch=0, bearing=0)
+                         zoom=round(zoom, 2), min_zoom=min(2, round(zoom, 2)), max_zoom=12, pitch=0, bearing=0)
 
 
 def project(lon: float, lat: float, view, width_px: float, height_px: float) -> tuple[float, float]:

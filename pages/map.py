@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import data, maps, scoring
+from alliance.map_assist import map_assist, reported_width
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, md_text, page_header, url_multiselect, url_selectbox
 from alliance.shell import ensure_app_shell
@@ -17,7 +18,7 @@ MAP_HEIGHT = 540  # with the title above, the whole map fits a 1440x900 screen
 # The outlines stop at 25°W and 45°E: a map much wider than it is tall would show those cut edges, so its
 # width is capped (it is narrower than this on a 1440 px screen anyway).
 MAP_MAX_WIDTH = 730
-FIT_WIDTH = 620  # the map's width on a 1440 px screen: the view is fitted for it
+FIT_WIDTH = 620  # the map's width on a 1440 px screen: the view is fitted for it until the browser reports its own
 BANDS = {key: (low, high) for key, low, high in scoring.POPULATION_BANDS}
 
 
@@ -34,7 +35,7 @@ def load_members(params: tuple) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=24)
 def build_map(params: tuple, measure: str, dimension: str | None, network: str | None, network_label: str,
-              country_mode: str, lang: str, version: str):
+              country_mode: str, fit_width: int, lang: str, version: str):
     """Colour scale, country shading and the serialised deck of one view, cached per view, language and data
     version: at 10,000 members the points and their JSON take about half a second to build."""
     members = load_members(params)
@@ -47,7 +48,7 @@ def build_map(params: tuple, measure: str, dimension: str | None, network: str |
                                network_label=network_label)
     shading = maps.country_shading(country_mode, members)
     points = maps.member_points(members, scale.rgba(), invented_scores=data.is_demo_data())
-    view = maps.fit_view(members["longitude"], members["latitude"], width_px=FIT_WIDTH, height_px=MAP_HEIGHT)
+    view = maps.fit_view(members["longitude"], members["latitude"], width_px=fit_width, height_px=MAP_HEIGHT)
     return scale, shading, maps.FrozenDeck(maps.members_deck(points, set(members["country_code"]), view, shading))
 
 
@@ -111,8 +112,9 @@ with side_col:
     country_mode = url_selectbox(t("map.country_layer"), list(maps.COUNTRY_MODES), "countries", default="outline",
                                  format_func=lambda m: t(f"map.layer.{m}"), help=t("map.country_layer_help"))
 
+fit_width = min(reported_width() or FIT_WIDTH, MAP_MAX_WIDTH)
 scale, shading, deck = build_map(params, measure, dimension, network, networks.get(network, ""), country_mode,
-                                 get_language(), data.data_version())
+                                 fit_width, get_language(), data.data_version())
 
 with map_col:
     if members.empty:
@@ -134,7 +136,8 @@ with side_col:
 
 selected = event.selection.objects.get(maps.MEMBERS_LAYER, []) if event else []
 selected_id = str(selected[0].get("id")) if selected else None
-if selected_id in set(members["id"]):
+shown_id = selected_id if selected_id in set(members["id"]) else None
+if shown_id:
     row = members[members["id"] == selected_id].iloc[0]
     with details_slot.container(border=True, key="map_details"):
         st.caption(t("map.details_title"))
@@ -182,3 +185,5 @@ if not members.empty and st.toggle(t("map.table_toggle"), key="table", bind="que
         "round": st.column_config.NumberColumn(t("map.col_round"), format="%d"),
         "profile": st.column_config.LinkColumn(t("map.col_profile"), display_text=t("map.open_profile")),
     })
+
+map_assist(shown_id)  # fits the view to the map's real width, brings the details into view

@@ -75,6 +75,7 @@ def wait_for_drawn_map(pg, timeout_s: float = 60) -> Image.Image:
 
 def open_map(pg, base_url: str, query: str = "") -> dict:
     views = record_view_states(pg)
+    pg.view_states = views  # later views too: the refit once the browser has reported the map's width
     # Open the root first: a server whose first visit is /map runs the page without app.py (Streamlit's
     # pages/ directory fallback), see the report on issue 3.
     open_page(pg, base_url + "/")
@@ -189,3 +190,92 @@ def test_city_profile_and_forged_link_in_the_browser(page, app_url):
     page.get_by_text("does not name a member").wait_for(timeout=60_000)
     assert error_boxes(page) == [] and page.locator(CHART).count() == 0
     assert page.outside_requests == [], page.outside_requests
+
+
+def all_member_positions(demo_db) -> list[tuple[str, float, float]]:
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        return con.execute("SELECT id, longitude, latitude FROM members").fetchall()
+    finally:
+        con.close()
+
+
+def wait_until_every_point_is_inside(pg, views: list[dict], members, timeout_s: float = 30) -> dict:
+    """The view is refitted once the browser has reported the map's width: wait for a view that shows every
+    member on the canvas (with its radius of room), and return it."""
+    deadline = time.time() + timeout_s
+    while True:
+        box = pg.locator(f"{CHART} canvas").first.bounding_box()
+        view = views[-1]
+        outside = [(i, round(x), round(y)) for i, lon, lat in members
+                   for x, y in [maps.project(lon, lat, view, box["width"], box["height"])]
+                   if not (4 < x < box["width"] - 4 and 4 < y < box["height"] - 4)]
+        if not outside:
+            return view
+        if time.time() > deadline:
+            raise AssertionError(f"outside a {box['width']:.0f} px map: {outside}")
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_phone_map_fits_every_member_and_a_tap_shows_the_details_then_the_profile(phone, app_url, demo_db):
+    """Issue 19, item 4: at 390x844 every member is on the map, a tap brings the details panel into the
+    viewport, and its link opens the profile."""
+    members = all_member_positions(demo_db)
+    open_map(phone, app_url)
+    view = wait_until_every_point_is_inside(phone, phone.view_states, members)
+    wait_idle(phone)
+    assert "Hover over a circle" not in phone.inner_text("body")
+    x, y = point_on_page(phone, view, *city_position(demo_db, CITY))
+    details = phone.locator(".st-key-map_details")
+    for attempt in range(6):  # software WebGL may not have drawn the refitted view yet: picking misses
+        phone.touchscreen.tap(x + attempt % 2, y)
+        try:
+            details.wait_for(state="visible", timeout=8_000)
+            break
+        except Exception:
+            wait_idle(phone)
+    wait_idle(phone)
+    link = details.get_by_role("link", name=re.compile("Open the profile of Reykjavík"))
+    deadline = time.time() + 10
+    while True:  # the panel is scrolled into view just after it is drawn
+        box = link.bounding_box()
+        if box and box["y"] >= 0 and box["y"] + box["height"] <= 844:
+            break
+        assert time.time() < deadline, f"the profile link is outside the 844 px viewport: {box}"
+        time.sleep(0.2)
+    link.tap()
+    phone.wait_for_url(re.compile(r"/city\?city=reykjavik-is"), timeout=60_000)
+    wait_idle(phone)
+    assert phone.get_by_role("heading", name="Reykjavík").count() >= 1
+    assert error_boxes(phone) == []
+
+
+def test_tooltip_stays_inside_the_map_near_its_right_edge(page, app_url, demo_db):
+    """Issue 19, item 5: deck.gl puts the tooltip's corner at the pointer; at the easternmost member it was cut
+    by the map's edge ("Latest index: 28 / 100 (2025, inv…")."""
+    members = all_member_positions(demo_db)
+    open_map(page, app_url)
+    view = wait_until_every_point_is_inside(page, page.view_states, members)
+    wait_idle(page)
+    member_id, lon, lat = max(members, key=lambda m: m[1])
+    x, y = point_on_page(page, view, lon, lat)
+    text = hover_until_tooltip(page, x, y)
+    assert "Latest index" in text or "No self-assessment" in text
+    canvas = page.locator(f"{CHART} canvas").first.bounding_box()
+    deadline = time.time() + 5
+    while True:
+        tip = page.locator(".deck-tooltip").bounding_box()
+        inside = (tip["x"] >= canvas["x"] and tip["y"] >= canvas["y"]
+                  and tip["x"] + tip["width"] <= canvas["x"] + canvas["width"]
+                  and tip["y"] + tip["height"] <= canvas["y"] + canvas["height"])
+        if inside:
+            break
+        assert time.time() < deadline, f"tooltip of {member_id} {tip} leaves the map {canvas}"
+        time.sleep(0.2)
