@@ -45,6 +45,11 @@ class Framework:
     def default_weights(self) -> dict[int, float]:
         return {int(d): float(w) for d, w in zip(self.dimensions["dimension_id"], self.dimensions["weight"])}
 
+    @property
+    def codes(self) -> dict[int, str]:
+        """dimension id -> code (e.g. 1 -> 'leadership'), the names weights carry in a link."""
+        return {int(d): str(c) for d, c in zip(self.dimensions["dimension_id"], self.dimensions["code"])}
+
 
 @dataclass
 class Comparison:
@@ -170,6 +175,53 @@ def compare(city_id: str, round_year: int, *, members: pd.DataFrame, round_answe
         answers=this_round[[c for c in ("dimension_id", "level", "not_applicable", "evidence")
                             if c in this_round.columns]].reset_index(drop=True),
         assessment=assessment)
+
+
+WEIGHT_MAX = 10.0  # the weights panel's range is 0 to WEIGHT_MAX
+
+
+def weights_param(weights: Mapping[int, float], framework: Framework) -> str | None:
+    """The weights that differ from the defaults, for a link: ``leadership:2,online:0`` in the framework's
+    order; None when every weight is the default."""
+    defaults = framework.default_weights
+    parts = [f"{code}:{float(weights[d]):g}" for d, code in framework.codes.items()
+             if d in weights and float(weights[d]) != defaults[d]]
+    return ",".join(parts) or None
+
+
+def weights_from_param(text: str, framework: Framework) -> tuple[dict[int, float], list[tuple[str, str]]]:
+    """The weights a link's ``w=`` gives (dimensions it leaves out keep their default), and its problems as
+    (item, reason) pairs, reason one of: malformed, unknown_dimension, not_a_number, out_of_range, repeated,
+    all_zero. With any problem the link's weights are not used: the defaults come back whole, since a
+    half-read link would show an index nobody chose."""
+    defaults = framework.default_weights
+    by_code = {code.lower(): d for d, code in framework.codes.items()}
+    weights, problems, seen = dict(defaults), [], set()
+    for item in (part.strip() for part in str(text).split(",")):
+        if not item:
+            continue
+        code, sep, value = item.partition(":")
+        dimension = by_code.get(code.strip().lower())
+        if not sep:
+            problems.append((item, "malformed"))
+        elif dimension is None:
+            problems.append((item, "unknown_dimension"))
+        elif dimension in seen:
+            problems.append((item, "repeated"))
+        else:
+            seen.add(dimension)
+            try:
+                number = float(value.strip())
+            except ValueError:
+                problems.append((item, "not_a_number"))
+                continue
+            if not 0 <= number <= WEIGHT_MAX:  # also refuses nan and inf
+                problems.append((item, "out_of_range"))
+            else:
+                weights[dimension] = number
+    if not problems and not any(w > 0 for w in weights.values()):
+        problems.append((str(text), "all_zero"))
+    return (dict(defaults), problems) if problems else (weights, [])
 
 
 def weights_by_position(weights: Mapping[int, float]) -> list[float]:

@@ -35,7 +35,7 @@ def lang_suffix() -> str:
 
 
 # ----------------------------------------------------------------------------------------- choices
-controls = st.columns([3, 3, 2])
+controls = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
 with controls[0]:
     city_id = url_selectbox(t("benchmark.city"), list(members["id"]), "city", format_func=member_display.get,
                             placeholder=t("benchmark.city_placeholder"), help=t("benchmark.city_help"))
@@ -87,8 +87,16 @@ elif kind == "custom":
                             help=t("benchmark.pick_help", n=scoring.MIN_PEER_GROUP))
 
 # ----------------------------------------------------------------------------------------- weights
+# The weights live in the link as ?w=code:weight,... (only those off their default), so that a shared link
+# shows the same index. A new link value is applied to the inputs; after that the inputs write the link.
 defaults = framework.default_weights
 weight_keys = {d: f"weight_{d}" for d in framework.dimension_ids}
+link_weights = st.query_params.get("w")
+link_problems = []
+if link_weights is not None and link_weights != st.session_state.get("weights_in_link"):
+    from_link, link_problems = cmp.weights_from_param(link_weights, framework)
+    for d, key in weight_keys.items():
+        st.session_state[key] = from_link[d]
 for d, key in weight_keys.items():
     st.session_state.setdefault(key, defaults[d])
 
@@ -104,6 +112,13 @@ try:
     weights_error = None
 except ValueError:
     weights, weights_error = defaults, t("benchmark.weights_invalid")
+in_link = cmp.weights_param(weights, framework)
+if in_link != link_weights:
+    if in_link:
+        st.query_params["w"] = in_link
+    else:
+        st.query_params.pop("w", None)
+st.session_state["weights_in_link"] = in_link
 
 # ------------------------------------------------------------------------------------- comparison
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -130,6 +145,11 @@ with st.spinner(t("benchmark.computing")):
                                        data.data_version())
 city_name = member_name[city_id]
 
+if link_problems:
+    shown = "; ".join(t("benchmark.weights_link_item", item=md_text(item[:40]),
+                        reason=t(f"benchmark.weights_link_problem.{reason}", max=cmp.WEIGHT_MAX))
+                      for item, reason in link_problems[:3])
+    st.warning(t("benchmark.weights_link_invalid", problems=shown), icon=":material/link_off:")
 if result.custom_weights or weights_error:
     box = st.container(border=True)
     left, right = box.columns([4, 1], vertical_alignment="center")
@@ -282,11 +302,12 @@ with st.expander(t("benchmark.answers_heading", round=round_year)):
                                 "evidence": st.column_config.TextColumn(t("benchmark.col_evidence"), width="large")})
 
 # ----------------------------------------------------------------------------------------- weights
-with st.expander(t("benchmark.weights_heading"), icon=":material/tune:"):
+# a key with state tracking keeps the panel open across the reruns a weight change causes
+with st.expander(t("benchmark.weights_heading"), icon=":material/tune:", key="weights_panel", on_change="rerun"):
     st.caption(t("benchmark.weights_help"))
     wcols = st.columns(2)
     for i, d in enumerate(ids):
-        wcols[i % 2].number_input(dim_label[d], min_value=0.0, max_value=10.0, step=0.5, key=weight_keys[d])
+        wcols[i % 2].number_input(dim_label[d], min_value=0.0, max_value=cmp.WEIGHT_MAX, step=0.5, key=weight_keys[d])
     st.button(t("benchmark.reset_weights"), on_click=_reset_weights, key="reset_bottom",
               disabled=not result.custom_weights)
 
@@ -295,6 +316,8 @@ language = get_language()
 report_input = report.ReportInput(
     comparison=result, framework=framework, suggestions=suggestions, peer_kind=kind, language=language,
     demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend)
-st.download_button(t("benchmark.download_pdf"), data=lambda: report.build_pdf(report_input),
-                   file_name=f"{city_id}-{round_year}-{language}.pdf", mime="application/pdf",
-                   icon=":material/picture_as_pdf:", on_click="ignore", help=t("benchmark.download_help"))
+for where, text, key in ((controls[3], t("benchmark.download_pdf_short"), "pdf_top"),
+                         (st, t("benchmark.download_pdf"), "pdf_bottom")):  # beside the city choice, and at the end
+    where.download_button(text, data=lambda: report.build_pdf(report_input),  # built only when pressed
+                          file_name=f"{city_id}-{round_year}-{language}.pdf", mime="application/pdf", key=key,
+                          icon=":material/picture_as_pdf:", on_click="ignore", help=t("benchmark.download_help"))

@@ -112,3 +112,32 @@ def test_weights_by_position_and_small_rounds_hidden():
     assert cmp.weights_by_position({2: 3.0, 1: 1.0, 4: 2.0}) == [1.0, 3.0, 0.0, 2.0]
     frame = pd.DataFrame({"round_year": [2021, 2023], "n": [4, 9], "median": [10.0, 20.0]})
     assert list(cmp.shown_peer_trend(frame)["round_year"]) == [2023]
+
+
+def test_weights_survive_a_link(con):
+    fw = framework(con)
+    weights = fw.default_weights | {1: 2.0, 14: 0.0, 7: 0.5}
+    text = cmp.weights_param(weights, fw)
+    assert text == f"{fw.codes[1]}:2,{fw.codes[7]}:0.5,{fw.codes[14]}:0"
+    assert cmp.weights_from_param(text, fw) == (weights, [])
+    assert cmp.weights_param(fw.default_weights, fw) is None
+    # case, spaces and order do not matter; left-out dimensions keep their default
+    loose = f" {fw.codes[14].upper()} : 0 ,{fw.codes[1]}:2, {fw.codes[7]}:.5,"
+    assert cmp.weights_from_param(loose, fw) == (weights, [])
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("nosuch:2", "unknown_dimension"), ("leadership", "malformed"), ("leadership:abc", "not_a_number"),
+    ("leadership:-1", "out_of_range"), ("leadership:11", "out_of_range"), ("leadership:nan", "out_of_range"),
+    ("leadership:inf", "out_of_range"), ("leadership:1,leadership:2", "repeated")])
+def test_bad_weights_in_a_link_fall_back_to_the_defaults(con, text, reason):
+    fw = framework(con)
+    weights, problems = cmp.weights_from_param(f"strategy:3,{text}", fw)
+    assert weights == fw.default_weights
+    assert [r for _, r in problems] == [reason]
+
+
+def test_all_zero_weights_in_a_link_fall_back_to_the_defaults(con):
+    fw = framework(con)
+    weights, problems = cmp.weights_from_param(",".join(f"{c}:0" for c in fw.codes.values()), fw)
+    assert weights == fw.default_weights and [r for _, r in problems] == ["all_zero"]

@@ -113,6 +113,49 @@ def test_custom_weights_are_flagged_and_reset(app_env):
     assert metrics(at)["Overall index"] == before
 
 
+def test_weights_go_into_the_link_and_come_back_from_it(app_env):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    default_index = metrics(at)["Overall index"]
+    assert "w" not in at.query_params
+    at.number_input(key="weight_12").set_value(10.0).run()
+    link = at.query_params["w"]
+    link = link[0] if isinstance(link, list) else link
+    weighted_index = metrics(at)["Overall index"]
+    assert weighted_index != default_index
+    # a shared link opens with the same weights, hence the same index
+    shared = app_test("benchmark", {"city": CITY, "w": link})
+    shared.run()
+    assert not shared.exception and not shared.warning
+    assert shared.number_input(key="weight_12").value == 10.0
+    assert metrics(shared)["Overall index"] == weighted_index
+    assert any("Custom weights in use" in m.value for m in shared.markdown)
+    # back to the defaults: the link loses its weights
+    shared.button(key="reset_top").click().run()
+    assert "w" not in shared.query_params and metrics(shared)["Overall index"] == default_index
+
+
+@pytest.mark.parametrize("bad", ["nosuch:2", "leadership:lots", "leadership:-3", "<b>x</b>"])
+def test_bad_weights_in_the_link_are_named_and_the_defaults_used(app_env, bad):
+    plain = app_test("benchmark", {"city": CITY})
+    plain.run()
+    at = app_test("benchmark", {"city": CITY, "w": bad})
+    at.run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "could not be read" in w.value)
+    assert "default weights are used" in warning
+    assert "<b>" not in warning  # the link's text is shown as text
+    assert metrics(at)["Overall index"] == metrics(plain)["Overall index"]
+    assert "w" not in at.query_params
+
+
+def test_pdf_offered_beside_the_city_choice_and_at_the_end(app_env):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Report (PDF)", "Download the city report (PDF)"]
+
+
 def test_hand_picked_peers_need_five(app_env):
     at = app_test("benchmark", {"city": CITY, "peers": "custom", "pick": "paris-fr,bordeaux-fr,ghost-xx"})
     at.run()

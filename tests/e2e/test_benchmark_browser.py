@@ -45,3 +45,26 @@ def test_city_report_downloads(page, app_url):
     assert pdf.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Aarhus" in text and "Next steps" in text
+
+
+def test_weights_panel_stays_open_and_the_weights_go_into_the_link(page, app_url):
+    open_page(page, f"{app_url}/benchmark?city={CITY}")
+    panel = page.locator("[data-testid='stExpander']", has_text="Dimension weights")
+    panel.locator("summary").click()
+    wait_idle(page)
+    weight = page.get_by_label("Political leadership and commitment")
+    weight.fill("3")
+    weight.press("Enter")
+    page.wait_for_url("**w=leadership%3A3**", timeout=30_000)
+    wait_idle(page)
+    assert panel.locator("details").get_attribute("open") is not None  # it used to close after every change
+    assert "Custom weights in use" in page.inner_text("body")
+    assert error_boxes(page) == []
+
+
+def test_pdf_button_beside_the_city_choice(page, app_url):
+    open_page(page, f"{app_url}/benchmark?city={CITY}")
+    city = page.get_by_role("combobox", name="City").bounding_box()
+    button = page.get_by_role("button", name="Report (PDF)", exact=True).bounding_box()
+    assert abs(button["y"] + button["height"] - city["y"] - city["height"]) < 10  # one row, in the first screen
+    assert button["y"] + button["height"] < 900
