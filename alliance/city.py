@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from urllib.parse import quote, quote_plus, unquote_plus
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,31 @@ def radar_series(dimensions: pd.DataFrame, city_scores: pd.Series, spread: pd.Da
         "q1": [value(columns["q1"], d) for d in dims],
         "q3": [value(columns["q3"], d) for d in dims],
     }
+
+
+ARCHIVED = "archived"
+# st.column_config.LinkColumn shows the first group of a display_text pattern, URI-decoded: the title travels
+# in the link's fragment, so the title itself is the link (the page ignores the fragment).
+LINK_TEXT_PATTERN = r"#(.+)$"
+
+
+def titled_links(ids, titles, lang: str = "en") -> list[str]:
+    """Links to the practice sheets, each carrying its title for LINK_TEXT_PATTERN (quoted: any character of a
+    title comes back as written)."""
+    suffix = f"&lang={lang}" if lang != "en" else ""
+    return [f"practices?id={quote(str(i))}{suffix}#{quote_plus(str(title))}" for i, title in zip(ids, titles)]
+
+
+def link_title(link: str) -> str:
+    """The text a LinkColumn with LINK_TEXT_PATTERN shows for a link made by titled_links."""
+    found = re.search(LINK_TEXT_PATTERN, link)
+    return unquote_plus(found.group(1)) if found else link
+
+
+def current_activity_count(activities: pd.DataFrame) -> int:
+    """Activities counted for a member: those not archived, as the map (map_members) and the overview count
+    them; the profile's table still lists the archived ones."""
+    return int((activities["status"] != ARCHIVED).sum()) if not activities.empty else 0
 
 
 def year_span(start, end) -> str:

@@ -504,6 +504,15 @@ def measure_scale(measure: str, members: pd.DataFrame, *, levels: pd.Series | No
     return index_scale(members["overall_index"], title, t("map.legend_not_assessed"))
 
 
+def showing_caption(statuses, total: int) -> str:
+    """The map's count, saying what it includes: the overview counts current members (members and observers),
+    the map also shows former members, so both numbers are given."""
+    statuses = list(statuses)
+    current = sum(1 for s in statuses if s != "former")
+    return t("map.showing", shown=fmt_number(len(statuses)), total=fmt_number(total), current=fmt_number(current),
+             former=fmt_number(len(statuses) - current))
+
+
 def network_ids(value) -> list[str]:
     """The network ids of a member from the ';'-separated column of map_members."""
     return [i for i in value.split(";") if i] if isinstance(value, str) else []

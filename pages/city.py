@@ -68,7 +68,8 @@ facts_col, map_col = st.columns([1, 1], gap="large")
 with facts_col:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("city.population"), fmt_number(row["population"]), help=t("city.population_help"))
-    m2.metric(t("city.activities_count"), fmt_number(len(activities)), help=t("city.activities_count_help"))
+    m2.metric(t("city.activities_count"), fmt_number(city.current_activity_count(activities)),
+              help=t("city.activities_count_help"))
     m3.metric(t("city.latest_index"), t("city.not_assessed") if latest_index is None else fmt_number(latest_index),
               delta=None if latest_index is None else str(rounds[0]), delta_color="off", delta_arrow="off",
               help=t("city.latest_index_help"))
@@ -94,7 +95,7 @@ else:
     st.caption(t("city.activities_caption"))
     years = [city.year_span(s, e) for s, e in zip(activities["start_year"], activities["end_year"])]
     table = pd.DataFrame({
-        "title": activities["title"],
+        "title": city.titled_links(activities["id"], activities["title"], get_language()),
         "role": activities["role"].map(lambda r: t(f"city.role.{r}")),
         "kind": activities["kind"].map(lambda k: t(f"common.activity_kind.{k}")),
         "years": years,
@@ -102,14 +103,13 @@ else:
         "evaluation": activities["evaluation"].map(lambda e: t(f"city.evaluation.{e}")),
         "approaches": activities[localized_column("approaches")].map(lambda a: ", ".join(a)),
         "source": activities["provenance"].map(lambda p: t(f"city.source.{p}")),
-        "link": "practices?id=" + activities["id"] + (f"&lang={get_language()}" if get_language() != "en" else ""),
     })
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "title": st.column_config.TextColumn(t("city.col_title"), width="large"),
+        "title": st.column_config.LinkColumn(t("city.col_title"), display_text=city.LINK_TEXT_PATTERN, width="large",
+                                             help=t("city.col_title_help")),
         "role": t("city.col_role"), "kind": t("city.col_kind"), "years": t("city.col_years"),
         "status": t("city.col_status"), "evaluation": t("city.col_evaluation"),
         "approaches": t("city.col_approaches"), "source": t("city.col_source"),
-        "link": st.column_config.LinkColumn(t("city.col_link"), display_text=t("city.open_practice")),
     })
 
 # ---------------------------------------------------------------------------------- self-assessment

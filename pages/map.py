@@ -98,7 +98,7 @@ map_col, side_col = st.columns([2, 1], gap="medium")
 details_slot = side_col.container()  # filled after the map reports a click: on top, where the eye goes
 
 with side_col:
-    st.caption(t("map.showing", shown=fmt_number(len(members)), total=fmt_number(total)))
+    st.caption(maps.showing_caption(members["status"], total))
     measure = url_selectbox(t("map.colour_by"), list(maps.MEASURES), "colour", default="index",
                             format_func=lambda m: t(f"map.measure.{m}"), help=t("map.colour_by_help"))
     dimension, network = None, None

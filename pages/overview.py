@@ -13,7 +13,9 @@ demo_notice()
 
 figures = data.query("overview_figures").iloc[0]
 cols = st.columns(5)
-cols[0].metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"))
+cols[0].metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"),
+               delta=t("overview.members_delta", observers=fmt_number(figures["observers"])), delta_color="off",
+               delta_arrow="off")
 cols[1].metric(t("overview.countries"), fmt_number(figures["countries"]), help=t("overview.countries_help"))
 cols[2].metric(t("overview.activities"), fmt_number(figures["activities"]), help=t("overview.activities_help"))
 cols[3].metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]),

@@ -87,3 +87,12 @@ def test_closest_members_suggests_nothing_for_what_is_not_close(wanted):
 def test_closest_members_best_first_and_at_most_n():
     found = city.closest_members("arhem", MEMBERS, n=2)
     assert found[0] == "arnhem-nl" and len(found) <= 2
+
+
+def test_titled_links_carry_any_title_back_as_written():
+    titles = ["Youth & families, 100% #1 + more", "Sortie de l'extrémisme : <b>soutien</b>", "a/b?c=d"]
+    links = city.titled_links(["p-1", "p 2", "p-3"], titles, lang="fr")
+    assert links[0].startswith("practices?id=p-1&lang=fr#") and links[1].startswith("practices?id=p%202&lang=fr#")
+    assert [city.link_title(link) for link in links] == titles
+    assert all(link.count("#") == 1 for link in links)
+    assert city.titled_links(["x"], ["T"]) == ["practices?id=x#T"]

@@ -57,7 +57,9 @@ def test_map_shows_every_member_offline(app_env, expected):
     aarhus = next(p for p in points if p["id"] == "aarhus-dk")
     assert aarhus["tooltip"].startswith("Aarhus\nDenmark\nPopulation: 285,273\n")
     assert any("invented for demonstration" in i.value for i in at.info)
-    assert at.caption.values.count(f"{len(expected)} of {len(expected)} members shown") == 1
+    current = int((expected["status"] != "former").sum())
+    assert at.caption.values.count(f"{len(expected)} of {len(expected)} shown · current members and observers: "
+                                   f"{current} · former members: {len(expected) - current}") == 1
     # the legend explains the colours and the sizes
     legend = next(m.value for m in at.markdown if "map-legend" in m.value)
     assert "Overall index (latest round)" in legend and "80–100" in legend and "5,000,000 inhabitants" in legend
@@ -174,3 +176,20 @@ def test_markup_in_a_member_name_stays_text(writable_db, monkeypatch):
     for md in at.markdown:
         assert XSS_NAME not in md.value
     assert XSS_NAME in set(at.dataframe[-1].value["name"])
+
+
+def test_counts_agree_with_the_overview_and_the_profile(app_env, expected):
+    """Issue 19, item 12: the overview's "Members" is the map's count of current members and observers, and a
+    member's activities on the map are the profile's "Activities" (archived ones left out on both)."""
+    caption = next(c for c in open_map().caption.values if " shown · " in c)
+    overview = app_test("", None)
+    overview.run()
+    assert not overview.exception, overview.exception
+    members_metric = next(m for m in overview.metric if m.label == "Members")
+    assert f"current members and observers: {members_metric.value} ·" in caption
+    assert members_metric.value != str(len(expected))  # the demo has former members: the two counts differ
+    profile = app_test("city", {"city": "aarhus-dk"})
+    profile.run()
+    assert not profile.exception, profile.exception
+    activities = next(m for m in profile.metric if m.label == "Activities")
+    assert activities.value == str(expected.loc["aarhus-dk", "activities"])
