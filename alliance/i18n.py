@@ -91,8 +91,11 @@ def localized_column(field: str) -> str:
     return f"{field}_{get_language()}"
 
 
-def _locale() -> str:
-    return {"en": "en_GB", "fr": "fr_FR", "de": "de_DE"}.get(get_language(), "en_GB")
+_LOCALES = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE"}
+
+
+def _locale(lang: str | None = None) -> str:
+    return _LOCALES.get(lang or get_language(), "en_GB")
 
 
 def is_missing(value) -> bool:
@@ -121,6 +124,19 @@ def fmt_integers(values) -> list[str]:
     for value in values:
         out.append("–" if is_missing(value) else f"{round(float(value)):,}".replace(",", group))
     return out
+
+
+def number_separators(lang: str | None = None) -> str:
+    """The decimal and thousands symbols of a language (default: the current one), as plotly's
+    `layout.separators` takes them: ".," in English, ",\u202f" in French (0,5 and 1 000)."""
+    locale = _locale(lang)
+    return babel_numbers.get_decimal_symbol(locale) + babel_numbers.get_group_symbol(locale)
+
+
+def decimal_comma(lang: str | None = None) -> bool:
+    """Whether the language writes decimals with a comma (French, German ...): its spreadsheet programs
+    then expect semicolon-separated CSV."""
+    return number_separators(lang)[0] == ","
 
 
 def fmt_percent(value, digits: int = 0) -> str:

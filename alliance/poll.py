@@ -12,6 +12,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import duckdb
 import pandas as pd
@@ -235,6 +236,13 @@ def base_url_from(page_url: str | None, override: str | None = None) -> str | No
         if path.endswith(page):
             path = path[: -len(page)]
     return match[1] + path
+
+
+def phones_can_reach(base_url: str | None) -> bool:
+    """Whether phones in the room can open links under `base_url`: not when it is unknown or names this
+    machine itself (localhost, 127.x.x.x, ::1, 0.0.0.0)."""
+    host = urlparse(base_url).hostname if base_url else None
+    return bool(host) and host not in {"localhost", "::1", "0.0.0.0"} and not host.startswith("127.")
 
 
 def qr_svg(url: str) -> str:

@@ -3,6 +3,7 @@ charts. Pure functions, no Streamlit, so that the URL handling and the cycle are
 """
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable
 
@@ -11,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from alliance import charts, scoring
+from alliance.i18n import number_separators
 
 SLIDES = ("map", "figures", "practices", "assessment", "poll")
 DEFAULT_EVERY = 20
@@ -70,6 +72,12 @@ def is_due(last_change: float, now: float, every: float, paused: bool) -> bool:
     return not paused and now - last_change >= every - 0.75
 
 
+def holds(slide: str, poll_open: bool) -> bool:
+    """Whether the slide stays up instead of advancing: the poll slide while its poll is open, because the
+    room is still answering. The organiser's keys and buttons still move on."""
+    return slide == "poll" and poll_open
+
+
 def refresh_seconds(slide: str, every: int) -> int:
     """How often the slide area wakes up: the poll's results must stay fresh, other slides only move on."""
     return min(every, POLL_REFRESH_S) if slide == "poll" else every
@@ -81,7 +89,8 @@ def projector_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     charts.base_layout(fig, title, height=height)
     fig.update_layout(font=dict(size=PROJECTOR_FONT, color=INK),
                       title=dict(font=dict(size=PROJECTOR_TITLE, color=INK)),
-                      margin=dict(l=10, r=40, t=70, b=10), hoverlabel=dict(font_size=24))
+                      margin=dict(l=10, r=40, t=70, b=10), hoverlabel=dict(font_size=24),
+                      separators=number_separators())
     axis_text = dict(size=PROJECTOR_FONT, color=INK)
     fig.update_xaxes(tickfont=axis_text, title_font=axis_text, gridcolor="#B8C0CC")
     fig.update_yaxes(tickfont=axis_text, title_font=axis_text)
@@ -101,6 +110,43 @@ def bars(labels: Iterable[str], values: Iterable[float], title: str, value_title
     fig.update_xaxes(title_text=value_title, rangemode="tozero")
     if values and max(values) > 0:
         fig.update_xaxes(range=[0, max(values) * 1.18])
+    return fig
+
+
+def whole_number_step(top: float, max_ticks: int = 6) -> int:
+    """The gap between axis ticks for counts up to `top`: 1, 2, 5, 10, 20, 50 ... the smallest that shows at
+    most `max_ticks` gaps, so that no tick is a fraction of a person."""
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if top / step <= max_ticks:
+                return step
+        magnitude *= 10
+
+
+def level_bars(labels: Iterable[str], values: Iterable[int], value_title: str, height: int = 560,
+               colour: str = ACCENT, texts: Iterable[str] | None = None) -> go.Figure:
+    """Counts of answers per level for the poll slide: each label written above its bar (first on top), so
+    the bars use the chart's whole width in a narrow column; whole-number ticks on the count axis."""
+    labels, values = list(labels), [int(v) for v in values]
+    texts = list(texts) if texts is not None else [str(v) for v in values]
+    count = len(labels)
+    # band i (from the top) spans y in [-(i+1), -i]: its label at the top, its bar in the lower half
+    centres = [-i - 0.7 for i in range(count)]
+    fig = go.Figure(go.Bar(x=values, y=centres, width=0.5, orientation="h", marker_color=colour, text=texts,
+                           textposition="outside", cliponaxis=False,
+                           textfont=dict(size=PROJECTOR_FONT, color=INK),
+                           customdata=labels, hovertemplate="%{customdata}: %{x}<extra></extra>"))
+    projector_layout(fig, "", height)
+    for i, text in enumerate(labels):
+        fig.add_annotation(x=0, xref="paper", xanchor="left", y=-i - 0.02, yref="y", yanchor="top", text=text,
+                           showarrow=False, align="left", font=dict(size=PROJECTOR_FONT, color=INK))
+    top = max(values, default=0)
+    step = whole_number_step(max(top, 1))
+    fig.update_yaxes(range=[-max(count, 1), 0], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(title_text=value_title, range=[0, max(top, 1) * 1.15], tick0=0, dtick=step,
+                     tickformat=",d")
+    fig.update_layout(margin=dict(l=16, r=40, t=8, b=10))  # room for the 0 tick
     return fig
 
 
@@ -148,3 +194,15 @@ def markdown_text(value) -> str:
 def display_url(url: str) -> str:
     """A URL as read aloud and typed: without the scheme."""
     return url.split("://", 1)[-1]
+
+
+def unbroken_url_html(url: str) -> str:
+    """A URL (shown without its scheme) as HTML that a narrow column may wrap only before its path and
+    before each further query parameter, never inside the host or the poll code: each piece is a span that
+    does not wrap, with a <wbr> between pieces. Every piece is HTML-escaped."""
+    host, slash, rest = display_url(url).partition("/")
+    pieces = [host]
+    if slash:
+        path, *params = rest.split("&")
+        pieces += ["/" + path] + ["&" + param for param in params]
+    return "<wbr>".join(f'<span style="white-space:nowrap">{html.escape(piece)}</span>' for piece in pieces)

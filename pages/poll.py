@@ -100,13 +100,22 @@ def organiser_view() -> None:
     st.caption(t("poll.organisers_intro", max=poll.MAX_QUESTIONS))
     user = require_role("editor")
     con = data.connection()
+    base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
+    if not poll.phones_can_reach(base):  # told here, to the organiser, never on the big screen
+        st.warning(t("poll.local_url"), icon=":material/wifi_off:")
     dimensions = data.query("poll_dimensions")
-    names = {int(r["dimension_id"]): label(r, "question") for r in dimensions.to_dict("records")}
+    names = {int(r["dimension_id"]): t("poll.question_option", short=label(r, "short"), question=label(r, "question"))
+             for r in dimensions.to_dict("records")}
     with st.form("poll-open"):
-        chosen = st.multiselect(t("poll.choose_questions"), list(names), format_func=names.get,
-                                max_selections=poll.MAX_QUESTIONS, help=t("poll.choose_questions_help",
-                                                                          max=poll.MAX_QUESTIONS))
-        if st.form_submit_button(t("poll.open"), type="primary"):
+        # the button beside the picker, not under it: the open dropdown would cover it
+        pick, send = st.columns([5, 1], vertical_alignment="bottom")
+        # select_all=False: typing a word and Enter picks that question, not "Select N matches";
+        # "contains" lists only the questions holding what was typed
+        chosen = pick.multiselect(t("poll.choose_questions"), list(names), format_func=names.get,
+                                  max_selections=poll.MAX_QUESTIONS, placeholder=t("poll.choose_placeholder"),
+                                  select_all=False, filter_mode="contains", wrap=True,
+                                  help=t("poll.choose_questions_help", max=poll.MAX_QUESTIONS))
+        if send.form_submit_button(t("poll.open"), type="primary", width="stretch"):
             try:
                 code = poll.open_poll(con, chosen, user.username)
             except poll.PollError as exc:
@@ -118,7 +127,6 @@ def organiser_view() -> None:
         st.success(t("poll.opened", code=opened), icon=":material/campaign:")
         st.page_link("pages/present.py", label=t("poll.present_link"), icon=":material/slideshow:",
                      query_params={"slides": "poll", "poll": opened, "lang": get_language()})
-        base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
         if base:
             st.caption(t("poll.join_link"))
             st.code(poll.join_url(base, opened, get_language()), language=None)

@@ -38,7 +38,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 [data-testid="stMetric"] { border-left: 8px solid #1F4E89; padding-left: 1.2rem; margin-bottom: 2.5rem; }
 [data-testid="stAlert"] p, [data-testid^="stAlertContent"] span { font-size: 26px !important; }
 .st-key-present-brand p { font-size: 24px !important; font-weight: 600; color: #1F4E89 !important; }
-.st-key-present-url p { font-size: 32px !important; font-weight: 700; font-family: monospace; word-break: break-all; }
+.st-key-present-url p { font-size: 32px !important; font-weight: 700; font-family: monospace; }
 .st-key-present-code p { font-size: 32px !important; font-weight: 700; }
 .st-key-present-big p { font-size: 44px !important; font-weight: 700; line-height: 1.25; }
 /* the controls show on load, fade after a few seconds, and come back on mouse-over or keyboard focus */
@@ -48,6 +48,11 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .st-key-present-controls:hover, .st-key-present-controls:focus-within { animation: none; opacity: 1; }
 @keyframes present-fade { to { opacity: 0; } }
 .st-key-present-controls button { min-height: 52px; }
+/* Streamlit's key hints inside the buttons: readable from the back of the room */
+.st-key-present-controls kbd { font-size: 22px !important; }
+/* ...and the space bar's name in the screen's language (Streamlit writes it in English) */
+.st-key-present-pause kbd { font-size: 0 !important; }
+.st-key-present-pause kbd::after { content: "SPACE_KEY"; font-size: 22px; }
 [data-testid="stMain"] [data-testid="stIconMaterial"] { font-size: 28px !important; }
 /* text alternatives of the charts and the map: read by screen readers, not drawn on the projector */
 [class*="st-key-present-alt"] { position: absolute !important; width: 1px !important; height: 1px !important;
@@ -55,7 +60,9 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 [class*="st-key-present-alt"] * { overflow: visible !important; }
 </style>
 """
-st.markdown(KIOSK_CSS, unsafe_allow_html=True)
+# the catalogue's name of the space bar, as a CSS string (our own text, never data)
+_space_key = t("present.key_space").replace("\\", "\\\\").replace('"', '\\"')
+st.markdown(KIOSK_CSS.replace("SPACE_KEY", _space_key), unsafe_allow_html=True)
 
 slides = present.parse_slides(st.query_params.get("slides"))
 every = present.parse_every(st.query_params.get("every"))
@@ -177,12 +184,10 @@ def slide_poll() -> None:
             url = poll.join_url(base, current.code, get_language())
             st.write(t("present.poll.scan"))
             st.image(poll.qr_png(url), width=340, alt=t("present.poll.qr_alt", url=url))
-            with st.container(key="present-url"):
-                st.markdown(present.markdown_text(present.display_url(url)))
-            if "//localhost" in base or "//127.0.0.1" in base:
-                st.caption(t("present.poll.local_url"))
-        elif current.is_open:
-            st.caption(t("present.poll.no_url"))
+            with st.container(key="present-url"):  # escaped pieces that wrap between, never inside
+                st.markdown(present.unbroken_url_html(url), unsafe_allow_html=True)
+        elif current.is_open:  # the organiser is told why on /poll; the room only needs the way in
+            st.write(t("present.poll.no_url"))
         else:
             st.write(t("present.poll.closed"))
         with st.container(key="present-code"):
@@ -190,17 +195,19 @@ def slide_poll() -> None:
         st.write(t("present.poll.participants", count=fmt_number(poll.participant_count(con, current.code))))
     with right:
         questions = results.drop_duplicates("position")
+        # the questions in one row and the charts in the next, so that the charts line up
+        heads = st.columns(max(len(questions), 1), gap="medium")
         cols = st.columns(max(len(questions), 1), gap="medium")
-        for col, question in zip(cols, questions.itertuples()):
+        for head, col, question in zip(heads, cols, questions.itertuples()):
             rows = results[results["position"] == question.position]
             level_names = [f"{lvl} · {label(r)}" for lvl, r in zip(rows["level"], rows.to_dict("records"))]
-            fig = present.bars(level_names, rows["answers"], "", t("present.poll.axis_answers"),
-                               texts=[fmt_number(v) for v in rows["answers"]], height=430,
-                               colour=present.ACCENT)
-            with col:
+            fig = present.level_bars(level_names, rows["answers"], t("present.poll.axis_answers"),
+                                     texts=[fmt_number(v) for v in rows["answers"]], height=580)
+            with head:
                 question_row = _question_texts(current.code).get(int(question.dimension_id), {})
                 st.subheader(present.markdown_text(label(question_row, "short")))
                 st.markdown(present.markdown_text(label(question_row, "question")))
+            with col:
                 st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch",
                                 key=f"present-poll-{question.position}")
                 _alt_table(f"poll-{question.position}", rows.assign(level_name=level_names),
@@ -227,7 +234,7 @@ def _toggle_pause() -> None:
     state.present_changed = time.time()
 
 
-def controls(slide_number: int) -> None:
+def controls(slide_number: int, held: bool) -> None:
     with st.container(key="present-controls", horizontal=True, vertical_alignment="center", gap="small"):
         st.button(t("present.back"), icon=":material/arrow_back:", shortcut="Left", on_click=_go, args=(-1,),
                   key="present-back")
@@ -237,16 +244,26 @@ def controls(slide_number: int) -> None:
                   on_click=_toggle_pause, key="present-pause")
         st.button(t("present.next"), icon=":material/arrow_forward:", shortcut="Right", on_click=_go, args=(1,),
                   key="present-next")
-        status = t("present.paused") if paused else t("present.next_in", seconds=every)
+        status = (t("present.paused") if paused else t("present.held") if held
+                  else t("present.next_in", seconds=every))
         st.write(f"{t('present.slide_counter', number=slide_number, count=len(slides))} · {status}")
+
+
+def _held(slide: str) -> bool:
+    current = _poll_code_for_screen() if slide == "poll" else None
+    return present.holds(slide, current is not None and current.is_open)
 
 
 def slide_area() -> None:
     # a fragment rerun does not run app.py, and the language is per thread: set it again
     set_language(state.get("language") or state.get("lang") or st.query_params.get("lang"))
-    if present.is_due(state.present_changed, time.time(), every, state.present_paused):
-        _go(1)
     slide = slides[state.present_index]
+    if not _held(slide) and present.is_due(state.present_changed, time.time(), every, state.present_paused):
+        _go(1)
+        slide = slides[state.present_index]
+    held = _held(slide)
+    if held:  # the room is answering; once the poll closes, its final results stay up a full turn
+        state.present_changed = time.time()
     if present.refresh_seconds(slide, every) != state.get("present_tick"):
         # the timer that wakes this fragment is set on a full run: rerun the page for the new slide's rhythm
         state.present_tick = present.refresh_seconds(slide, every)
@@ -256,7 +273,7 @@ def slide_area() -> None:
     st.title(t(f"present.title.{slide}"), anchor=False)
     with st.container(key=f"present-slide-{slide}"):
         DRAW[slide]()
-    controls(state.present_index + 1)
+    controls(state.present_index + 1, held)
 
 
 state.setdefault("present_tick", present.refresh_seconds(slides[state.present_index], every))

@@ -48,3 +48,9 @@ def test_catalogues_have_the_same_keys():
     english = set(i18n.catalogue("en"))
     for lang in i18n.available_languages():
         assert set(i18n.catalogue(lang)) == english, lang
+
+
+def test_number_separators_and_decimal_comma_come_from_the_locale():
+    assert i18n.number_separators("en") == ".,"
+    assert i18n.number_separators("fr")[0] == "," and i18n.number_separators("fr")[1].isspace()
+    assert i18n.decimal_comma("fr") and not i18n.decimal_comma("en")

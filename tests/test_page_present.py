@@ -251,3 +251,67 @@ def test_open_with_no_question_is_refused(poll_env):
     assert "Choose between 1 and 3 questions." in _texts(at)
     assert poll_env.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
 
+
+
+# ------------------------------------------------------------------------------- issue 19: the conference room
+def test_poll_slide_holds_while_the_poll_is_open_and_the_organiser_can_move_on(poll_env):
+    code = poll.open_poll(poll_env, [2], "organiser")
+    at = app_test("present", {"slides": "figures,poll", "start": "poll", "every": "5"})
+    at.run()
+    assert _title(at) == "Live poll: where is your city?"
+    assert "Poll open: this slide stays" in _texts(at)
+    at.session_state["present_changed"] = 0.0  # long overdue: would advance if the poll were closed
+    at.run()
+    assert _title(at) == "Live poll: where is your city?"
+    at.button(key="present-next").click().run()  # the organiser moves on
+    assert _title(at) == "The alliance in figures"
+    at.button(key="present-back").click().run()
+    assert _title(at) == "Live poll: where is your city?"
+    poll.close_poll(poll_env, code)
+    at.session_state["present_changed"] = 0.0
+    at.run()
+    assert _title(at) == "The alliance in figures"  # closed: the cycle goes on
+
+
+@pytest.mark.parametrize("public_url", [None, "http://localhost:8501"])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_projector_shows_no_technical_warning(poll_env, monkeypatch, public_url, lang):
+    if public_url:
+        monkeypatch.setenv("ALLIANCE_PUBLIC_URL", public_url)
+    else:
+        monkeypatch.delenv("ALLIANCE_PUBLIC_URL", raising=False)
+    code = poll.open_poll(poll_env, [2], "organiser")
+    at = app_test("present", {"slides": "poll", "lang": lang})
+    at.run()
+    assert not at.exception, at.exception
+    text = _texts(at)
+    assert code in text
+    assert "ALLIANCE_PUBLIC_URL" not in text and "(localhost)" not in text and "en localhost" not in text
+
+
+@pytest.mark.parametrize("public_url, warned", [("http://localhost:8501", True), ("http://127.0.0.1:8501", True),
+                                                ("http://192.168.1.20:8501", False)])
+def test_the_organiser_is_warned_when_phones_cannot_reach_the_app(poll_env, monkeypatch, public_url, warned):
+    monkeypatch.setenv("ALLIANCE_PUBLIC_URL", public_url)
+    auth.add_user(poll_env, "organiser", "a long enough password 1", "editor", members=["aarhus-dk"])
+    at = app_test("poll")
+    at.session_state[SESSION_KEY] = "organiser"
+    at.run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("Phones cannot reach this address" in w and "ALLIANCE_PUBLIC_URL" in w for w in warnings) is warned
+
+
+@pytest.mark.parametrize("lang, placeholder", [("en", "Type a word"), ("fr", "Tapez un mot")])
+def test_question_picker_has_no_select_all_and_speaks_the_language(poll_env, lang, placeholder):
+    auth.add_user(poll_env, "organiser", "a long enough password 1", "editor", members=["aarhus-dk"])
+    at = app_test("poll", {"lang": lang})
+    at.session_state[SESSION_KEY] = "organiser"
+    at.run()
+    picker = at.multiselect[0]
+    assert picker.proto.placeholder.startswith(placeholder)  # not Streamlit's "Choose options"
+    assert not picker.proto.select_all  # typing a word and Enter can never pick "Select N matches"
+    mode = picker.proto.DESCRIPTOR.fields_by_name["filter_mode"].enum_type.values_by_number[picker.proto.filter_mode]
+    assert mode.name == "FILTER_MODE_CONTAINS"  # "leader" lists the questions holding it, not 12 fuzzy matches
+    assert any(option.startswith("Leadership: ") or option.startswith("Portage politique : ")
+               for option in picker.options)

@@ -202,3 +202,13 @@ def test_qr_code_decodes_to_the_join_url():
     assert [d.text for d in decoded] == [url]
     svg = poll.qr_svg(url)
     assert svg.startswith("<svg") and "<script" not in svg
+
+
+@pytest.mark.parametrize("base, reachable", [
+    (None, False), ("", False), ("http://localhost:8501", False), ("http://127.0.0.1:34305", False),
+    ("http://[::1]:8501", False), ("http://0.0.0.0:8501", False), ("http://LOCALHOST", False),
+    ("http://192.168.0.9:8501", True), ("https://alliance.example.org/app", True),
+    ("http://localhost.example.org", True),
+])
+def test_phones_can_reach(base, reachable):
+    assert poll.phones_can_reach(base) is reachable

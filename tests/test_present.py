@@ -60,6 +60,12 @@ def test_is_due():
     assert not present.is_due(100.0, 500.0, 20, paused=True)
 
 
+def test_the_poll_slide_holds_while_its_poll_is_open():
+    assert present.holds("poll", poll_open=True)
+    assert not present.holds("poll", poll_open=False)  # closed: the cycle goes on
+    assert not present.holds("figures", poll_open=True)
+
+
 def test_the_poll_slide_refreshes_within_five_seconds():
     assert present.refresh_seconds("poll", 60) <= 5
     assert present.refresh_seconds("map", 60) == 60
@@ -103,6 +109,50 @@ def test_projector_charts_have_no_text_under_24_px():
 def test_bars_keep_the_given_order_top_down():
     fig = present.bars(["first", "second", "third"], [1, 5, 2], "T", "V")
     assert list(fig.data[0].y) == ["third", "second", "first"]  # plotly draws the last category on top
+
+
+@pytest.mark.parametrize("top", [0, 1, 2, 3, 5, 6, 7, 12, 30, 31, 99, 140, 500, 12_345])
+def test_count_axes_tick_whole_numbers_only(top):
+    step = present.whole_number_step(top)
+    assert isinstance(step, int) and step >= 1
+    assert top / step <= 6  # at most 7 ticks
+    smaller = [s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if s < step]
+    assert all(top / s > 6 for s in smaller), "a finer whole step would have fitted"
+
+
+def test_level_bars_put_each_label_above_its_bar_with_whole_number_ticks():
+    labels = ["0 · Absent", "1 · Ad hoc", "2 · Planned"]
+    fig = present.level_bars(labels, [2, 0, 1], "Answers", height=560)
+    assert [a.text for a in fig.layout.annotations] == labels  # first on top
+    ys = [a.y for a in fig.layout.annotations]
+    assert ys == sorted(ys, reverse=True)
+    bar_ys = list(fig.data[0].y)
+    for label_y, bar_y in zip(ys, bar_ys):
+        assert label_y - 1 < bar_y < label_y  # the bar sits under its own label, inside its band
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == ",d"
+    assert fig.layout.yaxis.showticklabels is False  # the labels no longer eat half the width
+    sizes = _font_sizes(fig) + [a.font.size for a in fig.layout.annotations]
+    assert all(size is not None and size >= 24 for size in sizes), sizes
+
+
+def test_projector_charts_write_numbers_the_french_way_in_french():
+    from alliance import i18n
+
+    i18n.set_language("fr")
+    try:
+        assert present.bars(["A"], [0.5], "T", "V").layout.separators[0] == ","  # 0,5
+    finally:
+        i18n.set_language("en")
+    assert present.bars(["A"], [0.5], "T", "V").layout.separators[0] == "."
+
+
+def test_the_join_url_never_breaks_inside_the_code():
+    html = present.unbroken_url_html("http://127.0.0.1:34305/poll?code=6M8Z2D&lang=fr")
+    pieces = html.split("<wbr>")
+    assert [p.split(">", 1)[1].rsplit("<", 1)[0] for p in pieces] == [
+        "127.0.0.1:34305", "/poll?code=6M8Z2D", "&amp;lang=fr"]
+    assert all("white-space:nowrap" in p for p in pieces)
+    assert "&lt;b&gt;" in present.unbroken_url_html("http://host/poll?code=<b>")  # escaped, never markup
 
 
 def test_markdown_text_shows_data_as_typed():

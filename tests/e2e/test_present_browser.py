@@ -41,8 +41,12 @@ SMALL_TEXT_JS = """
     if (rect.width === 0 || rect.height === 0) continue;
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none') continue;
-    const size = parseFloat(style.fontSize);
+    let size = parseFloat(style.fontSize);
     const hint = !!el.closest('[data-testid="stButtonShortcut"], kbd, [data-testid*="Shortcut"]');
+    if (hint && size === 0) {  // a hint replaced by translated text drawn in ::after
+      const after = getComputedStyle(el, '::after');
+      if (after.content && after.content !== 'none') size = parseFloat(after.fontSize);
+    }
     out.push({text: text.slice(0, 40), size, hint, tag: el.tagName});
   }
   return out;
@@ -121,6 +125,8 @@ def check_kiosk(pg, slide: str) -> None:
     assert texts, "no text found: the check would pass vacuously"
     small = [t for t in texts if t["size"] < 24 and not t["hint"]]
     assert not small, f"slide {slide}: text under 24 px: {small[:8]}"
+    small_hints = [t for t in texts if t["hint"] and t["size"] < 22]
+    assert not small_hints, f"slide {slide}: key hints under 22 px: {small_hints}"
 
 
 def test_a_full_cycle_at_1920x1080(app_url, screen, shots):
@@ -208,9 +214,14 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
     finally:
         organiser.close()
 
-    open_page(screen, f"{app_url}/present?slides=poll&poll={code}&every=60")
+    # two slides changing every 5 s: the poll slide must hold while its poll is open (the test takes longer)
+    open_page(screen, f"{app_url}/present?slides=figures,poll&start=poll&poll={code}&every=5")
     wait_title(screen, TITLES["poll"])
     assert f"Poll code: {code}" in screen.locator("[data-testid='stMain']").inner_text()
+    assert "Poll open: this slide stays" in screen.locator(".st-key-present-controls").inner_text()
+    assert "ALLIANCE_PUBLIC_URL" not in screen.locator("[data-testid='stMain']").inner_text()
+    code_piece = screen.locator(".st-key-present-url span", has_text=f"code={code}")
+    assert code_piece.evaluate("e => e.getClientRects().length") == 1, "the link breaks inside the code"
     assert "0 participants so far" in screen.locator("[data-testid='stMain']").inner_text()
 
     # the QR code on the screen decodes to the URL printed under it
@@ -244,12 +255,15 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
     assert re.search(r"3 · Established\s*0", counts), counts
     assert "1 participants so far" in screen.locator("[data-testid='stMain']").inner_text()
     screen.screenshot(path=str(shots / "present-poll-answered.png"))
+    assert title_of(screen) == TITLES["poll"], "the poll slide moved on while the poll was open"
     assert not screen.outside_requests, screen.outside_requests
 
 
 def test_french_screen_stays_french_when_the_slides_move(app_url, screen):
     open_page(screen, f"{app_url}/present?slides=figures,practices&every=5&lang=fr")
     wait_title(screen, "L'alliance en chiffres")
+    space = screen.locator(".st-key-present-pause kbd").evaluate("e => getComputedStyle(e, '::after').content")
+    assert space == '"Espace"', space  # Streamlit writes "Space"; the slide speaks French
     wait_title(screen, "Pratiques de prévention par approche", timeout_ms=30_000)  # a fragment rerun
     wait_title(screen, "L'alliance en chiffres", timeout_ms=30_000)
 
