@@ -103,6 +103,9 @@ def radar_series(dimensions: pd.DataFrame, city_scores: pd.Series, spread: pd.Da
 
 
 ARCHIVED = "archived"
+# The profile compares a city with members of similar size; its link to /benchmark carries this peer group
+# (?peers=population), so that the benchmark opens on the same medians.
+PROFILE_PEERS = "population"
 # st.column_config.LinkColumn shows the first group of a display_text pattern, URI-decoded: the title travels
 # in the link's fragment, so the title itself is the link (the page ignores the fragment).
 LINK_TEXT_PATTERN = r"#(.+)$"

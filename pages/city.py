@@ -56,7 +56,7 @@ if rounds:
     try:
         result = comparison.compare(city_id, rounds[0], members=data.query("bench_members"),
                                     round_answers=pd.DataFrame(), history=history, framework=framework,
-                                    kind="population", matrix=comparison.load_round_matrix(rounds[0]))
+                                    kind=city.PROFILE_PEERS, matrix=comparison.load_round_matrix(rounds[0]))
     except KeyError:  # a former member: its answers are left out of every comparison
         result = None
 latest_index = None
@@ -153,7 +153,7 @@ else:
                 "round_year": st.column_config.NumberColumn(t("city.col_round"), format="%d"),
                 "value": st.column_config.NumberColumn(t("city.col_index"), format="%.0f")})
         st.page_link("pages/benchmark.py", label=t("city.benchmark_link"), icon=":material/bar_chart:",
-                     query_params={"city": city_id})
+                     query_params={"city": city_id, "peers": city.PROFILE_PEERS})
 
 # ------------------------------------------------------------------------------------- similar cities
 st.subheader(t("city.similar"), anchor=False)

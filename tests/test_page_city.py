@@ -66,7 +66,9 @@ def test_profile_shows_facts_map_activities_and_scores(app_env, facts):
     # radar and trend
     assert len(at.get("plotly_chart")) == 2
     links = {p.proto.page: p.proto.query_string for p in at.get("page_link")}
-    assert links["map"] == "country=DK" and links["benchmark"] == f"city={CITY}"
+    assert links["map"] == "country=DK"
+    # the benchmark opens on the profile's peer group, so that its medians are the radar's (issue 19, item 11)
+    assert links["benchmark"] == f"city={CITY}&peers=population"
 
 
 def test_radar_compares_with_the_median_of_similar_size(app_env, facts):
@@ -167,3 +169,23 @@ def test_markup_in_data_stays_text(writable_db, monkeypatch):
     assert len(at.get("link_button")) == 0  # a javascript: address is not offered as a link
     for md in at.markdown:
         assert "<img" not in md.value
+
+
+def _radar_median(at) -> list:
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("type") == "scatterpolar" and "median" in (trace.get("name") or "").lower():
+                return trace["r"]
+    raise AssertionError("no median on a radar")
+
+
+def test_benchmark_link_opens_the_same_peer_medians(app_env):
+    """Issue 19, item 11: the profile's link to /benchmark carried only the city, so the benchmark opened on
+    "All members" and showed other medians than the profile's radar."""
+    profile = open_city({"city": CITY})
+    query = next(p.proto.query_string for p in profile.get("page_link") if p.proto.page == "benchmark")
+    params = dict(part.split("=", 1) for part in query.split("&"))
+    bench = app_test("benchmark", params)
+    bench.run()
+    assert not bench.exception, bench.exception
+    assert _radar_median(bench) == _radar_median(profile)
