@@ -108,6 +108,9 @@ def _expand(files: list[str]) -> list[Path]:
     return paths
 
 
+DRY_RUN_CHANGES = 200  # changed fields a dry run lists, old and new value
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from alliance import importer
 
@@ -133,12 +136,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         except OSError as error:
             print(f"{path}: cannot be read: {error.strerror}", file=sys.stderr)
             return 1
+    chosen = None
+    if args.encoding:
+        from alliance import encoding
+
+        try:
+            chosen = encoding.check_choice(args.encoding)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
     db_path = Path(args.db) if args.db else database_path()
     con = _open_for_import(db_path, "Import")
     if con is None:
         return 1
     try:
-        plan, audit_id = importer.import_files(con, sources, importer.current_user(), "cli", dry_run=args.dry_run)
+        plan, audit_id = importer.import_files(con, sources, importer.current_user(), "cli", dry_run=args.dry_run,
+                                               encoding_name=chosen)
     except importer.ImportRejected as rejected:
         for problem in rejected.problems:
             print(problem, file=sys.stderr)
@@ -146,7 +159,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     finally:
         con.close()
-    print(plan.summary())
+    print(plan.summary(changes=DRY_RUN_CHANGES if args.dry_run else 0))
     print("Dry run: nothing was written." if args.dry_run else f"Imported into {db_path} (import #{audit_id}).")
     return 0
 
@@ -251,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="*", metavar="FILE", help="CSV or XLSX files, or folders of them")
     imp.add_argument("--db", help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
     imp.add_argument("--dry-run", action="store_true", help="validate and report what would change; write nothing")
+    imp.add_argument("--encoding", metavar="ENC",
+                     help="read CSV files in this encoding instead of detecting it (utf-8, utf-16, cp1250, "
+                          "cp1252, cp1253, ...)")
     imp.add_argument("--template", metavar="TABLE", help="write an empty template for TABLE instead")
     imp.add_argument("--out", help="where --template writes (.csv or .xlsx)")
     imp.add_argument("--undo-last", action="store_true",

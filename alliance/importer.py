@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from alliance import dictionary, undo
+from alliance import dictionary, encoding, undo
 from alliance.db import schema_sql
 
 # list column of a friendly form -> (bridge table, parent column, child column)
@@ -149,14 +149,9 @@ class Sheet:
     rows: list[tuple[int, list]]  # (spreadsheet row number, cells)
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 with or without BOM, else Windows-1252 (what French and German Excel write)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+def decode(raw: bytes, encoding_name: str | None = None) -> str:
+    """The file's text, its encoding detected (alliance/encoding.py) unless named; UnreadableFile otherwise."""
+    return encoding.decode(raw, encoding_name)[0]
 
 
 def read_csv_text(text: str, label: str, hint: str) -> Sheet:
@@ -169,7 +164,12 @@ def read_csv_text(text: str, label: str, hint: str) -> Sheet:
         return (sum(normalise(f) in known for f in fields), len(fields))
 
     sep = max([",", ";", "\t"], key=score)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error:  # Python's wording ("new-line character seen in unquoted field ...") means nothing here
+        raise encoding.UnreadableFile('is not a readable CSV table (its lines cannot be split into cells). '
+                                      'Open it in your spreadsheet and save it again as "CSV UTF-8", '
+                                      "or as XLSX.") from None
     if not records:
         return Sheet(label, hint, [], [])
     rows = [(i + 2, r) for i, r in enumerate(records[1:]) if any(c.strip() for c in r)]
@@ -194,11 +194,17 @@ def read_xlsx(raw: bytes, name: str) -> list[Sheet]:
     return sheets
 
 
-def read_source(name: str, raw: bytes) -> list[Sheet]:
+def read_source(name: str, raw: bytes, encoding_name: str | None = None) -> tuple[list[Sheet], str | None]:
+    """The file's sheets, and the encoding its text was read in (None for XLSX)."""
     stem = Path(name).stem.lower()
     if name.lower().endswith((".xlsx", ".xlsm")):
-        return read_xlsx(raw, name)
-    return [read_csv_text(decode(raw), name, stem)]
+        try:
+            return read_xlsx(raw, name), None
+        except Exception:  # openpyxl's messages (BadZipFile, KeyError ...) mean nothing to the user
+            raise encoding.UnreadableFile("cannot be read as an XLSX workbook: it is damaged, or another kind "
+                                          "of file renamed .xlsx. Open it in your spreadsheet and save it again.") from None
+    text, used = encoding.decode(raw, encoding_name)
+    return [read_csv_text(text, name, stem)], used
 
 
 def normalise(header: str) -> str:
@@ -398,10 +404,22 @@ def _check_constraints(table: Table, frame: pd.DataFrame, origin, row_ok, proble
 # ------------------------------------------------------------------------------------------- planning
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field an import would change in an existing row."""
+    table: str
+    key: str  # the row's key values, joined
+    column: str
+    old: object
+    new: object
+
+
 @dataclass
 class Plan:
     """What an import would change, per table: counts, and the rows to write."""
     files: list[str]
+    encodings: dict[str, str] = field(default_factory=dict)  # CSV file -> encoding its text was read in
+    changes: list[Change] = field(default_factory=list)  # each changed field of each updated row
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> added/updated/unchanged
     inserts: dict[str, pd.DataFrame] = field(default_factory=dict)
     updates: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -415,12 +433,30 @@ class Plan:
                 out[key] += counts[key]
         return out
 
-    def summary(self) -> str:
-        lines = [f"{table}: {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged"
-                 for table, c in self.counts.items()]
+    def summary(self, changes: int = 0) -> str:
+        """Counts per table; with `changes`, also up to that many changed fields, old and new value."""
+        lines = [f"{name}: read as {encoding.name_of(used)}" for name, used in self.encodings.items()]
+        lines += [f"{table}: {c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged"
+                  for table, c in self.counts.items()]
         total = self.totals()
         lines.append(f"total: {total['added']} added, {total['updated']} updated, {total['unchanged']} unchanged")
+        if changes and self.changes:
+            lines.append("changes to existing rows (old -> new):")
+            lines += [f"  {c.table} {c.key}, {c.column}: {_quoted(c.old)} -> {_quoted(c.new)}"
+                      for c in self.changes[:changes]]
+            if len(self.changes) > changes:
+                lines.append(f"  ... and {len(self.changes) - changes} more")
         return "\n".join(lines)
+
+
+def _quoted(value) -> str:
+    return repr(shown(value)) if shown(value) else "(empty)"
+
+
+def shown(value, empty: str = "") -> str:
+    """A cell's value as text, for showing an old or a new value."""
+    text = None if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)) else _text(value)
+    return empty if text is None else text
 
 
 def _same(a, b) -> bool:
@@ -439,21 +475,25 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]], who: str | None = None) -> Plan:
-    """Read and validate every source; the plan of changes, or ImportRejected listing every problem."""
+def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]], who: str | None = None,
+                encoding_name: str | None = None) -> Plan:
+    """Read and validate every source; the plan of changes, or ImportRejected listing every problem.
+    `encoding_name` forces the encoding of CSV files (detected otherwise)."""
     from alliance import answers  # here: answers builds on this module
 
     problems: list[Problem] = []
     incoming: dict[str, list[Incoming]] = {}
     answer_sheets: list[Sheet] = []
-    files = []
+    files, encodings = [], {}
     for name, raw in sources:
         files.append(Path(name).name)
         try:
-            sheets = read_source(Path(name).name, raw)
-        except Exception as error:  # a damaged XLSX, say: one problem for the file
-            problems.append(Problem(Path(name).name, None, None, None, f"cannot be read: {error}"))
+            sheets, used = read_source(Path(name).name, raw, encoding_name)
+        except encoding.UnreadableFile as error:  # binary, damaged, or an encoding that cannot be told
+            problems.append(Problem(Path(name).name, None, None, None, str(error)))
             continue
+        if used:
+            encodings[Path(name).name] = used
         for sheet in sheets:
             if sheet.hint in IGNORED_SHEETS:
                 continue
@@ -532,7 +572,7 @@ def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]
         cursor.close()
         raise ImportRejected(problems)
 
-    plan = Plan(files)
+    plan = Plan(files, encodings=encodings)
     order = dictionary.public_tables()
     for name in sorted(merged, key=order.index):
         frame, origin = merged[name]
@@ -552,6 +592,8 @@ def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]
             elif all(_same(record[c], before[c]) for c in frame.columns):
                 counts["unchanged"] += 1
             else:
+                plan.changes.extend(Change(name, ", ".join(map(str, k)), c, before[c], record[c])
+                                    for c in frame.columns if not _same(record[c], before[c]))
                 for unique in table.uniques:
                     for c in unique:
                         if c in record and not _same(record[c], before[c]):
@@ -574,6 +616,10 @@ def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]
                 had = {(p, c) for p, c in zip(old[parent], old[child]) if p in parents}
                 add = sorted(wanted - had)
                 drop = sorted(had - wanted)
+                for pid in sorted({p for p, _ in add + drop} & {k[0] for k in index}):
+                    plan.changes.append(Change(name, str(pid), list_column,
+                                               "; ".join(sorted(c for p, c in had if p == pid)),
+                                               "; ".join(sorted(c for p, c in wanted if p == pid))))
                 touched = {p for p, _ in add + drop}
                 already = {r["id"] for r in changed_rows}
                 for pid in part.frame["id"]:
@@ -729,8 +775,8 @@ def current_user() -> str:
 
 
 def import_files(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]], who: str, channel: str,
-                 dry_run: bool = False) -> tuple[Plan, int | None]:
-    plan = plan_import(con, sources, who)
+                 dry_run: bool = False, encoding_name: str | None = None) -> tuple[Plan, int | None]:
+    plan = plan_import(con, sources, who, encoding_name)
     if dry_run:
         return plan, None
     return plan, apply_plan(con, plan, who, channel)

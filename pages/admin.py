@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from alliance import data, exporter, importer, undo
+from alliance import data, encoding, exporter, importer, undo
 from alliance.i18n import fmt_number, get_language, t
 from alliance.session import require_role
 from alliance.ui import md_text, page_header
@@ -26,29 +26,52 @@ def plan_table(plan: importer.Plan) -> pd.DataFrame:
                          for name, c in plan.counts.items()])
 
 
+def changes_table(plan: importer.Plan) -> pd.DataFrame:
+    """Each changed field of each updated row, old and new value as text (data, shown literally)."""
+    return pd.DataFrame([{"table": c.table, "key": c.key, "column": c.column, "old": importer.shown(c.old),
+                          "new": importer.shown(c.new)} for c in plan.changes])
+
+
 with tab_import:
     st.caption(t("admin.import_help"))
     uploads = st.file_uploader(t("admin.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
                                key="admin_uploads")
+    chosen = st.selectbox(t("admin.encoding"), [""] + list(encoding.CHOICES), key="admin_encoding",
+                          format_func=lambda e: encoding.name_of(e) if e else t("admin.encoding_auto"),
+                          help=t("admin.encoding_help"))
     if uploads:
         sources = [(f.name, f.getvalue()) for f in uploads]
         con = data.connection()
         try:
             with st.spinner(t("admin.validating")):
-                plan, _ = importer.import_files(con, sources, user.username, "admin", dry_run=True)
+                plan, _ = importer.import_files(con, sources, user.username, "admin", dry_run=True,
+                                                encoding_name=chosen or None)
         except importer.ImportRejected as rejected:
             st.error(t("admin.rejected", count=fmt_number(len(rejected.problems))), icon=":material/block:")
-            st.dataframe(pd.DataFrame([p.__dict__ for p in rejected.problems]), hide_index=True, width="stretch",
-                         column_config={"file": t("admin.col_file"), "row": t("admin.col_row"),
-                                        "column": t("admin.col_column"), "value": t("admin.col_value"),
-                                        "reason": t("admin.col_reason")})
+            whole_files = [p for p in rejected.problems if p.row is None and p.column is None]
+            for problem in whole_files:  # long advice (encoding, unreadable file): in full, not in a grid cell
+                st.markdown(f"**{md_text(problem.file)}** {md_text(problem.reason)}")
+            if cells := [p for p in rejected.problems if p not in whole_files]:
+                st.dataframe(pd.DataFrame([p.__dict__ for p in cells]), hide_index=True, width="stretch",
+                             column_config={"file": t("admin.col_file"), "row": t("admin.col_row"),
+                                            "column": t("admin.col_column"), "value": t("admin.col_value"),
+                                            "reason": t("admin.col_reason")})
         else:
             total = plan.totals()
             st.success(t("admin.valid", added=fmt_number(total["added"]), updated=fmt_number(total["updated"]),
                          unchanged=fmt_number(total["unchanged"])), icon=":material/check_circle:")
+            for name, used in plan.encodings.items():
+                st.caption(t("admin.read_as", file=md_text(name), encoding=encoding.name_of(used)))
             st.dataframe(plan_table(plan), hide_index=True, width="stretch",
                          column_config={"table": t("admin.col_table"), "added": t("admin.col_added"),
                                         "updated": t("admin.col_updated"), "unchanged": t("admin.col_unchanged")})
+            if plan.changes:
+                st.markdown(f"**{t('admin.changes_heading')}**")
+                st.caption(t("admin.changes_help"))
+                st.dataframe(changes_table(plan), hide_index=True, width="stretch", key="admin_changes",
+                             column_config={"table": t("admin.col_table"), "key": t("admin.col_key"),
+                                            "column": t("admin.col_column"), "old": t("admin.col_old"),
+                                            "new": t("admin.col_new")})
             if st.button(t("admin.do_import"), type="primary", icon=":material/upload:",
                          disabled=not (total["added"] or total["updated"])):
                 try:

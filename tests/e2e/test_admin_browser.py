@@ -66,3 +66,28 @@ def test_export_on_one_server_imports_on_another_into_equal_tables(page, app_url
     assert imported.keys() == original.keys()
     for name in original:
         assert imported[name].equals(original[name]), name
+
+
+def test_an_unclear_encoding_is_refused_then_read_as_chosen_with_old_and_new_values(page, app_url, tmp_path):
+    """A Czech file saved by Excel in Windows-1250: refused with advice, then read as the admin picks; the dry
+    run lists each changed field, old and new, before anything is written."""
+    path = tmp_path / "members.csv"
+    path.write_bytes(("id;name;country_code;latitude;longitude;joined_on;population\r\n"
+                      "plzen-cz;Plzeň;CZ;49,74747;13,37759;2024-01-01;\r\n"
+                      "aarhus-dk;Aarhus;DK;56,15674;10,21076;2016-12-01;290000\r\n").encode("cp1250"))
+    open_admin(page, app_url, "demo-admin-2015")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    refusal = page.get_by_text(re.compile("has an unclear encoding"))
+    refusal.wait_for(timeout=60_000)
+    assert "Windows-1250" in refusal.inner_text() and "CSV UTF-8" in refusal.inner_text()
+    page.get_by_role("combobox", name="Encoding of CSV files").click()
+    page.get_by_role("option", name="Windows-1250 (Central European)").click()
+    page.wait_for_selector("text=/The files are valid/", timeout=60_000)
+    wait_idle(page)
+    assert page.get_by_text("members.csv was read as Windows-1250 (Central European).").is_visible()
+    assert page.get_by_text("Changes to existing rows").is_visible()
+    page.screenshot(path=str(tmp_path / "admin-changes.png"), full_page=True)
+    cells = page.locator("[data-testid='stDataFrame']").last.locator("td").all_text_contents()
+    assert cells == ["members", "aarhus-dk", "population", "285273", "290000"]
+    assert not error_boxes(page)
+    assert not page.outside_requests
