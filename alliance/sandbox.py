@@ -12,6 +12,8 @@ only read the copy.
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import tempfile
@@ -26,6 +28,7 @@ import pandas as pd
 
 from alliance import dictionary
 from alliance.db import NamedQuery
+from alliance.paths import REPO_ROOT
 
 DEFAULT_TIME_LIMIT_S = 5.0
 DEFAULT_MEMORY_LIMIT_MB = 512
@@ -49,9 +52,38 @@ class SandboxResult:
     seconds: float
 
 
-def _plain(error: Exception) -> str:
-    """DuckDB's own message, without the Python class name."""
-    return str(error).strip() or type(error).__name__
+# what would show the server's settings, paths, files, extensions or secrets; matched on names in the parse tree
+_HIDDEN_FUNCTIONS = re.compile(r"(duckdb_|pragma_|parquet_|read_|sniff_).*|current_setting|getenv|query|query_table|"
+                               r"which_secret|glob|json_execute_serialized_sql|enable_logging", re.IGNORECASE)
+_HIDDEN_TABLES = re.compile(r"(duckdb_|pragma_|sqlite_|pg_).*", re.IGNORECASE)
+_HIDDEN_SCHEMAS = {"information_schema": {"views"}, "pg_catalog": None}  # None: the whole schema
+
+
+def _plain(error: Exception, hide=lambda text: text) -> str:
+    """DuckDB's own message, without the Python class name (and with server paths hidden by `hide`)."""
+    return hide(str(error).strip() or type(error).__name__)
+
+
+def _names(tree, found: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """(kind, schema, name) of every function and table named anywhere in a json_serialize_sql tree."""
+    if isinstance(tree, dict):
+        if "function_name" in tree:
+            found.add(("function", str(tree.get("schema") or ""), str(tree["function_name"])))
+        if tree.get("type") == "BASE_TABLE":
+            found.add(("table", str(tree.get("schema_name") or ""), str(tree.get("table_name") or "")))
+        for value in tree.values():
+            _names(value, found)
+    elif isinstance(tree, list):
+        for value in tree:
+            _names(value, found)
+    return found
+
+
+def _hidden(kind: str, schema: str, name: str) -> bool:
+    if kind == "function":
+        return bool(_HIDDEN_FUNCTIONS.fullmatch(name))
+    tables = _HIDDEN_SCHEMAS.get(schema.lower(), set())
+    return bool(_HIDDEN_TABLES.fullmatch(name)) or tables is None or name.lower() in tables
 
 
 class Sandbox:
@@ -73,6 +105,7 @@ class Sandbox:
         # the views' column types read back as NULL from information_schema: take them from the source
         columns = dictionary.describe(source)
         self._columns = columns[columns["table"].isin(self.tables)][["table", "column", "type"]]
+        self._server_paths = self._paths_to_hide()
         folder = str(self.folder).replace("'", "''")
         for statement in (f"SET allowed_directories = ['{folder}/']",
                           "SET enable_external_access = false",
@@ -99,6 +132,42 @@ class Sandbox:
         finally:
             cursor.close()
 
+    def _paths_to_hide(self) -> list[str]:
+        """Folders of this server that no result may show, longest first (so the copy's folder is hidden
+        whole, not only its temporary parent)."""
+        paths = {str(self.folder), str(self.folder.resolve()), tempfile.gettempdir(), str(REPO_ROOT),
+                 str(Path.home()), os.getcwd()}
+        return sorted((p.rstrip("/") for p in paths if len(p.rstrip("/")) >= 4), key=len, reverse=True)
+
+    def hide_paths(self, text: str) -> str:
+        for path in self._server_paths:
+            text = text.replace(path, "…")
+        return text
+
+    def _shows_a_path(self, frame: pd.DataFrame) -> bool:
+        pattern = "|".join(re.escape(p) for p in self._server_paths)
+        for column in frame.columns:
+            if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+                if frame[column].astype(str).str.contains(pattern, regex=True).any():
+                    return True
+        return bool(re.search(pattern, " ".join(map(str, frame.columns))))
+
+    def _refuse_hidden_names(self, query: str) -> None:
+        """Refuse a statement naming a function or catalogue view that shows the server's own settings,
+        paths or files. Statements the parser cannot serialise (SHOW, DESCRIBE ...) are left to the result
+        check."""
+        cursor = self.con.cursor()
+        try:
+            tree = json.loads(cursor.execute("SELECT json_serialize_sql($sql)", {"sql": query}).fetchone()[0])
+        except (duckdb.Error, TypeError, ValueError):
+            return
+        finally:
+            cursor.close()
+        hidden = sorted({name for kind, schema, name in _names(tree, set()) if _hidden(kind, schema, name)})
+        if hidden:
+            raise SandboxError(f"{hidden[0]} shows the server's own settings, folders or files, so it is not "
+                               "available here. Query the tables listed under 'Tables and columns'.", refused=True)
+
     def check(self, sql: str) -> str:
         """The single SELECT statement of `sql`, or SandboxError saying why it is refused."""
         if not sql or not sql.strip():
@@ -109,7 +178,7 @@ class Sandbox:
         try:
             statements = self.con.extract_statements(sql)
         except duckdb.Error as error:
-            raise SandboxError(_plain(error), refused=False) from None
+            raise SandboxError(_plain(error, self.hide_paths), refused=False) from None
         if len(statements) != 1:
             raise SandboxError(f"Only one statement at a time: this text holds {len(statements)}.", refused=True)
         statement = statements[0]
@@ -117,6 +186,7 @@ class Sandbox:
             kind = statement.type.name.replace("_", " ")
             raise SandboxError(f"Only SELECT (or WITH ... SELECT) queries are allowed here, not {kind}.",
                                refused=True)
+        self._refuse_hidden_names(statement.query)
         return statement.query
 
     def run(self, sql: str, params: dict | None = None) -> SandboxResult:
@@ -139,10 +209,12 @@ class Sandbox:
                 raise SandboxError(f"The query was stopped after the time limit of {self.time_limit_s:g} s.",
                                    refused=False) from None
             except duckdb.Error as error:
-                raise SandboxError(_plain(error), refused=False) from None
+                raise SandboxError(_plain(error, self.hide_paths), refused=False) from None
             finally:
                 timer.cancel()
                 cursor.close()
+        if self._shows_a_path(frame):
+            raise SandboxError("The result would show folders of the server, so it is not shown.", refused=True)
         truncated = len(frame) > self.row_cap
         return SandboxResult(frame.head(self.row_cap), truncated, self.row_cap, time.perf_counter() - started)
 

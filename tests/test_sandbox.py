@@ -107,8 +107,11 @@ def test_refusal_messages_name_the_reason(sandbox):
     assert caught.value.refused
     with pytest.raises(SandboxError, match="one statement"):
         sandbox.run("SELECT 1; SELECT 2")
-    with pytest.raises(SandboxError, match="file system operations are disabled") as caught:
+    with pytest.raises(SandboxError, match="read_csv .*not available here") as caught:
         sandbox.run("SELECT * FROM read_csv('/etc/passwd')")
+    assert caught.value.refused  # refused by name, before DuckDB would refuse the file
+    with pytest.raises(SandboxError, match="no_such_table") as caught:
+        sandbox.run("SELECT * FROM no_such_table")
     assert not caught.value.refused  # DuckDB's own message, passed on plainly
     with pytest.raises(SandboxError, match="limit is"):
         sandbox.run(ATTACKS["very long query"])
@@ -189,3 +192,82 @@ def test_closing_removes_the_copy(source):
     assert (folder / "members.parquet").exists()
     box.close()
     assert not folder.exists()
+
+
+# ------------------------------------------------------- issue 13: the sandbox never shows where the server keeps things
+def _server_paths(box: Sandbox) -> list[str]:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from alliance.paths import REPO_ROOT
+
+    return [str(box.folder), tempfile.gettempdir(), str(REPO_ROOT), str(Path.home()), os.getcwd()]
+
+
+REVEALING = [
+    "SELECT * FROM duckdb_settings()",
+    'FROM "duckdb_settings"()',
+    "SELECT name, value FROM duckdb_settings() WHERE name LIKE '%directory%'",
+    "SELECT current_setting('temp_directory')",
+    "SELECT current_setting('allowed_directories')",
+    "SELECT current_setting('home_directory') AS h, current_setting('extension_directory') AS e",
+    "SELECT 'x' || current_setting('secret_directory')",
+    "SELECT * FROM members WHERE name = current_setting('allowed_directories')",
+    "SELECT (SELECT list(value) FROM duckdb_settings())",
+    "SELECT * FROM duckdb_databases()",
+    "SELECT * FROM duckdb_extensions()",
+    "SELECT * FROM duckdb_views()",
+    "SELECT sql FROM duckdb_views",
+    "SELECT view_definition FROM information_schema.views",
+    "SELECT sql FROM sqlite_master",
+    "SELECT * FROM pg_catalog.pg_views",
+    "SELECT * FROM pragma_database_list",
+    "SELECT * FROM duckdb_temporary_files()",
+    "SELECT * FROM duckdb_memory()",
+    "SELECT * FROM duckdb_secrets()",
+    "SELECT * FROM glob('/tmp/*')",
+    "SELECT * FROM query('SELECT current_setting(''home_directory'')')",
+    "SELECT * FROM members, LATERAL (SELECT * FROM duckdb_settings())",
+    "WITH s AS (SELECT * FROM duckdb_settings()) SELECT * FROM s",
+    "SHOW DATABASES",
+    "SHOW ALL TABLES",
+    "DESCRIBE members",
+    "SUMMARIZE members",
+]
+
+
+@pytest.mark.parametrize("sql", REVEALING)
+def test_no_server_path_or_setting_comes_out(sandbox, sql):
+    """Each statement is refused with a plain message, or runs and shows no server folder; either way
+    neither the result nor the message holds a path of this server (the copy's folder, the temporary
+    folder, the repository, the home folder)."""
+    try:
+        result = sandbox.run(sql)
+    except SandboxError as error:
+        shown = str(error)
+        assert "Traceback" not in shown
+    else:
+        shown = result.frame.astype(str).to_string() + " ".join(map(str, result.frame.columns))
+    leaked = [p for p in _server_paths(sandbox) if p in shown]
+    assert not leaked, (sql, leaked, shown[:300])
+
+
+def test_settings_functions_are_refused_by_name_in_plain_words(sandbox):
+    for sql in ("SELECT * FROM duckdb_settings()", "SELECT current_setting('temp_directory')"):
+        with pytest.raises(SandboxError) as caught:
+            sandbox.run(sql)
+        assert caught.value.refused and "not available here" in str(caught.value)
+
+
+def test_a_result_holding_a_server_folder_is_not_shown(sandbox):
+    with pytest.raises(SandboxError) as caught:
+        sandbox.run(f"SELECT '{sandbox.folder}/members.parquet' AS file")
+    assert caught.value.refused and str(sandbox.folder) not in str(caught.value)
+
+
+def test_ordinary_catalogue_questions_still_work(sandbox):
+    tables = sandbox.run("SELECT table_name FROM information_schema.tables ORDER BY 1").frame
+    assert "members" in set(tables["table_name"])
+    assert len(sandbox.run("DESCRIBE members").frame) > 3
+    assert sandbox.run("SELECT version() AS v").frame["v"].iloc[0]
