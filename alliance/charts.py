@@ -1,6 +1,9 @@
 """Plotly figure builders: data in, figure out. No Streamlit, no database."""
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,6 +20,24 @@ def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_xaxes(gridcolor="#E3E7ED", zerolinecolor="#C9CFD8", automargin=True)
     fig.update_yaxes(gridcolor="#E3E7ED", automargin=True)
     return fig
+
+
+def wrap_label(text, width: int) -> str:
+    """A category label on lines of at most ``width`` characters where the words allow (plotly's <br>), so that
+    a long name stays readable on a phone instead of being cut at the chart's edge. A word longer than that
+    breaks after a hyphen ("Contre-<br>discours"). Escaped: plotly reads a few HTML tags in labels, and labels
+    may come from data."""
+    pieces = []  # (text, what joins it to the previous piece on one line)
+    for word in str(text).split():
+        parts = re.findall(r"[^-]+-*|-+", word) if len(word) > width else [word]
+        pieces += [(part, " " if k == 0 else "") for k, part in enumerate(parts)]
+    lines: list[str] = []
+    for part, joiner in pieces:
+        if lines and len(lines[-1]) + len(joiner) + len(part) <= width:
+            lines[-1] += joiner + part
+        else:
+            lines.append(part)
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def horizontal_bars(frame: pd.DataFrame, label_col: str, value_col: str, title: str, value_title: str,
@@ -40,16 +61,23 @@ PEER_COLOUR = PALETTE[0]    # blue: the peers' median and spread
 BAND_FILL = "rgba(0, 114, 178, 0.16)"
 
 
+RADAR_LABEL_WIDTH = 11  # characters a line: "Frontline<br>training" fits beside a phone's radar
+RADAR_MARGIN = 104  # px each side: room for the widest label ("Désengagement"); a laptop's radar is limited by its
+                    # height, so only a phone's radar gets smaller
+
+
 def score_radar(labels: list[str], city: list[float | None], median: list[float | None], q1: list[float | None],
                 q3: list[float | None], *, title: str, city_name: str, median_name: str, band_name: str,
                 height: int = 560) -> go.Figure:
     """Radar of dimension scores (0-100): the city against the peer median and interquartile band.
 
     The band is the q3 polygon filled, with the q1 polygon filled in the background colour on top.
-    Missing values (not applicable) leave a gap in the city's line.
+    Missing values (not applicable) leave a gap in the city's line. Labels are wrapped and the margins kept
+    narrow, so that on a phone (a 350 px chart) no label is cut; the radial ticks sit between the first two
+    spokes, not on the first one.
     """
     closed = lambda values: list(values) + [values[0]] if values else []  # noqa: E731
-    theta = closed(labels)
+    theta = closed([wrap_label(label, RADAR_LABEL_WIDTH) for label in labels])
     fig = go.Figure()
     if any(v is not None for v in q3):
         fig.add_trace(go.Scatterpolar(r=closed(q3), theta=theta, name=band_name, fill="toself", fillcolor=BAND_FILL,
@@ -65,11 +93,20 @@ def score_radar(labels: list[str], city: list[float | None], median: list[float 
                                   hovertemplate="%{theta}: %{r:.0f}<extra>" + city_name + "</extra>"))
     base_layout(fig, title, height=height)
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.08, x=0.5, xanchor="center"),
-                      polar=dict(bgcolor="white", radialaxis=dict(range=[0, 100], tickvals=[20, 40, 60, 80, 100],
-                                                                  gridcolor="#E3E7ED", angle=90, tickfont_size=12),
-                                 angularaxis=dict(gridcolor="#E3E7ED", direction="clockwise", rotation=90)),
-                      margin=dict(l=110, r=110, t=70, b=40))
+                      polar=dict(bgcolor="white",
+                                 radialaxis=dict(range=[0, 100], tickvals=[20, 40, 60, 80, 100], gridcolor="#E3E7ED",
+                                                 angle=radial_tick_angle(len(labels)), tickangle=0,
+                                                 tickfont=dict(size=11, color="#5B6573")),
+                                 angularaxis=dict(gridcolor="#E3E7ED", direction="clockwise", rotation=90,
+                                                  tickfont_size=13)),
+                      margin=dict(l=RADAR_MARGIN, r=RADAR_MARGIN, t=70, b=40))
     return fig
+
+
+def radial_tick_angle(spokes: int) -> float:
+    """The direction (degrees, anticlockwise from east) of the radar's 20-100 ticks: halfway between the first
+    spoke (at the top) and the second (clockwise), so that the numbers do not sit on the first axis' line."""
+    return 90 - 180 / spokes if spokes else 90
 
 
 def position_strips(frame: pd.DataFrame, *, title: str, city_name: str, median_name: str, band_name: str,
@@ -112,19 +149,29 @@ def position_strips(frame: pd.DataFrame, *, title: str, city_name: str, median_n
     return fig
 
 
+GAP_LABEL_WIDTH = 24
+GAP_INSIDE_FROM = 15  # points: bars at least this long carry their value inside
+
+
 def gap_bars(frame: pd.DataFrame, label_col: str, gap_col: str, *, title: str, value_title: str) -> go.Figure:
     """Diverging bars of the gap to the peer median, in the frame's order from the top (largest shortfall
     first): below the median in vermillion, above in blue."""
     data = frame.iloc[::-1]
     colours = [PALETTE[5] if g < 0 else PALETTE[0] for g in data[gap_col]]
-    fig = go.Figure(go.Bar(x=data[gap_col], y=data[label_col], orientation="h", marker_color=colours,
-                           text=[f"{g:+.0f}" for g in data[gap_col]], textposition="outside", cliponaxis=False,
+    labels = [wrap_label(label, GAP_LABEL_WIDTH) for label in data[label_col]]
+    # the value inside a long bar, beside a short one: outside a long bar it ran into the names on a phone
+    positions = ["inside" if abs(g) >= GAP_INSIDE_FROM else "outside" for g in data[gap_col]]
+    fig = go.Figure(go.Bar(x=data[gap_col], y=labels, orientation="h", marker_color=colours,
+                           text=[f"{g:+.0f}" for g in data[gap_col]], textposition=positions, cliponaxis=False,
+                           insidetextanchor="middle", insidetextfont=dict(color="white"),
                            hovertemplate="%{y}: %{x:+.0f}<extra></extra>"))
-    base_layout(fig, title, height=max(300, 32 * len(data) + 100))
+    rows = sum(20 + 18 * label.count("<br>") for label in labels)
+    base_layout(fig, title, height=max(300, rows + 14 * len(labels) + 100))
+    fig.update_yaxes(tickfont_size=13)
     low, high = min(0.0, float(data[gap_col].min())), max(0.0, float(data[gap_col].max()))
     pad = max(12.0, (high - low) * 0.15)  # room for the printed values on both sides
-    fig.update_xaxes(title_text=value_title, zeroline=True, zerolinewidth=2, zerolinecolor="#5B6573",
-                     range=[low - pad, high + pad])
+    fig.update_xaxes(title_text=wrap_label(value_title, 28), zeroline=True, zerolinewidth=2, zerolinecolor="#5B6573",
+                     range=[low - pad, high + pad], nticks=5, tickangle=0)
     return fig
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, unquote_plus
 
 import numpy as np
 import pandas as pd
 
 from alliance import scoring
+from alliance.i18n import fmt_number, t
 from alliance.practices import fold
 
 SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -139,3 +141,66 @@ def year_span(start, end) -> str:
     if missing(end):
         return f"{int(start)}–"
     return str(int(start)) if int(end) == int(start) else f"{int(start)}–{int(end)}"
+
+
+@dataclass
+class Standing:
+    """Where a city stands against its peers' median, area by area, in words an elected official reads."""
+    total: int                      # areas in the framework
+    compared: int = 0               # areas with a score of the city and a peer median
+    below: int = 0
+    above: int = 0
+    level: int = 0
+    best: int | None = None         # furthest above the median (or least below)
+    worst: int | None = None        # furthest below (or least above)
+    not_applicable: list[int] = field(default_factory=list)  # areas the city marked as not applicable
+
+
+def standing(dimension_ids, city_scores: pd.Series, medians: pd.Series | None,
+             not_applicable=()) -> Standing:
+    """Counts of the areas where the city is below, above or level with the peers' median (None medians when
+    the peer group may not be shown), its best and worst area relative to the median, and the areas it marked
+    as not applicable."""
+    ids = [int(d) for d in dimension_ids]
+    result = Standing(total=len(ids), not_applicable=[d for d in ids if d in {int(n) for n in not_applicable}])
+    if medians is None:
+        return result
+    gaps = {}
+    for d in ids:
+        score, median = city_scores.get(d), medians.get(d)
+        if score is None or median is None or pd.isna(score) or pd.isna(median):
+            continue
+        gaps[d] = float(score) - float(median)
+    result.compared = len(gaps)
+    result.below = sum(1 for g in gaps.values() if g < 0)
+    result.above = sum(1 for g in gaps.values() if g > 0)
+    result.level = result.compared - result.below - result.above
+    if gaps:
+        result.best = max(gaps, key=lambda d: (gaps[d], -ids.index(d)))
+        result.worst = min(gaps, key=lambda d: (gaps[d], ids.index(d)))
+    return result
+
+
+def standing_text(found: Standing, names: dict[int, str], *, index: float | None, index_median: float | None,
+                  band: str) -> list[str]:
+    """The plain sentences under the profile's index: the index against the peers' median, the areas below and
+    above, the strongest and weakest area. Empty when there is no median to compare with."""
+    if not found.compared:
+        return []
+    lines = []
+    if index is not None and index_median is not None and not pd.isna(index_median):
+        lines.append(t("city.standing_index", index=fmt_number(index), median=fmt_number(index_median), band=band))
+    key = "city.standing_areas_level" if found.level else "city.standing_areas"
+    lines.append(t(key, below=fmt_number(found.below), above=fmt_number(found.above),
+                   level=fmt_number(found.level), compared=fmt_number(found.compared)))
+    if found.best is not None and found.best != found.worst:
+        lines.append(t("city.standing_best", best=names[found.best], worst=names[found.worst]))
+    return lines
+
+
+def not_applicable_text(found: Standing, names: dict[int, str], city_name: str) -> str | None:
+    """Why the radar's line has a gap and the index counts fewer areas than the framework has."""
+    if not found.not_applicable:
+        return None
+    return t("city.not_applicable_note", areas=", ".join(names[d] for d in found.not_applicable), name=city_name,
+             counted=fmt_number(found.total - len(found.not_applicable)), total=fmt_number(found.total))

@@ -62,6 +62,18 @@ if rounds:
 latest_index = None
 if result is not None and not is_missing(result.city_indices.get(comparison.OVERALL)):
     latest_index = float(result.city_indices[comparison.OVERALL])
+standing = standing_lines = None
+if result is not None:
+    dimension_names = dict(zip(framework.dimensions["dimension_id"].astype(int),
+                               framework.dimensions[localized_column("label")]))
+    not_applicable = result.answers.loc[result.answers["not_applicable"].fillna(False).astype(bool), "dimension_id"]
+    standing = city.standing(framework.dimension_ids, result.city_scores,
+                             result.spread["median"] if result.shown else None, not_applicable)
+    band_key = result.group.detail.get("band")
+    band = t(f"city.band.{band_key}") if band_key else ""
+    standing_lines = city.standing_text(
+        standing, dimension_names, index=latest_index,
+        index_median=result.positions.loc[comparison.OVERALL, "median"] if result.shown else None, band=band)
 
 # ---------------------------------------------------------------------------------- facts and small map
 facts_col, map_col = st.columns([1, 1], gap="large")
@@ -73,6 +85,8 @@ with facts_col:
     m3.metric(t("city.latest_index"), t("city.not_assessed") if latest_index is None else fmt_number(latest_index),
               delta=None if latest_index is None else str(rounds[0]), delta_color="off", delta_arrow="off",
               help=t("city.latest_index_help"))
+    if standing_lines:  # says whether the index is good: against cities of similar size
+        st.markdown(" ".join(md_text(line) for line in standing_lines))
     facts = [(t("city.country"), row[country_col]), (t("city.joined"), fmt_date(row["joined_on"], "long")),
              (t("city.status"), t(f"city.status_label.{row['status']}")),
              (t("city.networks"), row[localized_column("networks")] or t("city.no_networks"))]
@@ -120,8 +134,6 @@ elif result is None:
     st.info(t("city.not_comparable"), icon=":material/info:")
 else:
     year = result.round_year
-    band_key = result.group.detail.get("band")
-    band = t(f"city.band.{band_key}") if band_key else ""
     series = city.radar_series(framework.dimensions, result.city_scores, result.spread if result.shown else None,
                                localized_column("short"))
     radar_col, trend_col = st.container(), st.container()
@@ -131,6 +143,9 @@ else:
             title=t("city.radar_title", year=year), city_name=t("city.radar_city", name=row["name"], year=year),
             median_name=t("city.radar_median", band=band), band_name=t("city.radar_band", band=band), height=520),
             config={"displayModeBar": False})
+        gap_note = city.not_applicable_text(standing, dimension_names, row["name"])
+        if gap_note:
+            st.caption(md_text(gap_note))
         if result.shown:
             st.caption(t("city.peers_note", count=fmt_number(result.group.size), band=band, year=year))
         else:

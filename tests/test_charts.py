@@ -49,3 +49,38 @@ def test_a_cached_chart_is_the_same_figure_as_a_fresh_one():
     other = cached_chart("gap_bars", gaps.assign(gap=[1.0, 2.0, 3.0]), "label", "gap", title="Gaps",
                          value_title="points")
     assert json.loads(other.to_json()) != as_sent[1]  # a different input is not served from the cache
+
+
+def test_wrap_label_breaks_at_words_and_escapes_markup():
+    assert charts.wrap_label("Frontline training", 11) == "Frontline<br>training"
+    assert charts.wrap_label("Information sharing and referral, with safeguards", 24) == \
+        "Information sharing and<br>referral, with<br>safeguards"
+    assert charts.wrap_label("Youth", 11) == "Youth"
+    assert charts.wrap_label("Contre-discours", 11) == "Contre-<br>discours"
+    assert charts.wrap_label("Human-rights-based approach", 24) == "Human-rights-based<br>approach"
+    assert charts.wrap_label("<b>x</b> & y", 40) == "&lt;b&gt;x&lt;/b&gt; &amp; y"
+
+
+def test_radar_labels_fit_a_phone_and_its_ticks_leave_the_first_axis():
+    """Issue 19, items 6 and 10: on a phone "Frontline trainin" and "xit programmes" were cut, and the
+    radial ticks 20-100 were drawn on the first axis (Leadership)."""
+    labels = ["Leadership", "Strategy", "Frontline training", "Exit programmes"]
+    fig = charts.score_radar(labels, [20, 40, None, 60], [40] * 4, [30] * 4, [50] * 4, title="t", city_name="c",
+                             median_name="m", band_name="b")
+    city_trace = fig.data[-1]
+    assert list(city_trace.theta) == ["Leadership", "Strategy", "Frontline<br>training", "Exit<br>programmes",
+                                      "Leadership"]
+    assert max(len(part) for label in city_trace.theta for part in label.split("<br>")) <= charts.RADAR_LABEL_WIDTH
+    radial = fig.layout.polar.radialaxis
+    assert radial.angle == 90 - 180 / 4  # halfway between the first spoke (top) and the second
+    assert fig.layout.margin.l <= 110 and fig.layout.margin.r <= 110
+
+
+def test_gap_bars_wrap_long_names_and_keep_long_values_inside_their_bars():
+    gaps = pd.DataFrame({"label": ["Information sharing and referral, with safeguards", "Family support"],
+                         "gap": [-40.0, 5.0]})
+    fig = charts.gap_bars(gaps, "label", "gap", title="Gaps", value_title="Points (score minus peer median)")
+    bar = fig.data[0]
+    assert list(bar.y) == ["Family support", "Information sharing and<br>referral, with<br>safeguards"]
+    assert list(bar.textposition) == ["outside", "inside"]  # rows bottom-up: +5 beside, -40 inside
+    assert "<br>" in fig.layout.xaxis.title.text

@@ -96,3 +96,27 @@ def test_titled_links_carry_any_title_back_as_written():
     assert [city.link_title(link) for link in links] == titles
     assert all(link.count("#") == 1 for link in links)
     assert city.titled_links(["x"], ["T"]) == ["practices?id=x#T"]
+
+
+def test_standing_counts_areas_below_and_above_the_median_and_names_the_extremes():
+    ids = [1, 2, 3, 4, 5]
+    scores = pd.Series({1: 20.0, 2: 60.0, 3: 40.0, 4: float("nan"), 5: 0.0})
+    medians = pd.Series({1: 40.0, 2: 40.0, 3: 40.0, 4: 60.0, 5: 60.0})
+    found = city.standing(ids, scores, medians, not_applicable=[4])
+    assert (found.total, found.compared, found.below, found.above, found.level) == (5, 4, 2, 1, 1)
+    assert (found.best, found.worst, found.not_applicable) == (2, 5, [4])
+    names = {1: "Leadership", 2: "Strategy", 3: "Diagnosis", 4: "Frontline training", 5: "Evaluation"}
+    lines = city.standing_text(found, names, index=28.4, index_median=45.0, band="of 250,000 to 500,000 inhabitants")
+    assert lines == ["An index of 28 out of 100, against a median of 45 for cities of 250,000 to 500,000 inhabitants.",
+                     "Below their median in 2 of 4 areas, above it in 1, level with it in 1.",
+                     "Strongest compared with them: Strategy. Weakest: Evaluation."]
+    note = city.not_applicable_text(found, names, "Aarhus")
+    assert note.startswith("Not counted: Frontline training, which Aarhus marked as not applicable")
+    assert "the other 4 of the 5 areas" in note
+
+
+def test_standing_without_a_peer_median_says_nothing_about_peers():
+    found = city.standing([1, 2], pd.Series({1: 20.0, 2: 40.0}), None)
+    assert found.compared == 0 and city.standing_text(found, {1: "a", 2: "b"}, index=30, index_median=None,
+                                                      band="") == []
+    assert city.not_applicable_text(found, {1: "a", 2: "b"}, "X") is None

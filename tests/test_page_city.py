@@ -189,3 +189,13 @@ def test_benchmark_link_opens_the_same_peer_medians(app_env):
     bench.run()
     assert not bench.exception, bench.exception
     assert _radar_median(bench) == _radar_median(profile)
+
+
+def test_profile_says_whether_the_index_is_good_and_why_an_area_is_missing(app_env, facts):
+    """Issue 19, item 10: "Latest index 28" with nothing saying whether 28 is good, and a radar with a gap."""
+    at = open_city({"city": CITY})
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert f"An index of {round(facts['index'])} out of 100, against a median of" in text
+    assert "Below their median in " in text and " of 13 areas" in text and "Strongest compared with them:" in text
+    note = next(c.value.replace("\\", "") for c in at.caption if c.value.replace("\\", "").startswith("Not counted:"))
+    assert "Training and awareness of frontline workers" in note and "13 of the 14 areas" in note

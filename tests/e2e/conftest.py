@@ -51,3 +51,11 @@ def page(browser):
     pg.outside_requests = outside
     yield pg
     context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A 390x844 touch screen, as a phone shows the app."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()

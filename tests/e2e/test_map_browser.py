@@ -217,13 +217,6 @@ def wait_until_every_point_is_inside(pg, views: list[dict], members, timeout_s: 
         time.sleep(0.3)
 
 
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-    yield context.new_page()
-    context.close()
-
-
 def test_phone_map_fits_every_member_and_a_tap_shows_the_details_then_the_profile(phone, app_url, demo_db):
     """Issue 19, item 4: at 390x844 every member is on the map, a tap brings the details panel into the
     viewport, and its link opens the profile."""
