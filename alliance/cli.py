@@ -19,15 +19,34 @@ def cmd_build_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _counts(text: str) -> list[int] | None:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        return None
+    return values if all(0 < v <= 2000 for v in values) else None
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from alliance import bench
 
+    if args.load is not None:
+        from alliance import load
+
+        phones, viewers = _counts(args.load), (_counts(args.viewers) if args.viewers else [])
+        paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+        if phones is None or viewers is None or not set(paths) <= {"streamlit", "light"} or not 0 < args.arrive <= 120:
+            print("bench: --load and --viewers take counts 1-2000 (e.g. 50,500), --paths streamlit,light, "
+                  "--arrive 1-120 s", file=sys.stderr)
+            return 2
+        load.run(phones, viewers, paths, args.arrive, Path(args.out or "bench/load.json"))
+        return 0
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     unknown = set(datasets) - {"demo", "scale"}
     if unknown:
         print(f"bench: unknown dataset {', '.join(sorted(unknown))} (use demo, scale)", file=sys.stderr)
         return 2
-    bench.run(datasets, runs=args.runs, browser=not args.no_browser, out=Path(args.out))
+    bench.run(datasets, runs=args.runs, browser=not args.no_browser, out=Path(args.out or "bench/results.json"))
     return 0
 
 
@@ -283,7 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--datasets", default="demo,scale", help="comma-separated: demo, scale (default both)")
     bench.add_argument("--runs", type=positive_int, default=5, help="warm reruns per page (median reported)")
     bench.add_argument("--no-browser", action="store_true", help="skip the browser measurements")
-    bench.add_argument("--out", default="bench/results.json", help="JSON file to write")
+    bench.add_argument("--out", default=None, help="JSON file to write (default bench/results.json, "
+                       "bench/load.json with --load)")
+    bench.add_argument("--load", default=None, metavar="N[,N...]",
+                       help="instead: simulate N phones answering a live poll, e.g. 50,100,500")
+    bench.add_argument("--viewers", default="20,50,100", help="with --load: sessions opening /map at once")
+    bench.add_argument("--arrive", type=float, default=10.0, help="with --load: seconds over which phones arrive")
+    bench.add_argument("--paths", default="streamlit,light",
+                       help="with --load: streamlit (the /poll page), light (/vote/CODE), or both")
     bench.set_defaults(func=cmd_bench)
     return parser
 
