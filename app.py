@@ -1,12 +1,13 @@
-"""Entry point: page configuration, the shared sidebar (language, data badge) and navigation."""
+"""Entry point: page configuration, the shared sidebar (language, data badge) and navigation; and the server's
+plain HTTP routes (alliance.routes, e.g. the light poll page /vote/CODE) beside the pages.
+
+`streamlit run app.py` finds the `st.App` below and imports this file once as the server's module; every page
+view then runs this file as `__main__`, which draws the shell and never builds the App again."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
-
-from alliance import data
-from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
 ROOT = Path(__file__).resolve().parent
 
@@ -24,37 +25,52 @@ PAGE_SPECS = [
     ("poll", "poll", ":material/how_to_vote:", "section_data"),
 ]
 
-st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 
-# The language lives in ?lang=<code>, so shared links keep it, and in session state ("language", which unlike a
-# widget's state survives page switches). Not bind="query-params": Streamlit 1.67 binds a selectbox by its
-# shown label (?lang=Français), which would break the documented ?lang=fr.
-languages = available_languages()
-if st.session_state.get("language") not in languages:
-    requested = st.query_params.get("lang") or st.session_state.get("lang")
-    st.session_state["language"] = requested if requested in languages else languages[0]
-st.session_state["lang"] = st.session_state["language"]
-set_language(st.session_state["language"])
-with st.sidebar:
-    st.selectbox(t("common.language"), languages, key="lang",
-                 format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"),
-                 on_change=lambda: st.session_state.update(language=st.session_state["lang"]))
-set_language(st.session_state["language"])
-if st.session_state["language"] == languages[0]:
-    st.query_params.pop("lang", None)
-else:
-    st.query_params["lang"] = st.session_state["language"]
+def main() -> None:
+    # imported here, not at the top: the server's import of this file must not touch Streamlit's caches
+    # before its runtime exists
+    from alliance import data
+    from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
-sections: dict[str, list] = {}
-for name, url_path, icon, section in PAGE_SPECS:
-    if (ROOT / "pages" / f"{name}.py").exists():
-        page = st.Page(f"pages/{name}.py", title=t(f"common.nav.{name}"), icon=icon,
-                       url_path=url_path or None, default=not url_path)
-        sections.setdefault(t(f"common.nav.{section}"), []).append(page)
-navigation = st.navigation(sections)
+    st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 
-with st.sidebar:
-    if data.is_demo_data():
-        st.caption(f":material/science: **{t('common.demo_badge')}**")
+    # The language lives in ?lang=<code>, so shared links keep it, and in session state ("language", which unlike a
+    # widget's state survives page switches). Not bind="query-params": Streamlit 1.67 binds a selectbox by its
+    # shown label (?lang=Français), which would break the documented ?lang=fr.
+    languages = available_languages()
+    if st.session_state.get("language") not in languages:
+        requested = st.query_params.get("lang") or st.session_state.get("lang")
+        st.session_state["language"] = requested if requested in languages else languages[0]
+    st.session_state["lang"] = st.session_state["language"]
+    set_language(st.session_state["language"])
+    with st.sidebar:
+        st.selectbox(t("common.language"), languages, key="lang",
+                     format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"),
+                     on_change=lambda: st.session_state.update(language=st.session_state["lang"]))
+    set_language(st.session_state["language"])
+    if st.session_state["language"] == languages[0]:
+        st.query_params.pop("lang", None)
+    else:
+        st.query_params["lang"] = st.session_state["language"]
 
-navigation.run()
+    sections: dict[str, list] = {}
+    for name, url_path, icon, section in PAGE_SPECS:
+        if (ROOT / "pages" / f"{name}.py").exists():
+            page = st.Page(f"pages/{name}.py", title=t(f"common.nav.{name}"), icon=icon,
+                           url_path=url_path or None, default=not url_path)
+            sections.setdefault(t(f"common.nav.{section}"), []).append(page)
+    navigation = st.navigation(sections)
+
+    with st.sidebar:
+        if data.is_demo_data():
+            st.caption(f":material/science: **{t('common.demo_badge')}**")
+
+    navigation.run()
+
+
+if __name__ == "__main__":  # a page view (Streamlit runs the script as __main__)
+    main()
+else:  # the server importing this file for its ASGI app
+    from alliance.routes import ROUTES
+
+    app = st.App(__file__, routes=ROUTES)

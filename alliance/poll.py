@@ -115,32 +115,142 @@ def close_poll(con: duckdb.DuckDBPyConnection, code: str) -> None:
 
 def record_answer(con: duckdb.DuckDBPyConnection, code: str, dimension_id: int, participant: str,
                   level: int) -> None:
-    """The one writer of answers: store `participant`'s answer `level` to question `dimension_id` of poll
-    `code`, replacing their earlier answer to that question. Refused (PollError) when the poll is unknown or
-    closed, the question is not in the poll, the level is not 0-5 or the token is malformed."""
+    """Store `participant`'s answer `level` to question `dimension_id` of poll `code` (see record_answers)."""
+    record_answers(con, code, participant, {dimension_id: level})
+
+
+@dataclass
+class _Form:
+    """One participant's sent answers waiting for the writer; `done` is set with `result` or `error`."""
+    con: object
+    code: str
+    participant: str
+    rows: list  # (dimension id, level)
+    nonce: str | None
+    done: threading.Event
+    result: int = 0
+    error: Exception | None = None
+
+
+def record_answers(con: duckdb.DuckDBPyConnection, code: str, participant: str, answers: dict,
+                   nonce: str | None = None) -> int:
+    """The one writer of answers: store `participant`'s answers {dimension id: level} to poll `code`, each
+    replacing their earlier answer to that question; return how many were stored. Refused as a whole
+    (PollError, nothing stored) when the poll is unknown or closed, a question is not in the poll, a level is
+    not 0-5, the token is malformed or `nonce` (one per sent form) was used before.
+
+    Forms sent at the same moment are written together, in one transaction (group commit): a commit costs
+    tens of milliseconds, so a room of phones answering one by one would queue for seconds."""
     if not valid_token(participant):
         raise PollError("bad_participant")
-    if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
-        raise PollError("bad_level", repr(level))
-    params = {"code": code, "dim": int(dimension_id), "who": participant, "level": level}
+    if not answers:
+        raise PollError("no_answer")
+    rows = []
+    for dimension_id, level in answers.items():
+        if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
+            raise PollError("bad_level", repr(level))
+        if isinstance(dimension_id, bool) or not isinstance(dimension_id, int):
+            raise PollError("unknown_question", repr(dimension_id))
+        rows.append((dimension_id, level))
+    form = _Form(con, code, participant, rows, nonce, threading.Event())
+    _writer.put(form)
+    form.done.wait()
+    if form.error is not None:
+        raise form.error
+    return form.result
 
-    def work(cur):
-        row = cur.execute("SELECT closed_at FROM polls WHERE code = $code", {"code": code}).fetchone()
-        if row is None:
-            raise PollError("unknown_poll", code)
-        if row[0] is not None:
-            raise PollError("closed", code)
-        if not cur.execute("SELECT 1 FROM poll_questions WHERE poll_code = $code AND dimension_id = $dim",
-                           {"code": code, "dim": params["dim"]}).fetchone():
-            raise PollError("unknown_question", str(dimension_id))
+
+class _AnswerWriter:
+    """A thread that takes every waiting form and writes the valid ones in one transaction (under the
+    module's write lock), each form checked on its own: one refused form does not refuse the others."""
+
+    MAX_BATCH = 1000
+
+    def __init__(self):
+        self._queue: list[_Form] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def put(self, form: _Form) -> None:
+        with self._cond:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="poll-answer-writer", daemon=True)
+                self._thread.start()
+            self._queue.append(form)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                batch, self._queue = self._queue[:self.MAX_BATCH], self._queue[self.MAX_BATCH:]
+            by_connection: dict[int, list[_Form]] = {}
+            for form in batch:
+                by_connection.setdefault(id(form.con), []).append(form)
+            for forms in by_connection.values():
+                try:
+                    _write(forms[0].con, lambda cur, forms=forms: _write_forms(cur, forms))
+                except Exception as exc:  # noqa: BLE001 - every waiting form learns why, none waits forever
+                    for form in forms:
+                        if form.error is None:
+                            form.error = exc
+                finally:
+                    for form in forms:
+                        form.done.set()
+
+
+def _write_forms(cur, forms: list[_Form]) -> None:
+    """Check each form against the database as it is in this transaction, then store the accepted ones with
+    one statement per table."""
+    for form in forms:  # a retried transaction starts over
+        form.error, form.result = None, 0
+    codes = sorted({f.code for f in forms})
+    state = dict(cur.execute("SELECT code, closed_at IS NULL FROM polls WHERE code IN (SELECT unnest($c))",
+                             {"c": codes}).fetchall())
+    asked: dict[str, set] = {}
+    for poll_code, dim in cur.execute("SELECT poll_code, dimension_id FROM poll_questions "
+                                      "WHERE poll_code IN (SELECT unnest($c))", {"c": codes}).fetchall():
+        asked.setdefault(poll_code, set()).add(dim)
+    nonces = [f.nonce for f in forms if f.nonce is not None]
+    used = {r[0] for r in cur.execute("SELECT nonce FROM poll_used_nonces WHERE nonce IN (SELECT unnest($n))",
+                                      {"n": nonces}).fetchall()} if nonces else set()
+    answers: dict[tuple, int] = {}  # (code, dimension, participant) -> level; a later form wins
+    new_nonces = []
+    for form in forms:
+        if form.code not in state:
+            form.error = PollError("unknown_poll", form.code)
+        elif not state[form.code]:
+            form.error = PollError("closed", form.code)
+        elif any(dim not in asked.get(form.code, ()) for dim, _ in form.rows):
+            form.error = PollError("unknown_question", ", ".join(str(d) for d, _ in form.rows
+                                                                 if d not in asked.get(form.code, ())))
+        elif form.nonce is not None and form.nonce in used:
+            form.error = PollError("replayed")
+        else:
+            if form.nonce is not None:
+                used.add(form.nonce)
+                new_nonces.append((form.nonce, form.code))
+            for dim, level in form.rows:
+                answers[(form.code, dim, form.participant)] = level
+            form.result = len(form.rows)
+    if new_nonces:
+        cur.execute("INSERT INTO poll_used_nonces (nonce, poll_code) SELECT * FROM (SELECT unnest($n) AS nonce, "
+                    "unnest($c) AS poll_code)", {"n": [n for n, _ in new_nonces], "c": [c for _, c in new_nonces]})
+    if answers:
+        keys = list(answers)
         cur.execute(
             """INSERT INTO poll_answers (poll_code, dimension_id, participant, level, answered_at)
-               VALUES ($code, $dim, $who, $level, current_timestamp)
+               SELECT code, dim, who, level, current_timestamp
+               FROM (SELECT unnest($code) AS code, unnest($dim) AS dim, unnest($who) AS who, unnest($level) AS level)
                ON CONFLICT (poll_code, dimension_id, participant) DO UPDATE
                SET changes = poll_answers.changes + CASE WHEN poll_answers.level <> excluded.level THEN 1 ELSE 0 END,
-                   level = excluded.level, answered_at = excluded.answered_at""", params)
+                   level = excluded.level, answered_at = excluded.answered_at""",
+            {"code": [k[0] for k in keys], "dim": [k[1] for k in keys], "who": [k[2] for k in keys],
+             "level": [answers[k] for k in keys]})
 
-    _write(con, work)
+
+_writer = _AnswerWriter()
 
 
 def get_poll(con: duckdb.DuckDBPyConnection, code: str | None) -> Poll | None:
@@ -215,10 +325,33 @@ def answers_csv(con: duckdb.DuckDBPyConnection, code: str) -> bytes:
 
 
 def join_url(base_url: str, code: str, lang: str | None = None) -> str:
-    """The participants' URL of a poll: the app's base URL (scheme, host, port, path prefix) + /poll?code=,
-    with the screen's language when it is not English (so the phones open in the room's language)."""
-    url = f"{base_url.rstrip('/')}/poll?code={code}"
-    return f"{url}&lang={lang}" if lang and lang != "en" and lang.isalpha() else url
+    """The participants' URL of a poll: the app's base URL (scheme, host, port, path prefix) + /vote/CODE (the
+    light page), with the screen's language when it is not English (so the phones open in the room's
+    language)."""
+    url = f"{base_url.rstrip('/')}/vote/{code}"
+    return f"{url}?lang={lang}" if lang and lang != "en" and lang.isalpha() else url
+
+
+def live_results(con: duckdb.DuckDBPyConnection, code: str, max_age_s: float = 1.0) -> tuple[pd.DataFrame, int]:
+    """The poll's results and participant count as the big screen shows them, reused for `max_age_s`: many
+    screens (and a room of phones answering) do not mean a query per screen refresh."""
+    import time
+
+    now = time.monotonic()
+    with _results_lock:
+        cached = _results_cache.get(code)
+        if cached and now - cached[0] < max_age_s:
+            return cached[1], cached[2]
+    fresh = results(con, code), participant_count(con, code)
+    with _results_lock:
+        if len(_results_cache) > 100:
+            _results_cache.clear()
+        _results_cache[code] = (now, *fresh)
+    return fresh
+
+
+_results_cache: dict[str, tuple] = {}
+_results_lock = threading.Lock()
 
 
 def base_url_from(page_url: str | None, override: str | None = None) -> str | None:
@@ -232,7 +365,7 @@ def base_url_from(page_url: str | None, override: str | None = None) -> str | No
     if not match:
         return None
     path = (match[2] or "").rstrip("/")
-    for page in ("/present", "/poll"):
+    for page in ("/present", "/poll", "/vote"):
         if path.endswith(page):
             path = path[: -len(page)]
     return match[1] + path

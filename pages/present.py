@@ -176,7 +176,7 @@ def slide_poll() -> None:
         with st.container(key="present-big"):
             st.markdown(t("present.poll.none"))
         return
-    results = poll.results(con, current.code)
+    results, participants = poll.live_results(con, current.code)  # ~1 s cache: one query per second at most
     left, right = st.columns([1, 2], gap="large")
     with left:
         base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
@@ -192,7 +192,7 @@ def slide_poll() -> None:
             st.write(t("present.poll.closed"))
         with st.container(key="present-code"):
             st.write(t("present.poll.code", code=current.code))
-        st.write(t("present.poll.participants", count=fmt_number(poll.participant_count(con, current.code))))
+        st.write(t("present.poll.participants", count=fmt_number(participants)))
     with right:
         questions = results.drop_duplicates("position")
         # the questions in one row and the charts in the next, so that the charts line up

@@ -3,6 +3,7 @@ organiser tools). Each test gets a private copy of the database, because polls a
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -138,6 +139,7 @@ def test_poll_slide_shows_the_open_poll_and_new_answers(poll_env):
     assert first.iloc[:, 1].tolist() == [0, 0, 0, 1, 0, 0]
     poll.record_answer(poll_env, code, 2, "participant-0002-abcdefgh", 3)
     poll.record_answer(poll_env, code, 2, "participant-0001-abcdefgh", 5)  # changed mind
+    time.sleep(1.05)  # the screen reads results through a 1 s cache (poll.live_results)
     at.run()
     assert "2 participants so far" in _texts(at)
     assert at.table[0].value.iloc[:, 1].tolist() == [0, 0, 0, 1, 0, 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import time
 
 import duckdb
 import pytest
@@ -197,7 +198,8 @@ def test_qr_code_decodes_to_the_join_url():
     from PIL import Image
 
     url = poll.join_url("http://192.168.1.20:8501", "ABC234")
-    assert url == "http://192.168.1.20:8501/poll?code=ABC234"
+    assert url == "http://192.168.1.20:8501/vote/ABC234"
+    assert poll.join_url("http://h:8501/", "ABC234", "fr") == "http://h:8501/vote/ABC234?lang=fr"
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(poll.qr_png(url))))
     assert [d.text for d in decoded] == [url]
     svg = poll.qr_svg(url)
@@ -212,3 +214,50 @@ def test_qr_code_decodes_to_the_join_url():
 ])
 def test_phones_can_reach(base, reachable):
     assert poll.phones_can_reach(base) is reachable
+
+
+def test_live_results_are_reused_for_a_second_then_fresh(con):
+    """The big screen's reads: a room answering does not mean a query per refresh, and a new answer shows
+    once the short cache has expired."""
+    code = poll.open_poll(con, [1], "organiser")
+    poll.record_answer(con, code, 1, _token(1), 2)
+    _, count = poll.live_results(con, code, max_age_s=60)
+    poll.record_answer(con, code, 1, _token(2), 2)
+    assert poll.live_results(con, code, max_age_s=60)[1] == count == 1  # reused
+    frame, count = poll.live_results(con, code, max_age_s=0)
+    assert count == 2 and frame.loc[frame["level"] == 2, "answers"].tolist() == [2]
+
+
+def test_forms_sent_together_are_written_together_and_checked_one_by_one(con):
+    """Group commit: forms waiting while a write is under way go in one transaction, yet a replayed, closed
+    or foreign form among them is refused on its own and the others are stored."""
+    code = poll.open_poll(con, [1, 2], "organiser")
+    closed = poll.open_poll(con, [1], "organiser")
+    poll.close_poll(con, closed)
+    outcomes = {}
+
+    def send(name, *args, **kwargs):
+        try:
+            outcomes[name] = poll.record_answers(con, *args, **kwargs)
+        except poll.PollError as exc:
+            outcomes[name] = exc.reason
+
+    with poll._write_lock:  # hold the writer so that the forms below queue up behind the first
+        first = threading.Thread(target=send, args=("first", code, _token(0), {1: 1}), kwargs={"nonce": "n0"})
+        first.start()
+        time.sleep(0.2)
+        senders = [threading.Thread(target=send, args=(f"p{i}", code, _token(i), {1: i % 6, 2: 0}),
+                                    kwargs={"nonce": f"n{i}"}) for i in range(1, 41)]
+        senders += [threading.Thread(target=send, args=("replay", code, _token(99), {1: 5}), kwargs={"nonce": "n0"}),
+                    threading.Thread(target=send, args=("closed", closed, _token(98), {1: 5})),
+                    threading.Thread(target=send, args=("foreign", code, _token(97), {1: 5, 7: 1}))]
+        for thread in senders:
+            thread.start()
+        time.sleep(0.3)
+    for thread in [first, *senders]:
+        thread.join(10)
+    assert outcomes.pop("replay") == "replayed" and outcomes.pop("closed") == "closed"
+    assert outcomes.pop("foreign") == "unknown_question"
+    assert outcomes == {"first": 1, **{f"p{i}": 2 for i in range(1, 41)}}
+    assert con.execute("SELECT count(*) FROM poll_answers WHERE poll_code = $c", {"c": code}).fetchone()[0] == 81
+    assert poll.participant_answers(con, code, _token(97)) == {}
