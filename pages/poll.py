@@ -1,5 +1,6 @@
 """/poll: the participants' Streamlit page (`/poll?code=K7QM2X`, no account; it links to the light page
-/vote/CODE that the QR code opens) and, without a code, the organisers' tools (signed in as editor or admin): open a poll, close it, export its answers.
+/vote/CODE that the QR code opens) and, without a code, the organisers' tools (signed in as editor or admin):
+open a poll, close it, export its answers.
 
 A participant is an anonymous random token kept in the URL (`&p=...`), so reloading the page keeps the same
 participant and a changed answer replaces the earlier one.

@@ -219,7 +219,7 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
     assert f"Poll code: {code}" in screen.locator("[data-testid='stMain']").inner_text()
     assert "Poll open: this slide stays" in screen.locator(".st-key-present-controls").inner_text()
     assert "ALLIANCE_PUBLIC_URL" not in screen.locator("[data-testid='stMain']").inner_text()
-    code_piece = screen.locator(".st-key-present-url span", has_text=f"code={code}")
+    code_piece = screen.locator(".st-key-present-url span", has_text=f"/vote/{code}")
     assert code_piece.evaluate("e => e.getClientRects().length") == 1, "the link breaks inside the code"
     assert "0 participants so far" in screen.locator("[data-testid='stMain']").inner_text()
 

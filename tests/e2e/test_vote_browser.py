@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -25,8 +26,10 @@ def code(app_url, browser):
 
 
 def http(app_url, method, path, form=None, client=None, headers=None):
+    """One request in a thread of its own (Playwright's sync API holds this thread's event loop)."""
     client = client or HttpClient(app_url)
-    return asyncio.run(client.request(method, path, form=form, headers=headers))
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, client.request(method, path, form=form, headers=headers)).result()
 
 
 def test_a_phone_without_javascript_answers_in_french(app_url, browser, code, tmp_path):
