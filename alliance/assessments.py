@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import duckdb
 
 from alliance import auth, db
-from alliance.i18n import t
+from alliance.i18n import is_plural, t, tn
 
 MIN_LEVEL, MAX_LEVEL = 0, 5
 MAX_EVIDENCE = 4000
@@ -36,7 +36,9 @@ class AssessmentRefused(ValueError):
 
     def __init__(self, field: str, reason: str, **values):
         self.field, self.reason, self.values = field, reason, values
-        super().__init__(t(f"assess.refused.{reason}", field=field, **values))
+        key = f"assess.refused.{reason}"
+        super().__init__(tn(key, values.pop("count"), field=field, **values) if is_plural(key) else
+                         t(key, field=field, **values))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,11 @@ through `fmt_number` / `fmt_date`.
 
 Catalogues are TOML files in alliance/locales/<lang>/<namespace>.toml; a key is "namespace.key"
 (nested tables give dotted keys). The language is set once per script run with `set_language`.
+
+A text with a count is a table of CLDR plural forms, `participants = { one = "{count} participant",
+other = "{count} participants" }`, read with `tn(key, n)`: Babel's plural rule of the language picks the form
+(French says "0 participant", Polish has few/many). A language gives every form its rule reaches for whole
+numbers (`plural_forms`); "other" is the fallback.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
@@ -19,27 +25,59 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
 
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
 _state = threading.local()
 
 
-def _flatten(prefix: str, table: dict, out: dict) -> None:
+def is_plural_table(value) -> bool:
+    return isinstance(value, dict) and "other" in value and set(value) <= set(PLURAL_CATEGORIES)
+
+
+def _flatten(prefix: str, table: dict, out: dict, forms: dict) -> None:
     for key, value in table.items():
         full = f"{prefix}.{key}"
-        if isinstance(value, dict):
-            _flatten(full, value, out)
+        if is_plural_table(value):
+            forms[full] = {category: str(text) for category, text in value.items()}
+            out[full] = str(value["other"])
+        elif isinstance(value, dict):
+            _flatten(full, value, out, forms)
         else:
             out[full] = str(value)
 
 
 @lru_cache(maxsize=None)
-def catalogue(lang: str) -> dict[str, str]:
-    """All keys of one language, merged from its namespace files."""
+def _load(lang: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     out: dict[str, str] = {}
+    forms: dict[str, dict[str, str]] = {}
     folder = LOCALES_DIR / lang
     for path in sorted(folder.glob("*.toml")):
         with open(path, "rb") as f:
-            _flatten(path.stem, tomllib.load(f), out)
-    return out
+            _flatten(path.stem, tomllib.load(f), out, forms)
+    return out, forms
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """All keys of one language, merged from its namespace files (a plural text by its "other" form)."""
+    return _load(lang)[0]
+
+
+def plurals(lang: str) -> dict[str, dict[str, str]]:
+    """The plural texts of one language: key -> {category: text}."""
+    return _load(lang)[1]
+
+
+@lru_cache(maxsize=None)
+def plural_forms(lang: str) -> tuple[str, ...]:
+    """The plural categories a language's CLDR rule gives the whole numbers the app counts (0 to 100,000:
+    French "many" starts at a million, where "other" serves), in CLDR order."""
+    rule = Locale.parse(_locale(lang)).plural_form
+    reached = {rule(n) for n in range(0, 1001)} | {rule(n) for n in range(1000, 100_001, 1000)} | {"other"}
+    return tuple(c for c in PLURAL_CATEGORIES if c in reached)
+
+
+def plural_category(n, lang: str | None = None) -> str:
+    return Locale.parse(_locale(lang)).plural_form(abs(n))
 
 
 def available_languages() -> list[str]:
@@ -65,12 +103,32 @@ class MissingTranslation(KeyError):
 def t(key: str, /, **values) -> str:
     """The text for `key` in the current language (English when that language lacks it)."""
     lang = get_language()
+    if key in plurals(lang) or key in plurals(DEFAULT_LANGUAGE):
+        raise TypeError(f"{key} has plural forms: use tn({key!r}, count)")
     text = catalogue(lang).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE).get(key)
     if text is None:
         raise MissingTranslation(key)
     return text.format(**values) if values else text
+
+
+def is_plural(key: str) -> bool:
+    return key in plurals(DEFAULT_LANGUAGE)
+
+
+def tn(key: str, count, /, **values) -> str:
+    """The form of the plural text `key` that `count` takes in the current language; {count} is the number
+    written the language's way (fmt_number) unless `values` gives it."""
+    lang = get_language()
+    forms = plurals(lang).get(key)
+    if forms is None:
+        lang, forms = DEFAULT_LANGUAGE, plurals(DEFAULT_LANGUAGE).get(key)
+    if forms is None:
+        raise MissingTranslation(key)
+    text = forms.get(plural_category(count, lang), forms["other"])
+    values.setdefault("count", fmt_number(count))
+    return text.format(**values)
 
 
 def label(row, field: str = "label") -> str:
@@ -95,7 +153,18 @@ _LOCALES = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE"}
 
 
 def _locale(lang: str | None = None) -> str:
-    return _LOCALES.get(lang or get_language(), "en_GB")
+    return _babel_locale(lang or get_language())
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(code: str) -> str:
+    """Babel's locale for a language code: the app's choice of country, else the code itself if Babel knows it."""
+    if code in _LOCALES:
+        return _LOCALES[code]
+    try:
+        return str(Locale.parse(code))
+    except (ValueError, LookupError):
+        return "en_GB"
 
 
 def is_missing(value) -> bool:

@@ -20,7 +20,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from alliance.i18n import fmt_integers, fmt_number, is_missing, t
+from alliance.i18n import fmt_integers, fmt_number, is_missing, t, tn
 from alliance.paths import BASEMAP_FILE
 
 MEMBERS_LAYER = "members"
@@ -525,7 +525,7 @@ def country_shading(mode: str, members: pd.DataFrame) -> CountryShading | None:
     summary = country_summary(members)
     if mode == "members":
         values = dict(zip(summary["country_code"], summary["members"].astype(float)))
-        tips = {row.country_code: t("map.tip_country_members", country=row.country, members=fmt_number(row.members))
+        tips = {row.country_code: tn("map.tip_country_members", row.members, country=row.country)
                 for row in summary.itertuples()}
         return CountryShading(values, tips, country_scale(values, t("map.legend_countries_members")))
     assessed = summary.dropna(subset=["average_index"])

@@ -16,7 +16,7 @@ import streamlit as st
 
 from alliance import charts, data, db
 from alliance import practices as pr
-from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, label, set_language, t
+from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, label, set_language, t, tn
 from alliance.scoring import POPULATION_BANDS
 from alliance.ui import md_text
 
@@ -203,7 +203,7 @@ def archived_toggle(f: pr.Filters, hidden: int) -> None:
     st.toggle(t("practices.include_archived"), key=key, help=t("practices.include_archived_help"),
               on_change=_url_changed, args=("archived", key, lambda v: "1" if v else None))
     if not f.include_archived and hidden:
-        st.caption(t("practices.archived_hidden", count=fmt_number(hidden)))
+        st.caption(tn("practices.archived_hidden", hidden))
 
 
 def choice_widget(kind: str, label_text: str, options, value, name: str, default, format_func, **kwargs):
@@ -232,7 +232,7 @@ def count(f: pr.Filters) -> int:
 def results(state: State, labels: Labels, total: int) -> None:
     f = state.filters
     top = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
-    top[0].markdown(f"### {t('practices.matches_one') if total == 1 else t('practices.matches', count=fmt_number(total))}")
+    top[0].markdown(f"### {tn('practices.matches', total)}")
     with top[1]:
         choice_widget("select", t("practices.sort"), pr.SORTS, state.sort, "sort", "relevance",
                       lambda v: t(f"practices.sort_by.{v}"))
@@ -268,7 +268,7 @@ def empty_state(f: pr.Filters, labels: Labels) -> None:
     for i, key in enumerate(keys):
         n = count(f.without(key))
         text = md_text(filter_name(f, key, labels))
-        message = t("practices.loosen", filter=text, count=fmt_number(n)) if n else \
+        message = tn("practices.loosen", n, filter=text) if n else \
             t("practices.loosen_zero", filter=text)
         cols[i % len(cols)].button(message, key=f"loosen_{key}", on_click=remove_filter, args=(key,),
                                    disabled=not n, icon=":material/filter_alt_off:")
@@ -423,7 +423,7 @@ def export_buttons(state: State, labels: Labels, total: int) -> None:
         return pr.xlsx_bytes(export_rows(con, params, sort, lang, options), t("practices.title"), note=note)
 
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption(t("practices.export", count=fmt_number(total)))
+        st.caption(tn("practices.export", total))
         st.download_button(t("practices.export_csv"), csv_file, file_name=f"practices-{stamp}.csv",
                            mime="text/csv", icon=":material/download:", on_click="ignore", key="export_csv",
                            help=t("practices.export_csv_help"))
@@ -599,7 +599,7 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
     per_year = data.query("practices_per_year", **params)
     invented = int(per_year["invented"].sum()) if not per_year.empty else 0
     if invented:
-        st.caption(t("practices.chart_invented_share", invented=fmt_number(invented), total=fmt_number(total)))
+        st.caption(tn("practices.chart_invented_share", invented, total=fmt_number(total)))
     heat = data.query("practices_heatmap", **params)
     if not heat.empty:
         heat = heat.assign(approach=[labels("approach", a) for a in heat["approach_id"]],
@@ -624,7 +624,7 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
                                              x_title=t("practices.axis_approach"), y_title=t("practices.axis_city"),
                                              value_title=t("practices.axis_practices")),
                         config={"displayModeBar": False}, key="chart_coverage")
-        st.caption(t("practices.chart_coverage_help", shown=fmt_number(len(order)),
+        st.caption(tn("practices.chart_coverage_help", len(order),
                      total=fmt_number(int(coverage["cities_in_set"].iloc[0]))))
         with st.expander(t("practices.table_alternative")):
             st.dataframe(matrix, width="stretch")
@@ -684,7 +684,7 @@ def contacts(state: State, labels: Labels, options: pd.DataFrame) -> None:
                 if bool(row["stale"]):
                     st.badge(t("practices.stale", date=fmt_date(row["last_updated"])), color="yellow")
                 if int(row["practices"]) > 1:
-                    st.caption(t("practices.contact_practices", count=fmt_number(int(row["practices"]))))
+                    st.caption(tn("practices.contact_practices", int(row["practices"])))
 
 
 def year_bounds() -> tuple[int, int]:

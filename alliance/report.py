@@ -16,7 +16,7 @@ from fpdf.enums import XPos, YPos
 
 from alliance import comparison as cmp
 from alliance import i18n, scoring
-from alliance.i18n import fmt_date, fmt_number, label, t
+from alliance.i18n import fmt_date, fmt_number, label, t, tn
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -159,7 +159,7 @@ class _Builder:
         pdf.ln(2)
         group = result.group
         group_text = t(f"report.peer_kind.{data.peer_kind}")
-        group_text += (" — " + t("report.group_size", n=fmt_number(group.size)) if group.ok
+        group_text += (" — " + tn("report.group_size", group.size) if group.ok
                        else " — " + t("report.group_hidden", min=scoring.MIN_PEER_GROUP))
         info = result.assessment
         rows = [

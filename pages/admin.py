@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import data, encoding, exporter, importer, undo
-from alliance.i18n import fmt_number, get_language, t
+from alliance.i18n import get_language, t, tn
 from alliance.session import require_role
 from alliance.ui import md_text, page_header
 from alliance.shell import ensure_app_shell
@@ -47,7 +47,7 @@ with tab_import:
                 plan, _ = importer.import_files(con, sources, user.username, "admin", dry_run=True,
                                                 encoding_name=chosen or None)
         except importer.ImportRejected as rejected:
-            st.error(t("admin.rejected", count=fmt_number(len(rejected.problems))), icon=":material/block:")
+            st.error(tn("admin.rejected", len(rejected.problems)), icon=":material/block:")
             whole_files = [p for p in rejected.problems if p.row is None and p.column is None]
             for problem in whole_files:  # long advice (encoding, unreadable file): in full, not in a grid cell
                 st.markdown(f"**{md_text(problem.file)}** {md_text(problem.reason)}")
@@ -58,8 +58,9 @@ with tab_import:
                                             "reason": t("admin.col_reason")})
         else:
             total = plan.totals()
-            st.success(t("admin.valid", added=fmt_number(total["added"]), updated=fmt_number(total["updated"]),
-                         unchanged=fmt_number(total["unchanged"])), icon=":material/check_circle:")
+            st.success(t("admin.valid", added=tn("admin.n_added", total["added"]),
+                         updated=tn("admin.n_updated", total["updated"]),
+                         unchanged=tn("admin.n_unchanged", total["unchanged"])), icon=":material/check_circle:")
             for name, used in plan.encodings.items():
                 st.caption(t("admin.read_as", file=md_text(name), encoding=encoding.name_of(used)))
             st.dataframe(plan_table(plan), hide_index=True, width="stretch",
@@ -143,7 +144,7 @@ with tab_log:
                 else:
                     data.mark_changed()
                     st.session_state["undo_message"] = t(
-                        "admin.undone", id=result.audit_id, restored=fmt_number(result.restored),
-                        deleted=fmt_number(result.deleted), relinked=fmt_number(result.relinked))
+                        "admin.undone", id=result.audit_id, restored=tn("admin.n_restored", result.restored),
+                        deleted=tn("admin.n_removed", result.deleted), relinked=tn("admin.n_relinked", result.relinked))
                     st.session_state.pop("undo_confirm", None)
                     st.rerun()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from alliance import assessments, auth, data, session
 from alliance.assessments import Answer, AssessmentRefused
-from alliance.i18n import fmt_date, fmt_number, label, t
+from alliance.i18n import fmt_date, fmt_number, label, t, tn
 from alliance.paths import REPO_ROOT
 from alliance.ui import md_text, page_header, url_selectbox
 from alliance.shell import ensure_app_shell
@@ -213,11 +213,11 @@ if save_clicked or submit_clicked:
         elif changed:
             saved = assessments.save(con, user, city, round_year, changed)
             if submit_clicked:  # the work is kept; say what is missing before the round can be submitted
-                finish(("warning", t("assess.saved_not_submitted", count=len(still_missing), names=missing_names),
+                finish(("warning", tn("assess.saved_not_submitted", len(still_missing), names=missing_names),
                         ":material/warning:"))
-            finish(("success", t("assess.saved", count=len(changed), version=saved.version), ":material/save:"))
+            finish(("success", tn("assess.saved", len(changed), version=saved.version), ":material/save:"))
         elif submit_clicked:
-            st.warning(t("assess.refused.incomplete", field=t("assess.submit"), count=len(still_missing),
+            st.warning(tn("assess.refused.incomplete", len(still_missing), field=t("assess.submit"),
                          dimensions=missing_names), icon=":material/warning:")
         else:
             st.info(t("assess.nothing_changed"), icon=":material/info:")

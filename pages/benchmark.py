@@ -6,7 +6,7 @@ import streamlit as st
 
 from alliance import data, report, scoring
 from alliance import comparison as cmp
-from alliance.i18n import fmt_date, fmt_number, get_language, label, t
+from alliance.i18n import fmt_date, fmt_number, get_language, is_plural, label, t, tn
 from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
 
@@ -158,13 +158,15 @@ if result.custom_weights or weights_error:
 
 group = result.group
 if group.ok:
-    st.caption(t("benchmark.group_caption", n=fmt_number(group.size),
+    st.caption(tn("benchmark.group_caption", group.size,
                  group=t(f"benchmark.peer_kind.{kind}"), round=round_year))
 else:
-    reason = t(f"benchmark.reason.{group.reason}", n=fmt_number(group.size), min=scoring.MIN_PEER_GROUP)
+    reason_key = f"benchmark.reason.{group.reason}"
+    reason = tn(reason_key, group.size, min=scoring.MIN_PEER_GROUP) if is_plural(reason_key) else \
+        t(reason_key, min=scoring.MIN_PEER_GROUP)
     st.warning(f"**{t('benchmark.group_hidden')}** {reason}", icon=":material/group_off:")
 if kind == "custom" and group.detail.get("unscored"):
-    st.caption(t("benchmark.unscored_picked", n=len(group.detail["unscored"]), round=round_year))
+    st.caption(tn("benchmark.unscored_picked", len(group.detail["unscored"]), round=round_year))
 
 # ---------------------------------------------------------------------------------- index and bands
 st.subheader(t("benchmark.scores_heading", city=city_name, round=round_year))
@@ -176,8 +178,8 @@ for col, (measure, row) in zip(cols, result.positions.iterrows()):
                chart_data=result.index_trend[measure].dropna().round(1).tolist() or None, chart_type="line")
     if group.ok and row["quarter"] is not None and row["quarter"] == row["quarter"]:
         col.caption(t(f"benchmark.quarter.{int(row['quarter'])}") + " · "
-                    + t("benchmark.band_detail", median=fmt_number(row["median"]), q1=fmt_number(row["q1"]),
-                        q3=fmt_number(row["q3"]), n=fmt_number(row["n"])))
+                    + tn("benchmark.band_detail", row["n"], median=fmt_number(row["median"]),
+                         q1=fmt_number(row["q1"]), q3=fmt_number(row["q3"])))
 
 if any(result.change_since_last_round(m) is not None for m in result.positions.index):
     st.caption(t("benchmark.delta_caption"))
@@ -271,7 +273,7 @@ else:
         rows = suggestions[suggestions["dimension_id"] == d]
         if rows.empty:
             continue
-        with st.expander(f"{dim_label[d]} — {t('benchmark.learn_count', n=rows['member_id'].nunique())}",
+        with st.expander(f"{dim_label[d]} — {tn('benchmark.learn_count', rows['member_id'].nunique())}",
                          expanded=d == result.weak_dimensions[0]):
             for member_id, acts in rows.groupby("member_id", sort=False):
                 first = acts.iloc[0]

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import city, comparison, data, maps, scoring
-from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t
+from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
 
@@ -147,7 +147,7 @@ else:
         if gap_note:
             st.caption(md_text(gap_note))
         if result.shown:
-            st.caption(t("city.peers_note", count=fmt_number(result.group.size), band=band, year=year))
+            st.caption(tn("city.peers_note", result.group.size, band=band, year=year))
         else:
             st.caption(t("city.peers_too_small", min=scoring.MIN_PEER_GROUP, band=band))
         with st.expander(t("city.table_alternative")):

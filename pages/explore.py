@@ -6,7 +6,7 @@ import streamlit as st
 
 from alliance import charts, data, db, exporter
 from alliance.dictionary import meaning
-from alliance.i18n import fmt_number, get_language, t
+from alliance.i18n import fmt_number, get_language, t, tn
 from alliance.sandbox import Sandbox, SandboxError
 from alliance.ui import demo_notice, page_header, url_selectbox
 from alliance.shell import ensure_app_shell
@@ -34,7 +34,7 @@ def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
 
 def show_result(result, stem: str, key: str) -> None:
     frame = result.frame
-    st.caption(t("explore.rows", rows=fmt_number(len(frame)), seconds=f"{result.seconds:.2f}"))
+    st.caption(tn("explore.rows", len(frame), seconds=f"{result.seconds:.2f}"))
     if result.truncated:
         st.warning(t("explore.truncated", cap=fmt_number(result.row_cap)), icon=":material/content_cut:")
     if frame.empty:
@@ -108,7 +108,7 @@ with tab_schema:
     st.caption(t("explore.schema_intro"))
     # one table at a time: a page of 22 tables cost ~100 ms a rerun, and one table is what an analyst reads
     table = url_selectbox(t("explore.schema_table"), box.tables, "table", default=box.tables[0] if box.tables else None,
-                          format_func=lambda n: f"{n} · {t('explore.table_rows', rows=fmt_number(counts[n]))}")
+                          format_func=lambda n: f"{n} · {tn('explore.table_rows', counts[n])}")
     if table:
         st.caption(meaning(table, "", get_language()))
         st.dataframe(schema[schema["table"] == table][["column", "type", "meaning"]], hide_index=True,

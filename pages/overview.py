@@ -2,7 +2,7 @@
 import streamlit as st
 
 from alliance import data
-from alliance.i18n import fmt_date, fmt_number, localized_column, t
+from alliance.i18n import fmt_date, fmt_number, localized_column, t, tn
 from alliance.ui import cached_chart, demo_notice, page_header
 from alliance.shell import ensure_app_shell
 
@@ -21,7 +21,7 @@ cols[2].metric(t("overview.activities"), fmt_number(figures["activities"]), help
 cols[3].metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]),
                help=t("overview.evaluated_help"))
 cols[4].metric(t("overview.latest_round"), str(figures["latest_round"] or "–"),
-               delta=t("overview.latest_round_delta", count=fmt_number(figures["assessed_in_latest_round"])),
+               delta=tn("overview.latest_round_delta", figures["assessed_in_latest_round"]),
                delta_color="off", delta_arrow="off", help=t("overview.latest_round_help"))
 
 left, right = st.columns(2)

@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 from alliance import data, maps, poll, present, scoring
-from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t
+from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t, tn
 from alliance.ui import demo_notice
 from alliance.shell import ensure_app_shell
 
@@ -102,8 +102,8 @@ def slide_map() -> None:
             st.write(t("present.map.alt"))
     with right:
         with st.container(key="present-big"):
-            st.markdown(t("present.map.summary", members=fmt_number(len(members)),
-                          countries=fmt_number(members["country_code"].nunique())))
+            st.markdown(t("present.map.summary", members=tn("present.map.n_members", len(members)),
+                          countries=tn("present.map.n_countries", members["country_code"].nunique())))
         st.subheader(t("present.map.top_countries"))
         top = countries.head(8)
         st.table(top[["country", "members"]].rename(columns={"country": t("present.map.col_country"),
@@ -164,7 +164,7 @@ def slide_assessment() -> None:
     with right:
         if spread is not None:
             with st.container(key="present-big"):
-                st.markdown(t("present.assessment.summary", count=fmt_number(spread.n), round=year,
+                st.markdown(tn("present.assessment.summary", spread.n, round=year,
                               q1=fmt_number(spread.q1), q3=fmt_number(spread.q3), median=fmt_number(spread.median)))
         st.write(t("present.assessment.no_league"))
 
@@ -192,7 +192,7 @@ def slide_poll() -> None:
             st.write(t("present.poll.closed"))
         with st.container(key="present-code"):
             st.write(t("present.poll.code", code=current.code))
-        st.write(t("present.poll.participants", count=fmt_number(participants)))
+        st.write(tn("present.poll.participants", participants))
     with right:
         questions = results.drop_duplicates("position")
         # the questions in one row and the charts in the next, so that the charts line up

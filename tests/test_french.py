@@ -36,15 +36,21 @@ def test_every_page_of_the_contract_exists():
 def english_patterns() -> list[tuple[str, re.Pattern]]:
     """(key, pattern) for every English text whose French differs, placeholders matching any text."""
     english, french = i18n.catalogue("en"), i18n.catalogue("fr")
+    texts = [(key, text) for key, text in english.items() if key not in i18n.plurals("en")]
+    texts += [(key, text) for key, forms in i18n.plurals("en").items() for text in forms.values()]
+    french_texts = set(french.values()) | {t for forms in i18n.plurals("fr").values() for t in forms.values()}
     patterns = []
-    for key, text in english.items():
-        if french.get(key) == text:
+    for key, text in texts:
+        if text in french_texts:
             continue
         literal = re.sub(r"\{[a-z_0-9]*\}", "", text)
         if len(re.sub(r"[\W\d_]", "", literal)) < 3:  # "{value} %" and the like: nothing to translate
             continue
-        parts = re.split(r"\{[a-z_0-9]*\}", text)
-        patterns.append((key, re.compile("(?:.+?)".join(re.escape(p) for p in parts), re.DOTALL)))
+        # a plural text's {count} is a number; any other placeholder any text
+        parts = re.split(r"(\{[a-z_0-9]*\})", text)
+        pattern = "".join(r"[\d.,\s\u202f\u00a0]+?" if part == "{count}" and key in i18n.plurals("en") else
+                          "(?:.+?)" if re.fullmatch(r"\{[a-z_0-9]*\}", part) else re.escape(part) for part in parts)
+        patterns.append((key, re.compile(pattern, re.DOTALL)))
     return patterns
 
 

@@ -134,7 +134,7 @@ def test_poll_slide_shows_the_open_poll_and_new_answers(poll_env):
     at.run()
     assert not at.exception, at.exception
     assert f"Poll code: {code}" in _texts(at)
-    assert "1 participants so far" in _texts(at)
+    assert "1 participant so far" in _texts(at)
     first = at.table[0].value
     assert first.iloc[:, 1].tolist() == [0, 0, 0, 1, 0, 0]
     poll.record_answer(poll_env, code, 2, "participant-0002-abcdefgh", 3)

@@ -243,7 +243,7 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
     # the big screen shows it without a reload, within the promised 5 s (a margin for a busy machine)
     screen.wait_for_function("() => /3 · Established\\s*1/.test(document.querySelector("
                              "'.st-key-present-alt-poll-1').textContent)", timeout=12_000)
-    screen.wait_for_selector("text=1 participants so far", timeout=5_000)
+    screen.wait_for_selector("text=1 participant so far", timeout=5_000)
 
     # a changed answer replaces the earlier one (the participant is a cookie)
     _answer_light(phone, "Leading")
@@ -251,7 +251,7 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
                              "'.st-key-present-alt-poll-1').textContent)", timeout=12_000)
     counts = _screen_counts(screen)
     assert re.search(r"3 · Established\s*0", counts), counts
-    assert "1 participants so far" in screen.locator("[data-testid='stMain']").inner_text()
+    assert "1 participant so far" in screen.locator("[data-testid='stMain']").inner_text()
     screen.screenshot(path=str(shots / "present-poll-answered.png"))
     assert title_of(screen) == TITLES["poll"], "the poll slide moved on while the poll was open"
     assert not screen.outside_requests, screen.outside_requests
