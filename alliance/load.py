@@ -286,11 +286,12 @@ async def light_phone(base_url: str, code: str, delay: float, tally: Tally, sent
 async def watch_screen(base_url: str, code: str, stop: asyncio.Event, seen: list) -> None:
     """The big screen on the poll slide: rerun its fragment on its own timer, as a browser does, and note
     (time, participants shown) after each run."""
-    from alliance.i18n import set_language, t
+    from alliance.i18n import plurals, set_language
 
     set_language("en")
-    before, after = t("present.poll.participants", count="\0").split("\0")
-    pattern = re.compile(re.escape(before) + r"(\d[\d,.\s\u202f\u00a0]*)" + re.escape(after))
+    forms = [text.split("{count}") for text in plurals("en")["present.poll.participants"].values()]
+    pattern = re.compile("|".join(re.escape(before) + r"(\d[\d,.\s\u202f\u00a0]*)" + re.escape(after)
+                                  for before, after in forms))
     session = StreamlitSession(base_url)
     query = urlencode({"slides": "poll", "poll": code})
     try:
@@ -301,7 +302,7 @@ async def watch_screen(base_url: str, code: str, stop: asyncio.Event, seen: list
             for text in element_texts(elements):
                 match = pattern.search(text)
                 if match:
-                    seen.append((time.perf_counter(), int(re.sub(r"\D", "", match[1]))))
+                    seen.append((time.perf_counter(), int(re.sub(r"\D", "", next(g for g in match.groups() if g)))))
             if session.auto_rerun is None:
                 break
             interval, fragment = session.auto_rerun
