@@ -24,6 +24,8 @@ from alliance.i18n import is_plural, t, tn
 
 MIN_LEVEL, MAX_LEVEL = 0, 5
 MAX_EVIDENCE = 4000
+# An unsaved edit keeps pasted evidence up to this length, so that an editor can shorten it to MAX_EVIDENCE.
+MAX_KEPT_EVIDENCE = 100_000
 STATUSES = ("draft", "submitted", "validated")
 # Serialises writers of this process; DuckDB conflicts from elsewhere are retried.
 _WRITE_LOCK = threading.Lock()
@@ -150,9 +152,9 @@ def _check_level(dimension_id: int, level) -> None:
         raise AssessmentRefused(f"level[{dimension_id}]", "level_range", value=level, low=MIN_LEVEL, high=MAX_LEVEL)
 
 
-def check_answers(answers: Mapping, dimension_ids: set[int]) -> dict[int, Answer]:
+def check_answers(answers: Mapping, dimension_ids: set[int], max_evidence: int = MAX_EVIDENCE) -> dict[int, Answer]:
     """Refuse unknown dimensions, levels outside 0-5, a level together with "not applicable", and evidence
-    that is not text or longer than MAX_EVIDENCE characters. Returns the answers with tidied evidence."""
+    that is not text or longer than `max_evidence` characters. Returns the answers with tidied evidence."""
     if not isinstance(answers, Mapping):
         raise AssessmentRefused("answers", "answers_not_mapping")
     tidy = {}
@@ -170,9 +172,9 @@ def check_answers(answers: Mapping, dimension_ids: set[int]) -> dict[int, Answer
             if not isinstance(evidence, str):
                 raise AssessmentRefused(f"evidence[{key}]", "evidence_not_text")
             evidence = evidence.strip().replace("\x00", "") or None
-            if evidence is not None and len(evidence) > MAX_EVIDENCE:
+            if evidence is not None and len(evidence) > max_evidence:
                 raise AssessmentRefused(f"evidence[{key}]", "evidence_too_long", length=len(evidence),
-                                        limit=MAX_EVIDENCE)
+                                        limit=max_evidence)
         tidy[key] = Answer(answer.level, bool(answer.not_applicable), evidence)
     return tidy
 
@@ -270,6 +272,10 @@ def save(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id: str,
                     "WHERE id = $a", {"s": new_status, "d": now.date(), "u": user.username, "a": assessment_id})
         _append_version(cur, assessment_id, user.username, "submit" if submit else "save", new_status,
                         "reported", merged, now)
+        # what this user had kept unsaved for these dimensions is saved now
+        cur.execute("DELETE FROM assessment_edits WHERE username = $u AND member_id = $m AND round_year = $r "
+                    "AND list_contains($d, dimension_id)",
+                    {"u": user.username, "m": member_id, "r": round_year, "d": sorted(given)})
         return _fetch(cur, member_id, round_year)
 
     return _transaction(con, work)
@@ -304,3 +310,67 @@ def reopen(con, user: auth.User | None, member_id: str, round_year: int,
            now: dt.datetime | None = None) -> Assessment:
     """An admin reopens a validated round: it becomes submitted again and its editors may change it."""
     return _set_status(con, user, member_id, round_year, "reopen", "validated", "submitted", now)
+
+
+# ------------------------------------------------------------------------------------- unsaved edits (autosave)
+
+def _same(a: Answer | None, b: Answer | None) -> bool:
+    def key(x):
+        return (None, False, None) if x is None else (x.level, bool(x.not_applicable), x.evidence or None)
+    return key(a) == key(b)
+
+
+def keep_edit(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id: str, round_year: int,
+              dimension_id: int, answer: Answer | None, *, now: dt.datetime | None = None) -> bool:
+    """Keep one dimension's unsaved answer of `user` as it changes (autosave), so that it survives leaving
+    the page, a reload or an ended sign-in. An answer equal to the stored one (or None) drops the kept edit.
+    Checked like a save, except that evidence may run to MAX_KEPT_EVIDENCE characters: an over-long paste is
+    kept for the editor to shorten, and refused only when saved. Returns whether an edit is kept."""
+    now = now or _now()
+
+    def work(cur) -> bool:
+        dimension_ids = _check_target(cur, user, member_id, round_year)
+        current = _fetch(cur, member_id, round_year)
+        if current is not None and not current.editable_by_editors and not user.is_admin:
+            raise AssessmentRefused("round", "validated_closed", value=round_year)
+        where = {"u": user.username, "m": member_id, "r": round_year, "d": dimension_id}
+        tidy = None
+        if answer is not None:
+            tidy = check_answers({dimension_id: answer}, dimension_ids, MAX_KEPT_EVIDENCE)[dimension_id]
+        stored = current.answers.get(dimension_id) if current and current.provenance == "reported" else None
+        if tidy is None or _same(tidy, stored):
+            cur.execute("DELETE FROM assessment_edits WHERE username = $u AND member_id = $m AND round_year = $r "
+                        "AND dimension_id = $d", where)
+            return False
+        cur.execute("INSERT INTO assessment_edits VALUES ($u, $m, $r, $d, $l, $n, $e, $t) ON CONFLICT DO UPDATE "
+                    "SET level = excluded.level, not_applicable = excluded.not_applicable, "
+                    "evidence = excluded.evidence, edited_at = excluded.edited_at",
+                    where | {"l": tidy.level, "n": tidy.not_applicable, "e": tidy.evidence, "t": now})
+        return True
+
+    return _transaction(con, work)
+
+
+def unsaved_edits(con: duckdb.DuckDBPyConnection, username: str, member_id: str,
+                  round_year: int) -> tuple[dict[int, Answer], dt.datetime | None]:
+    """The answers `username` changed and has not saved for a member's round, and when the last was kept."""
+    cur = con.cursor()
+    try:
+        rows = cur.execute("SELECT dimension_id, level, not_applicable, evidence, edited_at FROM assessment_edits "
+                           "WHERE username = $u AND member_id = $m AND round_year = $r",
+                           {"u": username, "m": member_id, "r": round_year}).fetchall()
+    finally:
+        cur.close()
+    edits = {d: Answer(level, bool(na), evidence) for d, level, na, evidence, _ in rows}
+    return edits, max((r[4] for r in rows), default=None)
+
+
+def discard_edits(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id: str, round_year: int) -> None:
+    """Drop the unsaved answers `user` kept for a member's round."""
+    def work(cur) -> None:
+        if user is None:
+            raise AssessmentRefused("user", "not_signed_in")
+        cur.execute("DELETE FROM assessment_edits WHERE username = $u AND member_id = $m AND round_year = $r",
+                    {"u": user.username, "m": member_id, "r": round_year})
+
+    _transaction(con, work)

@@ -70,21 +70,56 @@ stored = current.answers if reported else {}
 status = current.status if reported else "none"
 closed = reported and not current.editable_by_editors and not user.is_admin
 
-# The answers the form was drawn from: kept until this user saves, so that a save sends only what this user
-# changed (a colleague's save in the meantime is merged, not overwritten).
-base_key = f"assess_base_{city}_{round_year}"
-if base_key not in st.session_state:
-    st.session_state[base_key] = (current.version if current else 0, dict(stored))
-base_version, base_answers = st.session_state[base_key]
-prefix = f"a_{city}_{round_year}_{base_version}"
-
 questionnaire = data.query("assess_questionnaire")
 dimension_rows = questionnaire.drop_duplicates("dimension_id")
 dimension_ids = [int(d) for d in dimension_rows["dimension_id"]]
 dimension_name = {int(r["dimension_id"]): label(r) for _, r in dimension_rows.iterrows()}
 
-answered = assessments.answered_count(stored, dimension_ids)
-missing = assessments.missing_dimensions(stored, dimension_ids)
+# What this user changed and has not saved is kept in the database as it changes (autosave): leaving the page,
+# a reload or an ended sign-in loses nothing. A save sends only those changes, so a colleague's save in the
+# meantime is merged, not overwritten. The widgets are drawn afresh from stored answers and kept edits
+# whenever a save (anyone's) makes a new version, or the edits are discarded.
+discards = st.session_state.get("assess_discards", 0)
+prefix = f"a_{city}_{round_year}_{current.version if current else 0}_{discards}"
+
+
+def widget_answer(d: int) -> Answer:
+    choice = st.session_state.get(f"{prefix}_level_{d}")
+    evidence = st.session_state.get(f"{prefix}_evidence_{d}") or None
+    if choice == NOT_APPLICABLE:
+        return Answer(None, True, evidence)
+    return Answer(int(choice) if choice is not None else None, False, evidence)
+
+
+def normalised(answer: Answer | None) -> tuple:
+    if answer is None:
+        return (None, False, None)
+    return (answer.level, answer.not_applicable, (answer.evidence or "").strip() or None)
+
+
+def kept_edits() -> tuple[dict, object]:
+    return ({}, None) if closed else assessments.unsaved_edits(con, user.username, city, round_year)
+
+
+edits, edited_at = kept_edits()
+if not closed:
+    # Widget callbacks keep each change (below), but Streamlit may cut a callback short when clicks come
+    # faster than reruns: every run also keeps whatever the widgets hold that is not kept yet.
+    shown = {**stored, **edits}
+    behind = [d for d in dimension_ids if f"{prefix}_level_{d}" in st.session_state
+              and normalised(widget_answer(d)) != normalised(shown.get(d))]
+    for d in behind:
+        try:
+            assessments.keep_edit(con, user, city, round_year, d, widget_answer(d))
+        except AssessmentRefused as refused:
+            st.session_state["assess_autosave_error"] = str(refused)
+    if behind:
+        edits, edited_at = kept_edits()
+shown = {**stored, **edits}
+
+on_screen = assessments.merge_answers(stored, edits)
+answered = assessments.answered_count(on_screen, dimension_ids)
+missing = assessments.missing_dimensions(on_screen, dimension_ids)
 
 status_row = st.container(horizontal=True, vertical_alignment="center")
 status_row.badge(t(f"assess.status.{status}"), color=STATUS_COLOURS[status])
@@ -110,7 +145,6 @@ if status in ("submitted", "validated") and (REPO_ROOT / "pages" / "benchmark.py
 
 def finish(message: tuple[str, str, str]) -> None:
     data.mark_changed()
-    st.session_state.pop(base_key, None)  # the next run draws the form from the saved state
     st.session_state["assess_flash"] = message
     st.rerun()
 
@@ -153,61 +187,74 @@ def initial_option(answer: Answer | None):
     return LEVEL_OPTIONS.index(NOT_APPLICABLE if answer.not_applicable else str(answer.level))
 
 
-with st.form(f"form_{prefix}", border=False, enter_to_submit=False):
-    for _, group in dimension_rows.groupby(["group_order", "group_id"], sort=True):
-        group_ids = [int(d) for d in group["dimension_id"]]
-        done = assessments.answered_count(stored, group_ids)
-        st.subheader(f"{md_text(label(group.iloc[0], 'group'))} · "
-                     f"{t('assess.group_progress', answered=done, total=len(group_ids))}")
-        for _, row in group.iterrows():
-            d = int(row["dimension_id"])
-            with st.container(border=True):
-                st.markdown(f"**{int(row['sort_order'])}. {md_text(label(row))}**")
-                st.caption(md_text(label(row, "question")))
-                st.radio(t("assess.choose"), LEVEL_OPTIONS, index=initial_option(base_answers.get(d)),
-                         format_func=option_text(d), key=f"{prefix}_level_{d}", disabled=closed,
-                         help=t("assess.choose_help"))
-                previous = base_answers.get(d)
-                st.text_area(t("assess.evidence"), value=(previous.evidence if previous else None) or "",
-                             max_chars=assessments.MAX_EVIDENCE, key=f"{prefix}_evidence_{d}", disabled=closed,
-                             placeholder=t("assess.evidence_placeholder"), help=t("assess.evidence_help"),
-                             height=90)
-    buttons = st.container(horizontal=True)
-    save_label = t("assess.save") if status in ("none", "draft") else t("assess.save_changes")
-    save_clicked = buttons.form_submit_button(save_label, disabled=closed, icon=":material/save:",
-                                                 key=f"{prefix}_save")
-    submit_clicked = False
-    if status in ("none", "draft"):
-        submit_clicked = buttons.form_submit_button(t("assess.submit"), type="primary", disabled=closed,
-                                                       icon=":material/send:", key=f"{prefix}_submit")
+def autosave(d: int) -> None:
+    """Keep the dimension's changed answer at once (a widget's callback, run even when the editor has just
+    clicked away to another page)."""
+    try:
+        assessments.keep_edit(con, user, city, round_year, d, widget_answer(d))
+        st.session_state.pop("assess_autosave_error", None)
+    except AssessmentRefused as refused:
+        st.session_state["assess_autosave_error"] = str(refused)
 
 
-def form_answers() -> dict[int, Answer]:
-    out = {}
-    for d in dimension_ids:
-        choice = st.session_state.get(f"{prefix}_level_{d}")
-        evidence = st.session_state.get(f"{prefix}_evidence_{d}") or None
-        if choice == NOT_APPLICABLE:
-            out[d] = Answer(None, True, evidence)
-        else:
-            out[d] = Answer(int(choice) if choice is not None else None, False, evidence)
-    return out
+def discard() -> None:
+    assessments.discard_edits(con, user, city, round_year)
+    st.session_state["assess_discards"] = discards + 1  # fresh widgets, drawn from the stored answers
 
 
-def normalised(answer: Answer | None) -> tuple:
-    if answer is None:
-        return (None, False, None)
-    return (answer.level, answer.not_applicable, (answer.evidence or "").strip() or None)
+for _, group in dimension_rows.groupby(["group_order", "group_id"], sort=True):
+    group_ids = [int(d) for d in group["dimension_id"]]
+    done = assessments.answered_count(on_screen, group_ids)
+    st.subheader(f"{md_text(label(group.iloc[0], 'group'))} · "
+                 f"{t('assess.group_progress', answered=done, total=len(group_ids))}")
+    for _, row in group.iterrows():
+        d = int(row["dimension_id"])
+        with st.container(border=True):
+            st.markdown(f"**{int(row['sort_order'])}. {md_text(label(row))}**"
+                        + (f" · :orange[{t('assess.unsaved_mark')}]" if d in edits else ""))
+            st.caption(md_text(label(row, "question")))
+            st.radio(t("assess.choose"), LEVEL_OPTIONS, index=initial_option(shown.get(d)),
+                     format_func=option_text(d), key=f"{prefix}_level_{d}", disabled=closed,
+                     help=t("assess.choose_help"), on_change=autosave, args=(d,))
+            # no max_chars: Streamlit drops a longer paste whole and silently; the length is checked here
+            text = st.text_area(t("assess.evidence"), value=(shown[d].evidence if d in shown else None) or "",
+                                key=f"{prefix}_evidence_{d}", disabled=closed, on_change=autosave, args=(d,),
+                                placeholder=t("assess.evidence_placeholder"), help=t("assess.evidence_help"),
+                                height=90)
+            if len(text.strip()) > assessments.MAX_EVIDENCE:
+                st.error(t("assess.evidence_too_long", length=fmt_number(len(text.strip())),
+                           limit=fmt_number(assessments.MAX_EVIDENCE)), icon=":material/content_cut:")
+
+autosave_error = st.session_state.get("assess_autosave_error")
+if autosave_error:
+    st.error(md_text(autosave_error), icon=":material/error:")
+if edits:
+    st.info(t("assess.unsaved", count=len(edits), time=edited_at.strftime("%H:%M")), icon=":material/cloud_done:")
+elif not closed:
+    st.caption(t("assess.autosave_note"))
+buttons = st.container(horizontal=True)  # keys without the version: a colleague's save must not lose a click
+save_label = t("assess.save") if status in ("none", "draft") else t("assess.save_changes")
+save_clicked = buttons.button(save_label, disabled=closed, icon=":material/save:", key=f"assess_save_{city}_{round_year}")
+submit_clicked = False
+if status in ("none", "draft"):
+    submit_clicked = buttons.button(t("assess.submit"), type="primary", disabled=closed, icon=":material/send:",
+                                    key=f"assess_submit_{city}_{round_year}")
+if edits:
+    buttons.button(t("assess.discard"), on_click=discard, icon=":material/undo:", key=f"assess_discard_{city}_{round_year}",
+                   help=t("assess.discard_help"))
 
 
 if save_clicked or submit_clicked:
-    in_form = form_answers()
-    changed = {d: a for d, a in in_form.items() if normalised(a) != normalised(base_answers.get(d))}
+    changed = {d: a for d, a in edits.items() if normalised(a) != normalised(stored.get(d))}
     after = assessments.merge_answers(stored, changed)
     still_missing = assessments.missing_dimensions(after, dimension_ids)
     missing_names = ", ".join(md_text(dimension_name[d]) for d in still_missing)
+    too_long = [d for d, a in changed.items() if len(normalised(a)[2] or "") > assessments.MAX_EVIDENCE]
     try:
-        if submit_clicked and not still_missing:
+        if too_long:  # refused before writing; the text stays in its box and in the kept edits
+            st.error(t("assess.not_saved_too_long", limit=fmt_number(assessments.MAX_EVIDENCE),
+                       names=", ".join(md_text(dimension_name[d]) for d in too_long)), icon=":material/content_cut:")
+        elif submit_clicked and not still_missing:
             assessments.save(con, user, city, round_year, changed, submit=True)
             finish(("success", t("assess.submitted", round=round_year), ":material/task_alt:"))
         elif changed:

@@ -278,3 +278,62 @@ def test_merge_answers_lays_given_over_stored_and_an_empty_answer_removes():
     merged = A.merge_answers(stored, given)
     assert merged == {1: A.Answer(4), 3: A.Answer(not_applicable=True), 4: A.Answer(evidence="a link only")}
     assert stored[1] == A.Answer(2)  # the stored answers are not changed in place
+
+
+# ------------------------------------------------------------------------------------- unsaved edits (autosave)
+
+def test_an_unsaved_edit_is_kept_until_saved(con, open_round):
+    assert A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 3, A.Answer(2, evidence=" notes "), now=NOW)
+    before = snapshot(con)
+    edits, when = A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round)
+    assert edits == {3: A.Answer(2, False, "notes")} and when == NOW
+    assert A.unsaved_edits(con, OTHER_EDITOR.username, "aarhus-dk", open_round)[0] == {}  # one's own only
+    assert snapshot(con) == before and A.load(con, "aarhus-dk", open_round) is None  # nothing saved yet
+    A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 4, A.Answer(None, True), now=NOW)
+    A.save(con, EDITOR, "aarhus-dk", open_round, {3: A.Answer(2, evidence="notes")}, now=NOW)
+    # saving dimension 3 ends its edit; the edit of dimension 4 is still kept
+    assert A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round)[0] == {4: A.Answer(None, True, None)}
+    A.discard_edits(con, EDITOR, "aarhus-dk", open_round)
+    assert A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round) == ({}, None)
+
+
+def test_an_edit_back_to_the_stored_answer_is_dropped(con, open_round):
+    A.save(con, EDITOR, "aarhus-dk", open_round, {1: A.Answer(3, evidence="council")}, now=NOW)
+    assert A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 1, A.Answer(4, evidence="council"), now=NOW)
+    assert not A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 1, A.Answer(3, evidence="council "), now=NOW)
+    assert A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round)[0] == {}
+    # clearing a stored answer is an edit too
+    assert A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 1, A.Answer(), now=NOW)
+    assert A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round)[0] == {1: A.Answer(None, False, None)}
+
+
+def test_over_long_evidence_is_kept_unsaved_but_never_saved(con, open_round):
+    pasted = "evidence " * 822  # 7,398 characters
+    assert A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 2, A.Answer(3, evidence=pasted), now=NOW)
+    edits, _ = A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round)
+    assert edits[2].evidence == pasted.strip()  # nothing cut
+    with pytest.raises(A.AssessmentRefused) as refused:
+        A.save(con, EDITOR, "aarhus-dk", open_round, edits)
+    assert refused.value.reason == "evidence_too_long"
+    assert A.unsaved_edits(con, EDITOR.username, "aarhus-dk", open_round)[0] == edits  # still kept
+
+
+@pytest.mark.parametrize("user, member, answer, reason", [
+    (None, "aarhus-dk", A.Answer(1), "not_signed_in"),
+    (EDITOR, "liege-be", A.Answer(1), "not_your_city"),
+    (EDITOR, "aarhus-dk", A.Answer(9), "level_range"),
+    (EDITOR, "aarhus-dk", A.Answer(1, evidence="x" * (A.MAX_KEPT_EVIDENCE + 1)), "evidence_too_long"),
+])
+def test_an_edit_is_checked_like_a_save(con, open_round, user, member, answer, reason):
+    with pytest.raises(A.AssessmentRefused) as refused:
+        A.keep_edit(con, user, member, open_round, 1, answer, now=NOW)
+    assert refused.value.reason == reason
+    assert con.execute("SELECT count(*) FROM assessment_edits").fetchone()[0] == 0
+
+
+def test_no_edit_is_kept_for_a_validated_round(con, open_round, dims):
+    A.save(con, EDITOR, "aarhus-dk", open_round, {d: A.Answer(2) for d in dims}, submit=True, now=NOW)
+    A.mark_validated(con, ADMIN, "aarhus-dk", open_round, now=NOW)
+    with pytest.raises(A.AssessmentRefused) as refused:
+        A.keep_edit(con, EDITOR, "aarhus-dk", open_round, 1, A.Answer(5), now=NOW)
+    assert refused.value.reason == "validated_closed"

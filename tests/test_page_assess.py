@@ -196,3 +196,49 @@ def test_the_history_shows_every_version_and_its_answers(own_db):
     answers = at.dataframe[1].value.set_index("dimension")
     first = answers.loc["Political leadership and commitment"]
     assert (first["answer"], first["evidence"]) == ("2", "first")
+
+
+def test_answers_are_kept_without_saving_across_pages_and_sessions(own_db):
+    at = signed_in("editor-aarhus")
+    radio(at, 1).set_value("2").run()
+    evidence(at, 1).input("Council decision of 3 May").run()
+    assert not at.exception, at.exception
+    assert any("kept automatically" in i.value for i in at.info)
+    assert assessments.load(own_db, "aarhus-dk", 2025).provenance == "invented"  # nothing saved yet
+    at.switch_page("pages/map.py").run()  # to another page and back: the answers are still there
+    at.switch_page("pages/assess.py").run()
+    assert radio(at, 1).value == "2" and evidence(at, 1).value == "Council decision of 3 May"
+    later = signed_in("editor-aarhus")  # a new session (a reload, another day)
+    assert radio(later, 1).value == "2" and evidence(later, 1).value == "Council decision of 3 May"
+    assert "1 of 14 answered" in later.get("progress")[0].proto.text
+    button(later, "Save draft").click().run()
+    assert assessments.load(own_db, "aarhus-dk", 2025).answers[1] == assessments.Answer(
+        2, False, "Council decision of 3 May")
+    assert not any("kept automatically" in i.value for i in later.info)
+
+
+def test_discarding_goes_back_to_the_saved_answers(own_db):
+    at = signed_in("editor-aarhus")
+    radio(at, 3).set_value("4").run()
+    button(at, "Discard my changes").click().run()
+    assert radio(at, 3).value is None
+    assert assessments.unsaved_edits(own_db, "editor-aarhus", "aarhus-dk", 2025)[0] == {}
+
+
+def test_over_long_evidence_is_kept_whole_and_not_saved_with_a_message(own_db):
+    pasted = ("Minutes of the prevention board, item 4. " * 200)[:7400]
+    at = signed_in("editor-aarhus")
+    radio(at, 2).set_value("3")
+    evidence(at, 2).input(pasted).run()
+    assert evidence(at, 2).value == pasted  # not dropped, not cut
+    assert any("7,400 characters" in e.value and "4,000" in e.value for e in at.error)
+    button(at, "Save draft").click().run()
+    assert any("Nothing was saved" in e.value and "Local multi-agency strategy" in e.value.replace("\\", "")
+               for e in at.error)
+    assert assessments.load(own_db, "aarhus-dk", 2025).provenance == "invented"
+    assert evidence(at, 2).value == pasted
+    kept, _ = assessments.unsaved_edits(own_db, "editor-aarhus", "aarhus-dk", 2025)
+    assert kept[2].evidence == pasted.strip()
+    evidence(at, 2).input(pasted[:3000]).run()  # shortened: saved
+    button(at, "Save draft").click().run()
+    assert assessments.load(own_db, "aarhus-dk", 2025).answers[2].evidence == pasted[:3000].strip()

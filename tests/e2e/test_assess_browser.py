@@ -86,3 +86,36 @@ def test_sign_in_form_shows_the_demo_accounts_in_french(page, assess_app):
     body = page.inner_text("body")
     assert "Connexion" in body and "editor-aarhus" in body and "demo-editor-2015" in body
     assert error_boxes(page) == []
+
+
+def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_app):
+    """A 7,400-character paste used to leave the box empty ("0/4000"); answers vanished on leaving the page."""
+    url, _, _ = assess_app
+    context = browser.new_context(viewport={"width": 1440, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        pasted = ("Minutes of the prevention board, item 4. " * 200)[:7400]
+        open_assess(page, url, "?city=liege-be")
+        sign_in_here(page, "admin", "demo-admin-2015", "[data-testid='stRadio']")
+        radios = page.locator("[data-testid='stRadio']")
+        radios.nth(1).locator("[data-testid='stRadioOption']").nth(3).click()
+        wait_idle(page)
+        page.evaluate("text => navigator.clipboard.writeText(text)", pasted)
+        page.locator("textarea").nth(1).click()
+        page.keyboard.press("Control+V")  # pasted as a user would
+        assert len(page.locator("textarea").nth(1).input_value()) == 7400
+        # straight to another page, without saving, and back
+        page.locator("[data-testid='stSidebarNav'] a", has_text="Map").click()
+        page.wait_for_url("**/map**")
+        wait_idle(page)
+        page.locator("[data-testid='stSidebarNav'] a", has_text="Self-assessment").click()
+        page.wait_for_selector("[data-testid='stRadio']", timeout=60_000)
+        wait_idle(page)
+        assert page.locator("textarea").nth(1).input_value() == pasted
+        assert radios.nth(1).locator("input:checked").count() == 1
+        body = page.inner_text("body")
+        assert "This text has 7,400 characters; the limit is 4,000" in body and "changed, not saved yet" in body
+        assert error_boxes(page) == []
+    finally:
+        context.close()
