@@ -1,7 +1,8 @@
 """The city report: an A4 PDF built on the server from a `Comparison` (no Streamlit, no database).
 
 Charts are drawn with fpdf2's own rectangles and lines, so nothing needs a browser or a chart renderer.
-Text uses DejaVu Sans (Debian's fonts-dejavu-core), which covers French, German and most European accents.
+Text uses DejaVu Sans, shipped in data/fonts/ (free licence, see data/README.md): it covers French, German, Greek
+and the other European alphabets, and no system font folder is consulted.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from alliance import comparison as cmp
 from alliance import i18n, scoring
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 
 # colours as RGB, matching alliance.charts (Okabe-Ito)
@@ -37,7 +38,7 @@ CONTENT = PAGE_WIDTH - 2 * MARGIN
 
 
 class ReportFontMissing(RuntimeError):
-    """The TTF font is not installed (apt-get install fonts-dejavu-core)."""
+    """A font file of data/fonts/ is missing (an incomplete copy of the repository)."""
 
 
 @dataclass
@@ -55,11 +56,11 @@ class ReportInput:
 
 
 def font_dir() -> Path:
-    for folder in FONT_DIRS:
-        if all((folder / name).is_file() for name in FONT_FILES.values()):
-            return folder
-    raise ReportFontMissing("DejaVu Sans not found in " + ", ".join(map(str, FONT_DIRS))
-                            + ": install Debian's fonts-dejavu-core")
+    missing = [name for name in FONT_FILES.values() if not (FONT_DIR / name).is_file()]
+    if missing:
+        raise ReportFontMissing(f"{', '.join(missing)} missing from {FONT_DIR}: the report's fonts ship with the "
+                                "repository; restore that folder (git checkout data/fonts)")
+    return FONT_DIR
 
 
 class _ReportPDF(FPDF):

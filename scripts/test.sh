@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq || true
-    $SUDO apt-get install -y -qq chromium fonts-dejavu-core
+    $SUDO apt-get install -y -qq chromium  # the PDF report's fonts ship in data/fonts
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt

@@ -83,6 +83,44 @@ def test_evidence_from_data_is_printed_as_text(con):
 
 
 def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(report, "FONT_DIRS", [tmp_path])
-    with pytest.raises(report.ReportFontMissing, match="fonts-dejavu-core"):
+    monkeypatch.setattr(report, "FONT_DIR", tmp_path)
+    with pytest.raises(report.ReportFontMissing, match="DejaVuSans.ttf.*git checkout data/fonts"):
         report.font_dir()
+
+
+# Builds the report in a fresh interpreter that refuses to open anything in the system's font folders (an audit
+# hook raises on the "open" event), as on a machine without Debian's fonts-dejavu-core.
+NO_SYSTEM_FONTS = """
+import sys
+HIDDEN = ("/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts")
+def refuse(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(HIDDEN):
+        raise PermissionError(f"system font folder hidden from this test: {args[0]}")
+    if event in ("os.listdir", "os.scandir") and args and str(args[0]).startswith(HIDDEN):
+        raise PermissionError(f"system font folder hidden from this test: {args[0]}")
+sys.addaudithook(refuse)
+sys.path[:0] = [sys.argv[2], sys.argv[3]]
+from alliance import db
+from test_report import make_pdf
+con = db.connect(sys.argv[1], read_only=True)
+for language in ("en", "fr"):
+    pdf, _ = make_pdf(con, language)
+    open(f"{sys.argv[4]}/{language}.pdf", "wb").write(pdf)
+"""
+
+
+def test_report_builds_with_only_the_repositorys_fonts(demo_db, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", NO_SYSTEM_FONTS, str(demo_db), str(root), str(root / "tests"),
+                           str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for language, heading in (("en", "Next steps"), ("fr", "Prochaines étapes")):
+        reader, text = pdf_text((tmp_path / f"{language}.pdf").read_bytes())
+        assert squeeze(heading) in squeeze(text) and "Aarhus" in text
+        fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+                 for font in page["/Resources"]["/Font"].values()}
+        assert any("DejaVuSans" in f for f in fonts), fonts
