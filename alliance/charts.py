@@ -94,7 +94,8 @@ def score_radar(labels: list[str], city: list[float | None], median: list[float 
     base_layout(fig, title, height=height)
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.08, x=0.5, xanchor="center"),
                       polar=dict(bgcolor="white",
-                                 radialaxis=dict(range=[0, 100], tickvals=[20, 40, 60, 80, 100], gridcolor="#E3E7ED",
+                                 radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], gridcolor="#E3E7ED",
+                                                 ticktext=["", "50", "", "100"],  # two numbers: legible on a phone
                                                  angle=radial_tick_angle(len(labels)), tickangle=0,
                                                  tickfont=dict(size=11, color="#5B6573")),
                                  angularaxis=dict(gridcolor="#E3E7ED", direction="clockwise", rotation=90,

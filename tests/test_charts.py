@@ -73,6 +73,7 @@ def test_radar_labels_fit_a_phone_and_its_ticks_leave_the_first_axis():
     assert max(len(part) for label in city_trace.theta for part in label.split("<br>")) <= charts.RADAR_LABEL_WIDTH
     radial = fig.layout.polar.radialaxis
     assert radial.angle == 90 - 180 / 4  # halfway between the first spoke (top) and the second
+    assert [text for text in radial.ticktext if text] == ["50", "100"]  # few enough not to overlap on a phone
     assert fig.layout.margin.l <= 110 and fig.layout.margin.r <= 110
 
 
