@@ -19,6 +19,8 @@ PAGE_SPECS = [
     ("city", "city", ":material/location_city:", "section_discover"),
     ("benchmark", "benchmark", ":material/bar_chart:", "section_compare"),
     ("assess", "assess", ":material/checklist:", "section_compare"),
+    ("submit", "submit", ":material/post_add:", "section_exchange"),
+    ("review", "review", ":material/rate_review:", "section_exchange"),
     ("explore", "explore", ":material/table_view:", "section_data"),
     ("admin", "admin", ":material/admin_panel_settings:", "section_data"),
     ("present", "present", ":material/slideshow:", "section_data"),

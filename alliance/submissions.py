@@ -76,6 +76,22 @@ def list_columns() -> dict[str, tuple[str, str, str]]:
     return importer.LIST_COLUMNS[TABLE]
 
 
+_FIELD_KEYS = {"title": "form_title", "summary": "form_summary", "kind": "form_kind", "status": "form_status",
+               "start_year": "form_start_year", "end_year": "form_end_year", "source_url": "form_source_url",
+               "approaches": "form_approaches", "target_groups": "form_target_groups",
+               "stakeholders": "form_stakeholders", "partner_member_ids": "form_partners",
+               "evaluation": "form_evaluation", "lead_member_id": "city"}
+
+
+def field_label(column: str) -> str:
+    """A record field as the form names it, in the reader's language (a translated title: 'Title (fr)')."""
+    if column in _FIELD_KEYS:
+        return t(f"submit.{_FIELD_KEYS[column]}")
+    if m := re.fullmatch(r"(title|summary)_([a-z]{2})", column):
+        return f"{t(f'submit.form_{m[1]}')} ({m[2]})"
+    return column
+
+
 def empty_record(member_id: str) -> dict:
     record = {c: None for c in form_columns()} | {name: [] for name in list_columns()}
     record.update(lead_member_id=member_id, kind="practice", status="ongoing", evaluation="none")

@@ -1,0 +1,124 @@
+"""/review?id=PRACTICE: administrators review submitted practices: publish with the evidence label they set,
+return with a comment, or decline. Every write goes through alliance.submissions (the single writer)."""
+import pandas as pd
+import streamlit as st
+
+from alliance import data, session, submissions
+from alliance.i18n import fmt_date, label, t
+from alliance.shell import ensure_app_shell
+from alliance.ui import md_text, page_header, url_selectbox
+
+ensure_app_shell()  # first, before anything is drawn
+
+page_header(t("submit.review.title"), t("submit.review.intro"))
+user = session.require_role("admin")
+
+flash = st.session_state.pop("review_flash", None)
+if flash:
+    getattr(st, flash[0])(flash[1], icon=flash[2])
+
+queue = data.query("submit_entries", states=["submitted"]).sort_values("saved_at", kind="stable")
+st.subheader(t("submit.review.queue", count=len(queue)))
+if queue.empty:
+    st.info(t("submit.review.queue_empty"), icon=":material/inbox:")
+else:
+    st.dataframe(pd.DataFrame({
+        t("submit.col_title"): queue["title"],
+        t("submit.col_city"): queue["member_name"] + " (" + queue["country_code"] + ")",
+        t("submit.col_who"): queue["saved_by"],
+        t("submit.col_when"): [fmt_date(v) for v in queue["saved_at"]],
+        t("submit.col_state"): [t("submit.review.changed_entry") if c else t("submit.review.new_entry")
+                                for c in queue["in_catalogue"]],
+    }), hide_index=True, width="stretch")
+    rows = {r["practice_id"]: r for _, r in queue.iterrows()}
+    practice_id = url_selectbox(
+        t("submit.review.open"), list(rows), "id", default=next(iter(rows)), help=t("submit.review.open_help"),
+        format_func=lambda i: t("submit.review.entry_option", title=rows[i]["title"], city=rows[i]["member_name"],
+                                date=fmt_date(rows[i]["saved_at"])))
+    con = data.connection()
+    entry = submissions.load(con, practice_id)
+    options = data.query("practices_options")
+    labels = {(f, v): label(r) for f, v, (_, r) in zip(options["facet"], options["value"], options.iterrows())}
+    members = data.query("assess_members")
+    names = dict(zip(members["id"], members["name"]))
+    facets = {"approaches": "approach", "target_groups": "target_group", "stakeholders": "stakeholder"}
+
+    def shown(column: str, value) -> str:
+        """A field's value as plain words: taxonomy and member labels, translated codes."""
+        if value is None or value == [] or value == "":
+            return t("submit.empty_value")
+        if column in facets:
+            return "; ".join(labels.get((facets[column], v), v) for v in value)
+        if column == "partner_member_ids":
+            return "; ".join(names.get(v, v) for v in value)
+        if column == "lead_member_id":
+            return names.get(value, value)
+        if column == "kind":
+            return t(f"common.activity_kind.{value}")
+        if column == "status":
+            return t(f"practices.status.{value}")
+        if column == "evaluation":
+            return t(f"practices.evaluation.{value}")
+        return str(value)
+
+    st.subheader(entry.record.get("title") or practice_id, anchor=False)
+    st.caption(t("submit.review.changed_entry") if entry.published else t("submit.review.new_entry"))
+    st.markdown("#### " + t("submit.review.differences"))
+    fields = [c for c in entry.record if c != "evaluation"]
+    before = entry.published or {}
+    changed = [c for c in fields if before.get(c) != entry.record.get(c)]
+    if entry.published and not changed:
+        st.info(t("submit.review.no_differences"))
+    frame = pd.DataFrame({
+        t("submit.col_field"): [submissions.field_label(c) for c in changed],
+        **({t("submit.col_published"): [shown(c, before.get(c)) for c in changed]} if entry.published else {}),
+        t("submit.col_proposed"): [shown(c, entry.record.get(c)) for c in changed],
+    })
+    if changed:  # every value is text in a table cell: never Markdown or HTML
+        st.dataframe(frame, hide_index=True, width="stretch", row_height=60)
+    st.caption(md_text(t("submit.review.proposed_label",
+                         label=t(f"practices.evaluation.{entry.proposed_evaluation or 'none'}"))))
+
+    prefix = f"review_{practice_id}_{entry.revision}"
+    with st.form(f"{prefix}_form", enter_to_submit=False):
+        evaluation = st.selectbox(t("submit.review.evaluation"), submissions.EVALUATIONS,
+                                  index=submissions.EVALUATIONS.index(entry.proposed_evaluation or "none"),
+                                  format_func=lambda e: t(f"practices.evaluation.{e}"),
+                                  help=t("submit.review.evaluation_help"), key=f"{prefix}_evaluation")
+        comment = st.text_area(t("submit.review.comment"), max_chars=submissions.MAX_COMMENT,
+                               help=t("submit.review.comment_help"), key=f"{prefix}_comment")
+        b1, b2, b3 = st.columns(3)
+        publish = b1.form_submit_button(t("submit.review.publish"), type="primary", icon=":material/public:",
+                                        width="stretch")
+        send_back = b2.form_submit_button(t("submit.review.return_entry"), icon=":material/undo:", width="stretch")
+        decline = b3.form_submit_button(t("submit.review.decline"), icon=":material/block:", width="stretch")
+    decision = "publish" if publish else "return" if send_back else "decline" if decline else None
+    if decision:
+        try:
+            after = submissions.review(con, user, practice_id, entry.revision, decision, comment=comment,
+                                       evaluation=evaluation)
+        except submissions.SubmissionInvalid as error:
+            st.error("\n".join(f"{f}: {r}" for f, r in error.problems), icon=":material/error:")
+        except submissions.SubmissionRefused as error:
+            st.error(str(error), icon=":material/block:")
+        else:
+            message = {"publish": t("submit.review.published", title=after.record.get("title") or practice_id),
+                       "return": t("submit.review.returned", city=names.get(after.member_id, after.member_id)),
+                       "decline": t("submit.review.declined")}[decision]
+            st.session_state["review_flash"] = ("success", message, ":material/task_alt:")
+            st.query_params.pop("id", None)
+            st.session_state.pop("url_id", None)
+            data.mark_changed()
+            st.rerun()
+
+with st.expander(t("submit.review.audit"), icon=":material/history:"):
+    audit = data.query("review_audit")
+    if audit.empty:
+        st.caption(t("submit.review.audit_empty"))
+    else:
+        st.dataframe(pd.DataFrame({
+            t("submit.col_when"): audit["done_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            t("submit.col_who"): audit["username"],
+            t("submit.col_action"): [t(f"submit.action.{a.removeprefix('practice_')}") for a in audit["action"]],
+            t("submit.col_title"): audit["object_id"],
+        }), hide_index=True, width="stretch")
