@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from alliance import auth, db, importer
-from alliance.i18n import t
+from alliance.i18n import t, tn
 
 TABLE = "activities"
 STATES = ("draft", "submitted", "returned", "published", "declined")
@@ -43,7 +43,9 @@ class SubmissionRefused(ValueError):
 
     def __init__(self, field: str, reason: str, **values):
         self.field, self.reason, self.values = field, reason, values
-        super().__init__(t(f"submit.refused.{reason}", field=field, **values))
+        text = tn(f"submit.refused.{reason}", values["count"], field=field, **values) if "count" in values \
+            else t(f"submit.refused.{reason}", field=field, **values)
+        super().__init__(text)
 
 
 class SubmissionInvalid(ValueError):

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import auth, data, session, submissions
-from alliance.i18n import LANGUAGE_NAMES, fmt_date, label, t
+from alliance.i18n import LANGUAGE_NAMES, fmt_date, label, t, tn
 from alliance.shell import ensure_app_shell
 from alliance.ui import md_text, page_header, url_selectbox
 
@@ -220,7 +220,7 @@ if entry and base != entry.revision:
 
 # ----------------------------------------------------------------------------------------- history
 if entry and entry.history:
-    with st.expander(t("submit.history", count=len(entry.history)), icon=":material/history:"):
+    with st.expander(tn("submit.history", len(entry.history)), icon=":material/history:"):
         st.dataframe(pd.DataFrame({
             t("submit.col_revision"): [r.revision for r in entry.history],
             t("submit.col_when"): [r.saved_at.strftime("%Y-%m-%d %H:%M") for r in entry.history],
