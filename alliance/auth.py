@@ -6,7 +6,9 @@ admin may do everything. Passwords are hashed with argon2 (argon2-cffi) and neve
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
 
 import duckdb
@@ -18,6 +20,8 @@ from alliance.db import write_transaction
 ROLES = ("editor", "admin")
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+# How long a sign-in lasts across page reloads (a working day); it ends sooner at sign-out.
+SESSION_LIFETIME = dt.timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@+-]{1,63}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -143,6 +147,9 @@ def remove_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
             raise AccountError(f"username {username!r}: no such account")
         cur.execute("DELETE FROM user_members WHERE username = $u", {"u": username})
         cur.execute("DELETE FROM users WHERE username = $u", {"u": username})
+        # the account's sign-ins end, and its unsaved answers go with it
+        cur.execute("DELETE FROM sign_in_sessions WHERE username = $u", {"u": username})
+        cur.execute("DELETE FROM assessment_edits WHERE username = $u", {"u": username})
 
     write_transaction(con, work)
 
@@ -157,6 +164,7 @@ def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -
             raise AccountError(f"username {username!r}: no such account")
         cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL "
                     "WHERE username = $u", {"u": username, "h": password_hash})
+        cur.execute("DELETE FROM sign_in_sessions WHERE username = $u", {"u": username})  # signed out everywhere
 
     write_transaction(con, work)
 
@@ -241,6 +249,51 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str,
         return SignIn(None, "invalid")
     finally:
         cur.close()
+
+
+# ------------------------------------------------------------------------------ sign-ins that survive a reload
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(con: duckdb.DuckDBPyConnection, username: str, now: dt.datetime | None = None,
+                  lifetime: dt.timedelta = SESSION_LIFETIME) -> tuple[str, dt.datetime]:
+    """A new sign-in for `username`: a random token for the browser's cookie and when it ends. Only the
+    token's SHA-256 is stored; ended sign-ins of every account are purged here."""
+    now = now or _now()
+    token, expires = secrets.token_urlsafe(32), now + lifetime
+
+    def work(cur) -> None:
+        cur.execute("DELETE FROM sign_in_sessions WHERE expires_at <= $t", {"t": now})
+        cur.execute("INSERT INTO sign_in_sessions VALUES ($h, $u, $t, $e)",
+                    {"h": _token_hash(token), "u": username, "t": now, "e": expires})
+
+    write_transaction(con, work)
+    return token, expires
+
+
+def session_user(con: duckdb.DuckDBPyConnection, token, now: dt.datetime | None = None
+                 ) -> tuple[User | None, dt.datetime | None]:
+    """The account a sign-in token belongs to while it lasts, and when it ends; (None, None) for an ended,
+    unknown or malformed token, or a removed account."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None, None
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT username, expires_at FROM sign_in_sessions WHERE token_hash = $h AND expires_at > $t",
+                          {"h": _token_hash(token), "t": now or _now()}).fetchone()
+    finally:
+        cur.close()
+    user = get_user(con, row[0]) if row else None
+    return (user, row[1]) if user else (None, None)
+
+
+def end_session(con: duckdb.DuckDBPyConnection, token) -> None:
+    """Sign-out: the token no longer signs anyone in."""
+    if isinstance(token, str):
+        write_transaction(con, lambda cur: cur.execute("DELETE FROM sign_in_sessions WHERE token_hash = $h",
+                                                        {"h": _token_hash(token)}))
 
 
 def add_demo_users(con: duckdb.DuckDBPyConnection) -> list[str]:

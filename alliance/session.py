@@ -2,8 +2,15 @@
 
 Local accounts (alliance.auth) always work, offline too. OpenID Connect through `st.login` is offered only
 when `[auth]` is configured in Streamlit's secrets; its e-mail is mapped to an account of the users table.
+
+A reload starts a new Streamlit session: the sign-in survives it through a cookie holding a random token
+(auth.start_session, SESSION_LIFETIME), written by a few lines of JavaScript since Streamlit only reads
+cookies (st.context.cookies, as they were when the session opened).
 """
 from __future__ import annotations
+
+import datetime as dt
+import functools
 
 import streamlit as st
 
@@ -11,6 +18,37 @@ from alliance import auth, data
 from alliance.i18n import t
 
 SESSION_KEY = "signed_in_user"
+TOKEN_KEY = "sign_in_token"          # (token, expires_at) of this session's sign-in
+SIGNED_OUT_KEY = "signed_out"        # signed out in this session: the cookie read at its start is void
+ENDED_KEY = "sign_in_ended"          # the cookie's sign-in had ended: say so on the sign-in form
+COOKIE_NAME = "alliance_sign_in"
+
+_COOKIE_JS = """
+export default function ({ data }) {
+  if (!data || !data.name) return;
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${data.name}=${data.value}; Max-Age=${data.max_age}; Path=/; SameSite=Strict${secure}`;
+}
+"""
+
+
+@functools.cache
+def _cookie_component():
+    return st.components.v2.component("alliance_sign_in_cookie", js=_COOKIE_JS)
+
+
+def _write_cookie(value: str, max_age: int) -> None:
+    """Set (or, with max_age 0, delete) the sign-in cookie in the browser."""
+    _cookie_component()(data={"name": COOKIE_NAME, "value": value, "max_age": max(int(max_age), 0)},
+                        key="sign_in_cookie")
+
+
+def _cookie_token() -> str | None:
+    """The sign-in token the browser sent when this session opened (after a reload, a new tab)."""
+    try:
+        return st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser behind the session (AppTest, bare mode)
+        return None
 
 
 def oidc_configured() -> bool:
@@ -42,11 +80,23 @@ def current_user() -> auth.User | None:
         if user is None:
             del st.session_state[SESSION_KEY]
         return user
+    token = _cookie_token()
+    if token and not st.session_state.get(SIGNED_OUT_KEY):
+        user, expires = auth.session_user(con, token)
+        if user is not None:
+            st.session_state[SESSION_KEY] = user.username
+            st.session_state[TOKEN_KEY] = (token, expires)
+            return user
+        st.session_state[ENDED_KEY] = True
     return auth.user_for_email(con, _oidc_email())
 
 
 def sign_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
+    token = st.session_state.pop(TOKEN_KEY, None)
+    if token:
+        auth.end_session(data.connection(), token[0])
+    st.session_state[SIGNED_OUT_KEY] = True  # the form then deletes the cookie too
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -58,6 +108,11 @@ def sign_in_form(key: str = "sign_in") -> None:
     """The sign-in form; on success the page reruns signed in. Demo accounts are listed on demo data."""
     st.subheader(t("auth.sign_in_title"))
     st.caption(t("auth.sign_in_intro"))
+    if st.session_state.pop(ENDED_KEY, False):
+        st.info(t("auth.sign_in_ended", hours=int(auth.SESSION_LIFETIME.total_seconds() // 3600)),
+                icon=":material/schedule:")
+    if st.session_state.get(SIGNED_OUT_KEY):
+        _write_cookie("", 0)
     with st.form(key, enter_to_submit=True):
         username = st.text_input(t("auth.username"), autocomplete="username")
         password = st.text_input(t("auth.password"), type="password", autocomplete="current-password")
@@ -69,6 +124,8 @@ def sign_in_form(key: str = "sign_in") -> None:
             result = auth.authenticate(data.connection(), username, password)
             if result.ok:
                 st.session_state[SESSION_KEY] = result.user.username
+                st.session_state[TOKEN_KEY] = auth.start_session(data.connection(), result.user.username)
+                st.session_state.pop(SIGNED_OUT_KEY, None)
                 st.rerun()
             elif result.reason == "locked":
                 st.error(t("auth.locked", minutes=int(auth.LOCKOUT.total_seconds() // 60)))
@@ -100,6 +157,10 @@ def user_badge(user: auth.User) -> None:
             if _oidc_email():
                 st.logout()
             st.rerun()
+        token = st.session_state.get(TOKEN_KEY)
+        if token:  # drawn on every run while signed in: the browser keeps the cookie until the sign-in ends
+            token_value, expires = token
+            _write_cookie(token_value, (expires - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds())
 
 
 def require_role(role: str = "editor") -> auth.User:

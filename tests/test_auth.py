@@ -170,3 +170,39 @@ def test_set_password_and_unlock(con):
     assert auth.authenticate(con, "maria", "a new long secret").ok
     with pytest.raises(auth.AccountError, match="no such account"):
         auth.unlock(con, "nobody")
+
+
+# ------------------------------------------------------------------------------ sign-ins that survive a reload
+
+def test_a_sign_in_token_lasts_its_lifetime_and_only_its_hash_is_stored(con):
+    now = dt.datetime(2026, 5, 4, 9, 0)
+    token, expires = auth.start_session(con, "editor-aarhus", now=now)
+    assert expires == now + auth.SESSION_LIFETIME and len(token) >= 40
+    stored = con.execute("SELECT token_hash FROM sign_in_sessions").fetchall()
+    assert stored and all(token not in row[0] for row in stored)
+    user, until = auth.session_user(con, token, now=now + dt.timedelta(hours=11))
+    assert user.username == "editor-aarhus" and until == expires
+    assert auth.session_user(con, token, now=expires) == (None, None)  # ended
+    for forged in (None, "", "x" * 43, token + "x", 42):
+        assert auth.session_user(con, forged, now=now) == (None, None)
+
+
+def test_sign_out_ends_the_token_and_ended_ones_are_purged(con):
+    now = dt.datetime(2026, 5, 4, 9, 0)
+    old, _ = auth.start_session(con, "admin", now=now - dt.timedelta(days=2))
+    token, _ = auth.start_session(con, "admin", now=now)
+    assert count(con, "SELECT count(*) FROM sign_in_sessions") == 1  # the ended one went at this sign-in
+    auth.end_session(con, token)
+    assert auth.session_user(con, token, now=now) == (None, None)
+    assert count(con, "SELECT count(*) FROM sign_in_sessions") == 0 and old
+
+
+def test_removing_an_account_or_its_password_ends_its_sign_ins(con):
+    now = dt.datetime(2026, 5, 4, 9, 0)
+    token, _ = auth.start_session(con, "editor-aarhus", now=now)
+    auth.set_password(con, "editor-aarhus", "a new password 2026")
+    assert auth.session_user(con, token, now=now) == (None, None)
+    token, _ = auth.start_session(con, "editor-aarhus", now=now)
+    auth.remove_user(con, "editor-aarhus")
+    assert auth.session_user(con, token, now=now) == (None, None)
+    assert count(con, "SELECT count(*) FROM sign_in_sessions WHERE username = 'editor-aarhus'") == 0

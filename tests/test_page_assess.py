@@ -242,3 +242,27 @@ def test_over_long_evidence_is_kept_whole_and_not_saved_with_a_message(own_db):
     evidence(at, 2).input(pasted[:3000]).run()  # shortened: saved
     button(at, "Save draft").click().run()
     assert assessments.load(own_db, "aarhus-dk", 2025).answers[2].evidence == pasted[:3000].strip()
+
+
+def test_a_reload_keeps_the_sign_in_until_it_ends(own_db, monkeypatch):
+    from alliance import auth, session
+
+    at = signed_in(None)
+    at.text_input[0].input("editor-aarhus")
+    at.text_input[1].input("demo-editor-2015")
+    button(at, "Sign in").click().run()
+    token, expires = at.session_state[session.TOKEN_KEY]
+    assert own_db.execute("SELECT username FROM sign_in_sessions").fetchall() == [("editor-aarhus",)]
+    # a reload is a new session: the browser sends the cookie back
+    monkeypatch.setattr(session, "_cookie_token", lambda: token)
+    reloaded = signed_in(None)
+    assert len(reloaded.radio) == 14 and "editor-aarhus" in " ".join(c.value for c in reloaded.sidebar.caption)
+    button(reloaded, "Sign out").click().run()
+    assert [w.label for w in reloaded.text_input] == ["User name", "Password"]
+    assert auth.session_user(own_db, token) == (None, None)
+    # an ended sign-in is said so, not silently dropped
+    ended, _ = auth.start_session(own_db, "editor-aarhus", now=expires - auth.SESSION_LIFETIME * 3)
+    monkeypatch.setattr(session, "_cookie_token", lambda: ended)
+    later = signed_in(None)
+    assert len(later.radio) == 0
+    assert any("sign-in has ended" in i.value and "unsaved answers are kept" in i.value for i in later.info)

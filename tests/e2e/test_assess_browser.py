@@ -89,7 +89,8 @@ def test_sign_in_form_shows_the_demo_accounts_in_french(page, assess_app):
 
 
 def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_app):
-    """A 7,400-character paste used to leave the box empty ("0/4000"); answers vanished on leaving the page."""
+    """A 7,400-character paste used to leave the box empty ("0/4000"); answers vanished on leaving the page, and
+    a reload signed the editor out."""
     url, _, _ = assess_app
     context = browser.new_context(viewport={"width": 1440, "height": 900},
                                   permissions=["clipboard-read", "clipboard-write"])
@@ -117,5 +118,22 @@ def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_ap
         body = page.inner_text("body")
         assert "This text has 7,400 characters; the limit is 4,000" in body and "changed, not saved yet" in body
         assert error_boxes(page) == []
+        # a reload is a new session: still signed in (the sign-in cookie), the unsaved work still there
+        open_page(page, f"{url}/assess?city=liege-be")
+        page.reload()
+        page.wait_for_selector("[data-testid='stRadio']", timeout=60_000)
+        wait_idle(page)
+        assert "Signed in as admin" in page.inner_text("[data-testid='stSidebar']")
+        assert page.locator("textarea").nth(1).input_value() == pasted
+        assert radios.nth(1).locator("input:checked").count() == 1
+        # signed out, a reload shows the sign-in form
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_selector("text=User name", timeout=60_000)
+        wait_idle(page)
+        page.reload()
+        page.wait_for_selector("text=User name", timeout=60_000)
+        wait_idle(page)
+        assert page.locator("[data-testid='stRadio']").count() == 0
+        assert "has ended" not in page.inner_text("body")  # the cookie went at sign-out
     finally:
         context.close()
