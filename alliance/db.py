@@ -15,7 +15,7 @@ import pandas as pd
 
 from alliance.paths import DDL_DIR, QUERIES_DIR, database_path
 
-PARAM_LINE = re.compile(r"--\s*@param\s+(\w+)\s+(\w+)(?:\s+=\s*(\S+))?\s*(.*)")
+PARAM_LINE = re.compile(r"--\s*@param\s+(\w+)\s+(\w+(?:\[\])?)(?:\s+=\s*(\S+))?\s*(.*)")
 
 
 class QueryError(ValueError):

@@ -131,6 +131,11 @@ def tn(key: str, count, /, **values) -> str:
     return text.format(**values)
 
 
+def has_text(key: str) -> bool:
+    """Whether `key` has a text in the current language or in English."""
+    return key in catalogue(get_language()) or key in catalogue(DEFAULT_LANGUAGE)
+
+
 def label(row, field: str = "label") -> str:
     """A data label in the current language from a row with `<field>_en`, `<field>_fr` ... columns."""
     lang = get_language()

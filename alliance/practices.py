@@ -6,7 +6,6 @@ queries/ddl/40_practices.sql); this module prepares their parameters and shapes 
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from alliance import exporter
 from alliance.i18n import is_missing
 from alliance.scoring import POPULATION_BANDS
 
@@ -289,12 +289,10 @@ def compare_records(records: list[Mapping], fields: Iterable[str]) -> list[Compa
 
 # --- export ---------------------------------------------------------------------------------------------
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a byte order mark, so that Excel opens accents right; lists joined with '; '."""
-    buffer = io.StringIO()
-    flat = _flatten_lists(frame)
-    flat.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def csv_bytes(frame: pd.DataFrame, lang: str | None = None) -> bytes:
+    """CSV in UTF-8 with a byte order mark, so that Excel opens accents right; lists joined with '; ';
+    semicolons and decimal commas when `lang` writes decimals with a comma (exporter.csv_bytes)."""
+    return exporter.csv_bytes(frame, spreadsheet_lang=lang)
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet_title: str, note: str | None = None,
@@ -307,7 +305,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet_title: str, note: str | None = None,
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    flat = _flatten_lists(frame)
+    flat = exporter.flatten(frame)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_name(sheet_title))
     sheet.freeze_panes = "A2"
@@ -355,14 +353,6 @@ def _column_width(series: pd.Series, header: str) -> int:
     sample = series.head(200).map(lambda v: len(str(v)) if not is_missing(v) else 0)
     longest = max([len(header), *sample.tolist()]) if len(sample) else len(header)
     return int(min(max(longest + 2, 10), 60))
-
-
-def _flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].map(_is_list).any():
-            out[column] = out[column].map(lambda v: "; ".join(str(x) for x in v) if _is_list(v) else v)
-    return out
 
 
 def _is_list(value) -> bool:

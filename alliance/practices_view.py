@@ -417,7 +417,7 @@ def export_buttons(state: State, labels: Labels, total: int) -> None:
     stamp = dt.date.today().isoformat()
 
     def csv_file():
-        return pr.csv_bytes(export_rows(con, params, sort, lang, options))
+        return pr.csv_bytes(export_rows(con, params, sort, lang, options), lang)
 
     def xlsx_file():
         return pr.xlsx_bytes(export_rows(con, params, sort, lang, options), t("practices.title"), note=note)

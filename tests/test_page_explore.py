@@ -64,3 +64,63 @@ def test_row_cap_is_announced(app_env):
     at.button[-1].click()
     at.run()
     assert any("Results truncated" in w.value for w in at.warning)
+
+
+# ------------------------------------------------------------------------------------------ issue 19
+def _run(at):
+    at.button[0].click()  # the ready-made query's Run button
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_city_activities_for_aarhus_runs_with_downloads_and_no_chart_of_lists(app_env):
+    """Item 1: the XLSX of a result with list columns used to raise under the table, and a chart plotted
+    start_year by approaches_en."""
+    at = app_test("explore", {"query": "city_activities"})
+    at.run()
+    at.selectbox(key="param_city_activities_member_id").set_value("aarhus-dk")
+    _run(at)
+    frame = at.dataframe[0].value  # the result (the schema tab's table comes after)
+    assert len(frame) > 0 and "approaches_en" in frame.columns
+    assert not at.get("plotly_chart"), "no quick chart for a year by a list"
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download Excel"]
+    assert not at.error
+
+
+def test_french_offers_a_csv_for_excel_and_speaks_french(app_env, monkeypatch):
+    import types
+
+    from alliance import i18n
+
+    at = app_test("explore", {"query": "members_per_country"})
+    monkeypatch.setattr(i18n, "_state", types.SimpleNamespace(lang="fr"))  # as tests/test_french.py does
+    at.session_state["lang"] = at.session_state["language"] = "fr"
+    at.run()
+    assert any(c.value.startswith("Membres actuels par pays") for c in at.caption)  # item 8: not English
+    _run(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[0] == "Télécharger le CSV pour Excel (;)" and "virgules, pour les outils" in labels[1]
+    assert at.get("plotly_chart"), "counts per country make a chart"
+
+
+def test_an_empty_member_is_asked_for_in_plain_words(app_env):
+    """Item 17: no 'This query is not allowed here ... needs parameter member_id'."""
+    at = app_test("explore", {"query": "city_activities"})
+    at.run()
+    _run(at)
+    assert [w.value for w in at.warning] == ["Fill in “Member” to run this query."]
+    assert not at.error
+
+
+def test_members_are_picked_by_name(app_env):
+    """Item 17: the member is chosen by city name and stored as its id (typing a name or a wrong id is a
+    browser test: AppTest cannot type a new option)."""
+    at = app_test("explore", {"query": "city_activities"})
+    at.run()
+    picker = at.selectbox(key="param_city_activities_member_id")
+    assert picker.proto.placeholder == "Type a city's name"
+    assert "Aarhus (Denmark)" in picker.options
+    picker.select("aarhus-dk")
+    _run(at)
+    assert len(at.dataframe[0].value) > 0
