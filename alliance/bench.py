@@ -114,6 +114,7 @@ os.environ["ALLIANCE_DB"] = {str(path)!r}
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 from alliance.apptest import run_pages_through_app_py
+from alliance.data import clear_caches
 run_pages_through_app_py()
 pages = json.loads(sys.argv[1]); runs = int(sys.argv[2]); out = {{}}
 for label, name, params, _ in pages:
@@ -127,7 +128,7 @@ for label, name, params, _ in pages:
         for button in at.button:
             if (button.key or "").startswith("FormSubmitter:named_query"):
                 button.click()
-    st.cache_data.clear()
+    clear_caches()
     press(); t = time.perf_counter(); at.run(); cold = time.perf_counter() - t
     warm = []
     for _ in range(runs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import duckdb
 import pandas as pd
@@ -21,11 +22,22 @@ _write_counter = 0
 _write_lock = threading.Lock()
 
 
+FILE_CHECK_S = 1.0
+_file_seen: tuple[float, str, str] | None = None  # (when, path, its identity)
+
+
 def data_version() -> str:
-    """Identity of the data now: file path, inode and size, and the app's own write counter."""
-    path = ensure_database(database_path())
-    stat = os.stat(path)
-    return f"{path}:{stat.st_ino}:{stat.st_mtime_ns}:{_write_counter}"
+    """Identity of the data now: file path, inode and modification time, and the app's own write counter.
+    The file is looked at once a second at most (a page view asks a dozen times); the app's own writes
+    count at once, a file swapped in by an import within a second."""
+    global _file_seen
+    path = str(database_path())
+    now = time.monotonic()
+    seen = _file_seen
+    if seen is None or seen[1] != path or now - seen[0] > FILE_CHECK_S:
+        stat = os.stat(ensure_database(path))
+        seen = _file_seen = (now, path, f"{path}:{stat.st_ino}:{stat.st_mtime_ns}")
+    return f"{seen[2]}:{_write_counter}"
 
 
 def _file_identity() -> str:
@@ -54,7 +66,10 @@ def mark_changed() -> None:
         _write_counter += 1
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+# A resource cache, not st.cache_data: cache_data unpickles a fresh copy on every hit (about 4 ms a query, a
+# dozen queries a page view). Callers get a shallow copy instead, which pandas' copy-on-write keeps apart from
+# the cached frame: adding a column or setting a value in it never changes what the next caller gets.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _cached(name: str, params: tuple, version: str) -> pd.DataFrame:
     return db.run_query(connection(), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
@@ -62,9 +77,21 @@ def _cached(name: str, params: tuple, version: str) -> pd.DataFrame:
 def query(name: str, **params) -> pd.DataFrame:
     """A named query's result, cached; parameters are hashed as a sorted tuple."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(name, frozen, data_version())
+    return _cached(name, frozen, data_version()).copy(deep=False)
+
+
+def clear_caches() -> None:
+    """Forget every cached result (the bench's cold runs); the connection stays open."""
+    _cached.clear()
+    _is_demo.clear()
+    st.cache_data.clear()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _is_demo(version: str) -> bool:
+    info = query("dataset_info")
+    return bool((info["key"] == "demo").any() and info.loc[info["key"] == "demo", "value"].iloc[0] == "true")
 
 
 def is_demo_data() -> bool:
-    info = query("dataset_info")
-    return bool((info["key"] == "demo").any() and info.loc[info["key"] == "demo", "value"].iloc[0] == "true")
+    return _is_demo(data_version())

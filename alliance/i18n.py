@@ -82,8 +82,14 @@ def plural_category(n, lang: str | None = None) -> str:
 
 def available_languages() -> list[str]:
     """Languages that have a catalogue, English first."""
+    return list(_languages_on_disk())
+
+
+@lru_cache(maxsize=1)
+def _languages_on_disk() -> tuple[str, ...]:
+    # read once a process: every page view asks, and the catalogues ship with the code
     found = sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir() and any(p.glob("*.toml")))
-    return sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code))
+    return tuple(sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
 
 
 def set_language(lang: str | None) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -15,5 +16,10 @@ DEFAULT_DB = DATA_DIR / "alliance.duckdb"
 
 def database_path() -> Path:
     """The database file: `ALLIANCE_DB` when set, else data/alliance.duckdb."""
-    value = os.environ.get("ALLIANCE_DB", "").strip()
+    return _resolved(os.environ.get("ALLIANCE_DB", "").strip())
+
+
+@lru_cache(maxsize=8)
+def _resolved(value: str) -> Path:
+    # resolving walks the folders (several stat calls): asked for by every cached query of every page view
     return Path(value).expanduser().resolve() if value else DEFAULT_DB

@@ -1,0 +1,43 @@
+"""The server configuration the pages rely on."""
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+
+
+def _magic_candidates(path: Path) -> list[str]:
+    """Statements Streamlit's magic would have written to the page: a bare value, not a call or a docstring."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for parent in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(parent, field, None)
+            if not isinstance(body, list):
+                continue
+            for index, node in enumerate(body):
+                if not isinstance(node, ast.Expr) or isinstance(node.value, (ast.Call, ast.Await, ast.Yield)):
+                    continue
+                docstring = (index == 0 and isinstance(node.value, ast.Constant)
+                             and isinstance(parent, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)))
+                if not docstring:
+                    found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_magic_is_off_and_no_page_relies_on_it():
+    # Magic re-parses every script's AST on compile (~40 ms a page view on this machine): it is off, so a bare
+    # expression in a page would silently show nothing.
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["magicEnabled"] is False
+    bare = [where for path in SCRIPTS for where in _magic_candidates(path)]
+    assert not bare, f"bare expressions that magic used to show: {bare}"
+
+
+def test_the_check_sees_a_bare_expression(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text('"""doc"""\nimport streamlit as st\nst.title("x")\nvalue = 3\nvalue\n', encoding="utf-8")
+    assert _magic_candidates(page) == ["page.py:5"]
