@@ -46,6 +46,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         print(f"bench: unknown dataset {', '.join(sorted(unknown))} (use demo, scale)", file=sys.stderr)
         return 2
+    if args.api:
+        bench.run_api(datasets, Path(args.out or "bench/api.json"))
+        return 0
     bench.run(datasets, runs=args.runs, browser=not args.no_browser, out=Path(args.out or "bench/results.json"))
     return 0
 
@@ -302,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--datasets", default="demo,scale", help="comma-separated: demo, scale (default both)")
     bench.add_argument("--runs", type=positive_int, default=5, help="warm reruns per page (median reported)")
     bench.add_argument("--no-browser", action="store_true", help="skip the browser measurements")
+    bench.add_argument("--api", action="store_true", help="only time the open-data API over HTTP (cold, warm p50/p95, "
+                       "304 revalidation); written to bench/api.json unless --out")
     bench.add_argument("--out", default=None, help="JSON file to write (default bench/results.json, "
                        "bench/load.json with --load)")
     bench.add_argument("--load", default=None, metavar="N[,N...]",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from alliance import vote
+from alliance import api, vote
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -81,7 +81,65 @@ async def healthz(_request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+def _api_version() -> str:
+    """The data version the API answers for (tests give their own)."""
+    from alliance import data
+
+    return data.data_version()
+
+
+def _api_connection():
+    return _connection()
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def api_handler(endpoint: api.Endpoint):
+    """GET /api/v1/...: rate limit first (nothing else runs for a refused client); a 304 or an answer already
+    made for this data version straight from the event loop; only new answers take the thread pool."""
+    async def handle(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return api.preflight()
+        wait = api.limiter.wait_s(_client(request))
+        if wait:
+            return api.too_many(wait)
+        version, items = _api_version(), request.query_params.multi_items()
+        ready = api.ready_answer(version, items, request.url, request.headers.get("if-none-match"))
+        if ready is not None:
+            return ready
+        return await run_in_threadpool(
+            lambda: api.answer(_api_connection(), version, endpoint, dict(request.path_params), items, request.url,
+                               request.headers.get("if-none-match")))
+
+    handle.__name__ = f"api_{endpoint.name}"
+    return handle
+
+
+async def api_openapi(request: Request) -> Response:
+    if request.method == "OPTIONS":
+        return api.preflight()
+    return JSONResponse(api.openapi(), headers={**api.BASE_HEADERS, "Cache-Control": "public, max-age=3600"})
+
+
+async def api_docs(request: Request) -> Response:
+    """The human page listing the endpoints, in the reader's language."""
+    lang = vote.choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+    def render():
+        return api.docs_page(lang, api.sample_ids(_api_connection(), _api_version()))
+
+    body = await run_in_threadpool(render)
+    return HTMLResponse(body, headers={**SECURITY_HEADERS, "Cache-Control": "public, max-age=300",
+                                       "Content-Language": lang})
+
+
 ROUTES = [
     Route("/vote/{code}", vote_page, methods=["GET", "POST"]),
     Route("/healthz", healthz, methods=["GET"]),
+    Route(api.PREFIX, api_docs, methods=["GET"]),
+    Route(api.PREFIX + "/", api_docs, methods=["GET"]),
+    Route(api.PREFIX + "/openapi.json", api_openapi, methods=["GET", "OPTIONS"]),
+    *(Route(e.full_path, api_handler(e), methods=["GET", "OPTIONS"]) for e in api.ENDPOINTS),
 ]

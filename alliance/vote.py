@@ -124,6 +124,10 @@ class RateLimit:
         self._lock = threading.Lock()
 
     def allow(self, key: str, now: float | None = None) -> bool:
+        return self.wait_s(key, now) == 0
+
+    def wait_s(self, key: str, now: float | None = None) -> float:
+        """0 when this event may pass (and counts it), else the seconds until one may (for Retry-After)."""
         now = time.monotonic() if now is None else now
         with self._lock:
             if len(self._events) > self.max_keys:
@@ -132,9 +136,9 @@ class RateLimit:
             while events and now - events[0] >= self.window_s:
                 events.popleft()
             if len(events) >= self.limit:
-                return False
+                return max(1e-6, self.window_s - (now - events[0]))
             events.append(now)
-            return True
+            return 0.0
 
 
 answer_limit = RateLimit(ANSWERS_PER_MINUTE, 60)
