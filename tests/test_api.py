@@ -15,7 +15,8 @@ from starlette.requests import Request
 from alliance import api, db, dictionary, routes, scoring
 from alliance import practices as pr
 
-SECRETS = ("zz-private-user", "secret.person@example.org", "zz-auditor", "ZZ-PRIVATE-EVIDENCE", "zz-draft-editor")
+SECRETS = ("zz-private-user", "secret.person@example.org", "zz-auditor", "ZZ-PRIVATE-EVIDENCE", "zz-draft-editor",
+           "ZZ-DRAFT-PRACTICE", "zz-app-auditor")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,11 @@ def con(tmp_path_factory, demo_db):
                        "(SELECT min(assessment_id) FROM assessment_scores)")
     connection.execute("UPDATE assessments SET status = 'draft', submitted_by = 'zz-draft-editor' "
                        "WHERE id = (SELECT max(id) FROM assessments)")
+    # a practice draft (issue 15: the catalogue holds published versions only) and the app's own audit
+    connection.execute("INSERT INTO practice_revisions VALUES ('act-zz-draft', 1, 'aarhus-dk', 'draft', 'create', "
+                       "'{\"title\": \"ZZ-DRAFT-PRACTICE\"}', NULL, NULL, now(), 'zz-private-user')")
+    connection.execute("INSERT INTO app_audit VALUES (999, now(), 'zz-app-auditor', 'save', 'practice', "
+                       "'act-zz-draft', 'ZZ-DRAFT-PRACTICE')")
     api.cache._items.clear()
     yield connection
     connection.close()
