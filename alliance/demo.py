@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -50,6 +51,32 @@ TITLE_STEMS = {
 }
 SUMMARY_PATTERN = ("Invented demonstration entry. {city} runs this {kind} with {stakeholders} "
                    "for {targets}, focused on {approach}.")
+# The same stems in French, in the same order (an invented title picks the same index in both languages).
+TITLE_STEMS_FR = {
+    "multi_agency": ["Table ronde de prévention", "Cellule de concertation sur les situations",
+                     "Partenariat local de sécurité", "Guichet d'orientation entre services"],
+    "first_line_training": ["Formation des animateurs et travailleurs sociaux",
+                            "Module de sensibilisation pour les enseignants",
+                            "Ateliers de dialogue pour les professionnels de terrain"],
+    "youth_education": ["Ateliers sur la démocratie à l'école", "Parrainage de jeunes", "Cours d'éducation aux médias",
+                        "Club de sport et de débat après l'école"],
+    "family_support": ["Ligne d'écoute pour les parents inquiets", "Groupes de soutien aux parents",
+                       "Service de conseil aux familles"],
+    "community_engagement": ["Soirées de dialogue de quartier", "Conseil interreligieux", "Ambassadeurs de quartier"],
+    "narratives": ["Vidéos de contre-discours", "Campagne « Voix locales »", "Jeunes conteurs en ligne"],
+    "exit_reintegration": ["Programme d'accompagnement à la sortie", "Parrainage pour la réinsertion",
+                           "Soutien au désengagement"],
+    "prison_probation": ["Programme d'intervention en prison", "Protocole de coopération avec la probation"],
+    "local_diagnosis": ["Audit local de sécurité", "Diagnostic des risques de radicalisation", "Enquête de quartier"],
+    "online": ["Veille sur la haine en ligne", "Travail de jeunesse numérique",
+               "Éducation aux réseaux sociaux pour les parents"],
+}
+SUMMARY_PATTERN_FR = ("Fiche de démonstration inventée. {city} mène cette action ({kind}) avec les partenaires "
+                      "suivants : {stakeholders}, pour ces publics : {targets} ; axe principal : {approach}.")
+KIND_FR = {"practice": "pratique", "project": "projet", "training": "formation", "event": "événement",
+           "exit_programme": "programme de sortie", "network": "réseau", "tool": "outil"}
+# Last day an invented entry may have been updated (the generator's "today", fixed so that builds repeat).
+LAST_UPDATE_LIMIT = dt.date(2017, 1, 1) + dt.timedelta(days=9 * 365 + 299)
 
 # Syllables for invented city names in the large benchmark dataset.
 SYLLABLES = ["ar", "bel", "cor", "dan", "el", "fen", "gal", "hol", "is", "jor", "kel", "lun", "mar", "nor",
@@ -138,8 +165,12 @@ def invented_members(seed_members: pd.DataFrame, countries: set[str], n: int,
 
 
 def invented_activities(members: pd.DataFrame, approaches: list[str], targets: list[str],
-                        stakeholders: list[str], n: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """n invented activities with their partner and taxonomy rows, vectorised so that 250,000 stay fast."""
+                        stakeholders: list[str], n: int, rng: np.random.Generator,
+                        labels_fr: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """n invented activities with their partner and taxonomy rows, vectorised so that 250,000 stay fast.
+    Titles and summaries are written in English (the original) and in French (`labels_fr`: French labels of
+    the approach, target group and stakeholder ids; the id itself where one is missing)."""
+    labels_fr = labels_fr or {}
     if n <= 0:
         empty = pd.DataFrame()
         return {"activities": empty, "partners": empty, "approaches": empty, "targets": empty, "stakeholders": empty}
@@ -160,25 +191,31 @@ def invented_activities(members: pd.DataFrame, approaches: list[str], targets: l
     evaluation = rng.choice(EVALUATIONS, n, p=EVALUATION_WEIGHTS)
     updated = (pd.Timestamp("2017-01-01")
                + pd.to_timedelta(rng.integers(0, 9 * 365 + 300, n), unit="D")).date
+    updated = np.array([_updated_after_start(u, s) for u, s in zip(updated, start)], dtype=object)
     ids = [f"act-{i:06d}" for i in range(1, n + 1)]
 
     stems = [TITLE_STEMS[a] for a in approaches]
     stem_pick = rng.integers(0, 4, n)
-    titles, taken = [], set()
+    stems_fr = [TITLE_STEMS_FR[a] for a in approaches]
+    titles, titles_fr, taken = [], [], set()
     for i in range(n):  # a member never gets one title twice: the next stem, else the start year (and a number)
-        options = stems[main_approach[i]]
+        options, options_fr = stems[main_approach[i]], stems_fr[main_approach[i]]
+        suffix = ""
         for j in range(len(options)):
-            title = f"{lead_names[i]}: {options[(stem_pick[i] + j) % len(options)]}"
+            pick = (stem_pick[i] + j) % len(options)
+            title = f"{lead_names[i]}: {options[pick]}"
             if (lead_ids[i], title) not in taken:
                 break
         else:
-            base, k = f"{lead_names[i]}: {options[stem_pick[i] % len(options)]} {start[i]}", 1
-            title = base
+            pick = stem_pick[i] % len(options)
+            base, k = f"{lead_names[i]}: {options[pick]} {start[i]}", 1
+            title, suffix = base, f" {start[i]}"
             while (lead_ids[i], title) in taken:
                 k += 1
-                title = f"{base} ({k})"
+                title, suffix = f"{base} ({k})", f" {start[i]} ({k})"
         taken.add((lead_ids[i], title))
         titles.append(title)
+        titles_fr.append(f"{lead_names[i]} : {options_fr[pick]}{suffix}")  # the same stem, in French
 
     def multi(pool: list[str], lo: int, hi: int, first: np.ndarray | None = None) -> list[list[str]]:
         counts = rng.integers(lo, hi + 1, n)
@@ -201,10 +238,20 @@ def invented_activities(members: pd.DataFrame, approaches: list[str], targets: l
                                         targets=" and ".join(t.replace("_", " ") for t in act_targets[i]),
                                         approach=approaches[main_approach[i]].replace("_", " "))
                  for i in range(n)]
+
+    def fr(value: str) -> str:
+        return labels_fr.get(value, value.replace("_", " ")).lower()
+
+    summaries_fr = [SUMMARY_PATTERN_FR.format(city=lead_names[i], kind=KIND_FR.get(kinds[i], kinds[i]),
+                                              stakeholders=", ".join(fr(s) for s in act_stakeholders[i]),
+                                              targets=" et ".join(fr(t) for t in act_targets[i]),
+                                              approach=fr(approaches[main_approach[i]]))
+                    for i in range(n)]
     activities = pd.DataFrame({
         "id": ids, "title": titles, "summary": summaries, "lead_member_id": lead_ids, "kind": kinds,
         "start_year": start, "end_year": end_year, "status": status, "evaluation": evaluation,
         "source_url": None, "last_updated": updated, "provenance": "invented",
+        "original_language": "en", "title_fr": titles_fr, "summary_fr": summaries_fr,
     })
     partner_count = rng.choice([0, 0, 1, 1, 2, 3], n)
     partner_rows = rng.integers(0, len(members), (n, 3))
@@ -221,6 +268,16 @@ def invented_activities(members: pd.DataFrame, approaches: list[str], targets: l
             "approaches": long(act_approaches, "approach_id"),
             "targets": long(act_targets, "target_group_id"),
             "stakeholders": long(act_stakeholders, "stakeholder_id")}
+
+
+def _updated_after_start(updated: dt.date, start_year: int) -> dt.date:
+    """An entry cannot have been updated before it started: a date drawn before 1 January of the start year is
+    moved into the span from then to LAST_UPDATE_LIMIT (deterministically, without another random draw)."""
+    first = dt.date(int(start_year), 1, 1)
+    if updated >= first:
+        return updated
+    span = max((LAST_UPDATE_LIMIT - first).days, 0)
+    return first + dt.timedelta(days=(updated - dt.date(2017, 1, 1)).days % (span + 1))
 
 
 def invented_assessments(members: pd.DataFrame, dimension_ids: list[int], years: list[int],
@@ -290,7 +347,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
     n_invented = max(activities - len(practices), 0)
     invented = invented_activities(members.reset_index(drop=True), list(tables["approaches"]["id"]),
                                    list(tables["target_groups"]["id"]), list(tables["stakeholders"]["id"]),
-                                   n_invented, rng)
+                                   n_invented, rng, labels_fr=french_labels(tables))
     years = round_years(rounds)
     assessments, scores = invented_assessments(members.reset_index(drop=True),
                                                [int(i) for i in tables["dimensions"]["id"]], years, rng)
@@ -324,14 +381,15 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
         insert("level_descriptors", tables["level_descriptors"])
         insert("rounds", pd.DataFrame({"year": years, "opened_on": [dt.date(y, 1, 15) for y in years]}))
         act_cols = ["id", "title", "summary", "lead_member_id", "kind", "start_year", "end_year", "status",
-                    "evaluation", "source_url", "last_updated", "provenance"]
-        insert("activities", documented[act_cols])
+                    "evaluation", "source_url", "last_updated", "provenance", "original_language"]
+        text_cols = [c for c in documented.columns if re.fullmatch(r"(title|summary)_[a-z]{2}", c)]
+        insert("activities", documented[act_cols + text_cols])
         insert("activity_partners", doc_partners)
         insert("activity_approaches", _bridge(practices, "id", "approaches", "approach_id"))
         insert("activity_target_groups", _bridge(practices, "id", "target_groups", "target_group_id"))
         insert("activity_stakeholders", _bridge(practices, "id", "stakeholders", "stakeholder_id"))
         if n_invented:
-            insert("activities", invented["activities"][act_cols])
+            insert("activities", invented["activities"])
             insert("activity_partners", invented["partners"])
             insert("activity_approaches", invented["approaches"])
             insert("activity_target_groups", invented["targets"])
@@ -365,6 +423,12 @@ def _inserter(con: duckdb.DuckDBPyConnection):
     return insert
 
 
+def french_labels(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """French labels of the approach, target group and stakeholder ids (for invented summaries)."""
+    return {row["id"]: row["label_fr"] for name in ("approaches", "target_groups", "stakeholders")
+            for row in tables[name].to_dict("records") if row.get("label_fr")}
+
+
 def load_seed_tables() -> dict[str, pd.DataFrame]:
     names = ["regions", "countries", "networks", "members", "approaches", "target_groups", "stakeholders",
              "dimension_groups", "dimensions", "maturity_levels", "level_descriptors", "practices"]
@@ -379,4 +443,7 @@ def load_seed_tables() -> dict[str, pd.DataFrame]:
     for col in ("start_year", "end_year"):
         practices[col] = pd.array(pd.to_numeric(practices[col]), dtype="Int64")
     practices["last_updated"] = pd.to_datetime(practices["last_updated"]).dt.date
+    if "original_language" not in practices.columns:
+        practices["original_language"] = "en"
+    practices["original_language"] = practices["original_language"].fillna("en")
     return tables

@@ -7,6 +7,7 @@ and other internal tables never leave the database).
 from __future__ import annotations
 
 import csv
+import re
 from functools import lru_cache
 
 import duckdb
@@ -33,10 +34,16 @@ def public_tables() -> list[str]:
 
 
 def meaning(table: str, column: str = "", lang: str = "en") -> str:
-    """The meaning of a column (or of the table itself when column is empty); English when lang lacks it."""
+    """The meaning of a column (or of the table itself when column is empty); English when lang lacks it.
+    A practice text column of a language added later (title_de ...) is described from the English one's."""
     for row in _rows():
         if row["table"] == table and row["column"] == column:
             return row.get(f"meaning_{lang}") or row["meaning_en"]
+    if table == "activities" and (m := re.fullmatch(r"(title|summary)_([a-z]{2})", column)):
+        from alliance.practices import language_name
+
+        text = meaning(table, f"{m[1]}_en", lang)
+        return text.replace(language_name("en", lang), language_name(m[2], lang), 1) if text else ""
     return ""
 
 

@@ -43,7 +43,12 @@ LIST_COLUMNS = {
 # values used when an optional column of a NOT NULL field is left out or empty
 DEFAULTS = {
     "members": {"kind": "municipality", "status": "member"},
-    "activities": {"summary": "", "evaluation": "none", "provenance": "documented"},
+    "activities": {"summary": "", "evaluation": "none", "provenance": "documented", "original_language": "en"},
+}
+# rules the DDL cannot hold (a column added by ALTER TABLE carries no CHECK): (columns, SQL condition)
+EXTRA_CHECKS = {
+    "activities": [(["original_language"],
+                    "original_language IS NULL OR regexp_full_match(original_language, '[a-z]{2}')")],
 }
 IGNORED_SHEETS = {"dictionary", "guide", "readme"}
 TEMPLATE_TABLES = ["members", "activities", "assessment_answers"]  # the last is a form, see alliance/answers.py
@@ -116,6 +121,7 @@ def catalogue() -> dict[str, Table]:
                 table.foreign.append((columns[0], ref_table, ref_cols[0]))
             elif kind == "CHECK":
                 table.checks.append((sorted(set(columns)), expression))
+        table.checks.extend(EXTRA_CHECKS.get(name, []))
         tables[name] = table
     con.close()
     return tables
@@ -128,6 +134,8 @@ def check_reason(expression: str) -> str:
     if m := re.fullmatch(r'\(?"?(\w+)"? BETWEEN (-?[\d.]+) AND (-?[\d.]+)\)?', expression):
         extra = " (outside Europe)" if m[1] in ("latitude", "longitude") else ""
         return f"must be between {m[2]} and {m[3]}{extra}"
+    if "original_language" in expression:
+        return "must be a two-letter lower-case language code (ISO 639-1), such as en or fr"
     if "regexp_full_match" in expression:
         return "is not a valid id (lower-case ASCII words joined by '-', ending in '-' and the 2-letter country code)"
     if "length(\"trim\"" in expression:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from alliance import exporter
-from alliance.i18n import is_missing
+from alliance.i18n import DEFAULT_LANGUAGE, catalogue, get_language, is_missing, t
 from alliance.scoring import POPULATION_BANDS
 
 MAX_TERMS = 8
@@ -87,6 +87,91 @@ def search_terms(query: str | None) -> list[str]:
     unique = list(dict.fromkeys(words))
     longer = [w for w in unique if len(w) > 1]
     return (longer or unique)[:MAX_TERMS]
+
+
+# --- texts in several languages -------------------------------------------------------------------------
+# `title` / `summary` hold a practice's text in its `original_language`; `title_<code>` / `summary_<code>` hold
+# it in other languages (queries/ddl/05_activity_languages.sql). A reader gets the text in its own language
+# when it exists, else in English, else the original, and learns which language it got (to say so).
+
+TEXT_FIELDS = ("title", "summary")
+TEXT_COLUMN = re.compile(r"(title|summary)_([a-z]{2})")
+
+
+def text_languages(columns: Iterable[str]) -> list[str]:
+    """The languages that have text columns among `columns` (title_fr -> 'fr'), in column order."""
+    return list(dict.fromkeys(m[2] for c in columns if (m := TEXT_COLUMN.fullmatch(str(c)))))
+
+
+def _present(value) -> bool:
+    return not is_missing(value) and bool(str(value).strip())
+
+
+def _fallbacks(lang: str, original: str) -> list[str]:
+    return list(dict.fromkeys([lang, DEFAULT_LANGUAGE, original]))
+
+
+def localized_text(row: Mapping, field: str, lang: str | None = None) -> tuple[str, str]:
+    """(text, language code of that text) for `field` ('title' or 'summary') of one practice: the text in
+    `lang` (default: the current language) when it exists, else in English, else the original."""
+    lang = lang or get_language()
+    original = row.get("original_language")
+    original = str(original) if _present(original) else DEFAULT_LANGUAGE
+    for code in _fallbacks(lang, original):
+        for column in ((field, f"{field}_{code}") if code == original else (f"{field}_{code}",)):
+            value = row.get(column)
+            if _present(value):
+                return str(value), code
+    value = row.get(field)
+    return ("" if is_missing(value) else str(value)), original
+
+
+def localized_series(rows: pd.DataFrame, field: str, lang: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """localized_text for every row of a frame, column-wise (an export of 200,000 rows stays fast)."""
+    lang = lang or get_language()
+    if "original_language" in rows.columns:
+        original = rows["original_language"].where(rows["original_language"].map(_present), DEFAULT_LANGUAGE)
+    else:
+        original = pd.Series(DEFAULT_LANGUAGE, index=rows.index, dtype=object)
+
+    def usable(column: str) -> pd.Series:
+        if column not in rows.columns:
+            return pd.Series(None, index=rows.index, dtype=object)
+        values = rows[column].astype(object)
+        return values.where(values.map(_present), None)
+
+    text = pd.Series(None, index=rows.index, dtype=object)
+    shown = pd.Series(None, index=rows.index, dtype=object)
+    codes = list(dict.fromkeys([lang, DEFAULT_LANGUAGE, *original.unique().tolist()]))
+    own = usable(field)
+    for code in codes:
+        value = own.where(original == code, None).combine_first(usable(f"{field}_{code}"))
+        fill = text.isna() & value.notna()
+        text[fill] = value[fill]
+        shown[fill] = code
+    rest = text.isna()
+    text[rest] = own[rest].fillna("") if rest.any() else text[rest]
+    shown[rest] = original[rest]
+    return text, shown
+
+
+def language_name(code: str, lang: str | None = None) -> str:
+    """A language's name in the reader's language ('en' -> 'anglais' for a French reader)."""
+    from babel import Locale
+
+    try:
+        return Locale.parse(lang or get_language()).languages.get(code, code)
+    except (ValueError, TypeError):
+        return code
+
+
+def language_note(shown: str, lang: str | None = None) -> str:
+    """'(in English)' when a text is shown in another language than the reader's, else ''."""
+    lang = lang or get_language()
+    if not shown or shown == lang:
+        return ""
+    text = catalogue(lang).get("practices.text_in_language") or t("practices.text_in_language")
+    return text.format(language=language_name(shown, lang))
 
 
 # --- filters and their URL form -------------------------------------------------------------------------
@@ -257,11 +342,22 @@ def facet_options(facet: Facet, values: Iterable[str], counts: Mapping[str, int]
 @dataclass(frozen=True)
 class ComparedField:
     """One row of a comparison: a field's value per practice, whether they differ and, for list fields,
-    the items all practices share."""
+    the items all practices share and, per item, which practices (by position) have it."""
     field: str
     values: tuple
     differs: bool
     shared: frozenset = frozenset()
+    holders: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+    def unique_to(self, index: int) -> list[str]:
+        """Items of a list field that only practice `index` has."""
+        return [item for item, who in self.holders.items() if who == {index}]
+
+    def partly_shared(self, index: int) -> dict[str, frozenset[int]]:
+        """Items practice `index` has with some, not all, of the others: item -> the others that have it."""
+        total = len(self.values)
+        return {item: who - {index} for item, who in self.holders.items()
+                if index in who and 1 < len(who) < total}
 
 
 def _normal(value):
@@ -280,10 +376,12 @@ def compare_records(records: list[Mapping], fields: Iterable[str]) -> list[Compa
         values = tuple(r.get(name) for r in records)
         normal = [_normal(v) for v in values]
         differs = any(n != normal[0] for n in normal[1:])
-        shared = frozenset()
+        shared, holders = frozenset(), {}
         if all(isinstance(n, frozenset) for n in normal):
             shared = frozenset.intersection(*normal)
-        rows.append(ComparedField(name, values, differs, shared))
+            for item in sorted(frozenset.union(*normal)):
+                holders[item] = frozenset(i for i, n in enumerate(normal) if item in n)
+        rows.append(ComparedField(name, values, differs, shared, holders))
     return rows
 
 
@@ -381,16 +479,27 @@ SHOWN_COLUMNS = ("id", "title", "city", "country", "kind", "status", "evaluation
                  "freshness", "source")
 EXPORT_COLUMNS = ("id", "title", "city", "country", "region", "kind", "status", "evaluation", "start_year",
                   "end_year", "approaches", "target_groups", "stakeholders", "partners", "last_updated",
-                  "freshness", "source", "source_url", "summary")
+                  "freshness", "source", "source_url", "summary", "original_language")
 
 
 def display_frame(rows: pd.DataFrame, label: Callable[[str, str], str], columns: Iterable[str] = SHOWN_COLUMNS,
-                  header: Callable[[str], str] | None = None) -> pd.DataFrame:
+                  header: Callable[[str], str] | None = None, lang: str | None = None,
+                  mark_language: bool = False) -> pd.DataFrame:
     """Result rows (practices_results / practices_by_ids) as people read them: codes turned into labels by
     `label(facet key, value)` (facet keys of FACETS, plus 'kind', 'partner'), lists joined with ', '; dates
-    kept as ISO text so that a CSV reads back the same. `header` renames columns (e.g. into the language).
+    kept as ISO text so that a CSV reads back the same. Title and summary in `lang` (default: the current
+    language) where they exist, else in English or the original (`mark_language` then adds "(in English)").
+    `header` renames columns (e.g. into the language).
     Column-wise with memoised labels, so that 200,000 rows take seconds, not minutes."""
+    lang = lang or get_language()
     memo: dict[tuple[str, str], str] = {}
+
+    def text(field: str) -> pd.Series:
+        values, shown = localized_series(rows, field, lang)
+        if not mark_language:
+            return values
+        notes = shown.map(lambda code: language_note(code, lang))
+        return pd.Series([f"{v} {n}" if n else v for v, n in zip(values, notes)], index=rows.index, dtype=object)
 
     def one(key: str, value) -> str:
         if is_missing(value):
@@ -410,7 +519,7 @@ def display_frame(rows: pd.DataFrame, label: Callable[[str, str], str], columns:
         return pd.array(rows[source].map(lambda v: None if is_missing(v) else int(v)), dtype="Int64")
 
     builders = {
-        "id": lambda: rows["id"], "title": lambda: rows["title"], "city": lambda: rows["lead_name"],
+        "id": lambda: rows["id"], "title": lambda: text("title"), "city": lambda: rows["lead_name"],
         "country": lambda: coded("country", "country_code"), "region": lambda: coded("region", "region"),
         "kind": lambda: coded("kind", "kind"), "status": lambda: coded("status", "status"),
         "evaluation": lambda: coded("evaluation", "evaluation"),
@@ -421,7 +530,10 @@ def display_frame(rows: pd.DataFrame, label: Callable[[str, str], str], columns:
         "freshness": lambda: rows["stale"].map(lambda v: one("freshness", "stale" if bool(v) else "current")),
         "source": lambda: coded("source", "provenance"),
         "source_url": lambda: rows["source_url"].map(lambda v: None if is_missing(v) else v),
-        "summary": lambda: rows["summary"],
+        "summary": lambda: text("summary"),
+        "original_language": lambda: (rows["original_language"] if "original_language" in rows.columns else
+                                      pd.Series(DEFAULT_LANGUAGE, index=rows.index)).map(
+            lambda code: language_name(code if _present(code) else DEFAULT_LANGUAGE, lang)),
     }
     out = pd.DataFrame(index=rows.index)
     for column in columns:

@@ -343,13 +343,15 @@ def result_cards(rows: pd.DataFrame, labels: Labels, state: State) -> None:
 
 def result_card(column, row: dict, labels: Labels, state: State) -> None:
     with column.container(border=True, key=f"card_{row['id']}", height="stretch"):
-        st.markdown(f"**{md_text(row['title'])}**")
+        title_shown = localized_title(row)
         quality_badges(row)
         place = f"{row['lead_name']} · {labels('country', row['country_code'])}"
         years = "" if is_missing(row["start_year"]) else f" · {int(row['start_year'])}"
         st.caption(md_text(place + years))
-        summary = str(row["summary"])
+        summary, shown = pr.localized_text(row, "summary")
         st.text(summary if len(summary) <= 260 else summary[:257].rsplit(" ", 1)[0] + "…")
+        if shown != title_shown:
+            language_caption(shown)
         approaches = ", ".join(labels("approach", a) for a in row["approaches"])
         if approaches:
             st.caption(md_text(approaches))
@@ -362,6 +364,25 @@ def result_card(column, row: dict, labels: Labels, state: State) -> None:
             compare_checkbox(row["id"], key, picked, state)
 
 
+def localized_title(row, header: bool = False) -> str:
+    """A practice's title in the reader's language (or English, or its original), marked "(in English)" when it
+    is in another language; returns the language shown."""
+    title, shown = pr.localized_text(row, "title")
+    if header:
+        st.header(md_text(title), anchor=False)
+    else:
+        st.markdown(f"**{md_text(title)}**")
+    if shown != get_language():
+        language_caption(shown)
+    return shown
+
+
+def language_caption(shown: str) -> None:
+    note = pr.language_note(shown)
+    if note:
+        st.caption(md_text(note))
+
+
 def compare_checkbox(activity_id: str, key: str, picked: bool, state: State) -> None:
     full = not picked and len(state.pick) >= pr.MAX_COMPARE
     st.checkbox(t("practices.compare_pick"), key=key, on_change=toggle_pick, args=(activity_id, key), disabled=full,
@@ -369,7 +390,7 @@ def compare_checkbox(activity_id: str, key: str, picked: bool, state: State) -> 
 
 
 def result_table(rows: pd.DataFrame, labels: Labels) -> None:
-    table = pr.display_frame(rows, labels)
+    table = pr.display_frame(rows, labels, mark_language=True)
     table.insert(1, "open", ["?" + "&".join(f"{k}={v}" for k, v in [("id", i)]) for i in table["id"]])
     st.dataframe(table, hide_index=True, width="stretch", key="results_table", column_config={
         "id": t("practices.col.id"), "title": st.column_config.TextColumn(t("practices.col.title"), width="large"),
@@ -407,7 +428,7 @@ def export_rows(con, params: dict, sort: str, lang: str, options: pd.DataFrame) 
         found = db.run_query(con, "practices_member_names", ids=partner_ids)
         names = dict(zip(found["id"], found["name"]))
     return pr.display_frame(rows, Labels(options, names), pr.EXPORT_COLUMNS,
-                            header=lambda c: t(f"practices.col.{c}"))
+                            header=lambda c: t(f"practices.col.{c}"), lang=lang)
 
 
 def export_buttons(state: State, labels: Labels, total: int) -> None:
@@ -462,14 +483,17 @@ def detail(activity_id: str, labels: Labels, state: State) -> None:
         st.warning(t("practices.not_found", id=activity_id), icon=":material/help:")
         return
     row = rows.iloc[0].to_dict()
-    st.header(md_text(row["title"]), anchor=False)
+    title_shown = localized_title(row, header=True)
     quality_badges(row)
     if row["provenance"] == "invented":
         st.warning(t("practices.invented_help"), icon=":material/science:")
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("practices.summary"), anchor=False)
-        st.text(str(row["summary"]))
+        summary, shown = pr.localized_text(row, "summary")
+        st.text(summary)
+        if shown != title_shown:
+            language_caption(shown)
         st.subheader(t("practices.lead"), anchor=False)
         member_link(row["lead_member_id"], row["lead_name"], labels("country", row["country_code"]))
         st.subheader(t("practices.partners"), anchor=False)
@@ -515,7 +539,7 @@ def similar(activity_id: str, labels: Labels) -> None:
 
 def similar_card(column, row: dict, labels: Labels) -> None:
     with column.container(border=True, height="stretch"):
-        st.markdown(f"**{md_text(row['title'])}**")
+        localized_title(row)
         shared = [labels("approach", a) for a in row["shared_approaches"]] + \
                  [labels("target", g) for g in row["shared_target_groups"]]
         st.caption(md_text(f"{row['lead_name']} · {labels('country', row['country_code'])} · "
@@ -559,19 +583,15 @@ def comparison(ids: list[str], labels: Labels) -> None:
     headers = []
     for i, rec in enumerate(records):
         mark = f" ({t('practices.invented_badge')})" if rec["provenance"] == "invented" else ""
-        headers.append(f"{chr(65 + i)}. {rec['title']}{mark}")
+        title, shown = pr.localized_text(rec, "title")
+        note = pr.language_note(shown)
+        headers.append(f"{chr(65 + i)}. {title}{' ' + note if note else ''}{mark}")
     table_rows = []
     for item in compared:
         cells = []
         for i, value in enumerate(item.values):
             if item.field in LIST_FIELDS:
-                key = LIST_FIELDS[item.field]
-                only = [lab(key, v) for v in value if str(v) not in item.shared]
-                common = [lab(key, v) for v in value if str(v) in item.shared]
-                parts = [", ".join(common)] if common else []
-                if only and item.differs:
-                    parts.append(t("practices.compare_only", items=", ".join(only)))
-                cells.append(" — ".join(parts) or "–")
+                cells.append(list_cell(item, i, LIST_FIELDS[item.field], lab))
             else:
                 cells.append("–" if is_missing(value) else str(value))
         table_rows.append([t("practices.compare_differs") if item.differs else "",
@@ -587,6 +607,26 @@ def comparison(ids: list[str], labels: Labels) -> None:
         with cols[i]:
             st.page_link(PAGE, label=md_text(headers[i]), query_params={"id": rec["id"]},
                          icon=":material/description:")
+
+
+def list_cell(item: pr.ComparedField, index: int, key: str, lab: Labels) -> str:
+    """A list field of one compared practice: what all share, then what is shared with some of the others
+    ("also in B: ..."), then what only this one has ("only here: ...")."""
+    mine = list(dict.fromkeys(str(v) for v in item.values[index]))
+    common = [lab(key, v) for v in mine if v in item.shared]
+    parts = [", ".join(common)] if common else []
+    partly = item.partly_shared(index)
+    by_others: dict[frozenset[int], list[str]] = {}
+    for v in mine:
+        if v in partly:
+            by_others.setdefault(partly[v], []).append(lab(key, v))
+    for others, items in sorted(by_others.items(), key=lambda kv: sorted(kv[0])):
+        letters = ", ".join(chr(65 + o) for o in sorted(others))
+        parts.append(t("practices.compare_also", others=letters, items=", ".join(items)))
+    only = [lab(key, v) for v in item.unique_to(index) if v in mine]
+    if only:
+        parts.append(t("practices.compare_only", items=", ".join(only)))
+    return " — ".join(parts) or "–"
 
 
 # --- overview charts ------------------------------------------------------------------------------------
@@ -672,8 +712,10 @@ def contacts(state: State, labels: Labels, options: pd.DataFrame) -> None:
             st.markdown(f"**{rank}.**", width=30)
             with st.container():
                 member_link(row["member_id"], row["member_name"], labels("country", row["country_code"]))
-                st.page_link(PAGE, label=md_text(row["title"]), query_params={"id": row["activity_id"]},
-                             icon=":material/description:")
+                title, shown = pr.localized_text(row, "title")
+                note = pr.language_note(shown)
+                st.page_link(PAGE, label=md_text(f"{title} {note}" if note else title),
+                             query_params={"id": row["activity_id"]}, icon=":material/description:")
             with st.container(horizontal=True, gap="small"):
                 st.badge(t(f"practices.evaluation.{row['evaluation']}"),
                          color="green" if row["evaluation"] == "peer_reviewed" else

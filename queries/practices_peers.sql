@@ -1,7 +1,7 @@
 -- Peer exchange, "who to contact": for one approach, the lead members with an established (ongoing or
 -- completed) or evaluated practice in it, among the practices that pass the other filters. One row per
--- member: id, name, country, its best practice (id, title, evaluation, status, provenance, last update), the
--- number of such practices; ranked by evidence (peer-reviewed > external > internal > none), then count.
+-- member: id, name, country, its best practice (id, title with original_language and the title_<code>
+-- translations, evaluation, status, provenance, last update), the number of such practices; ranked by evidence (peer-reviewed > external > internal > none), then count.
 -- @param terms LIST = NULL search terms, all required (folded in SQL)
 -- @param approaches LIST = NULL approach ids (any of)
 -- @param target_groups LIST = NULL target group ids (any of)
@@ -35,7 +35,7 @@ WITH hits AS (
     FROM hits
 )
 SELECT lead_member_id AS member_id, lead_name AS member_name, country_code, country_name_en, country_name_fr,
-       id AS activity_id, title, evaluation, evidence_rank, status, provenance, last_updated, stale, practices
+       id AS activity_id, title, original_language, COLUMNS('^title_[a-z]{2}$'), evaluation, evidence_rank, status, provenance, last_updated, stale, practices
 FROM ranked
 WHERE nth = 1
 ORDER BY evidence_rank DESC, practices DESC, last_updated DESC, member_id

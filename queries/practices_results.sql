@@ -1,5 +1,6 @@
--- One page of the filtered practice catalogue, in the chosen order: every activity field, lead member name,
--- country (code, English and French name), region and population, search score, evidence rank (3 peer-reviewed
+-- One page of the filtered practice catalogue, in the chosen order (relevance: the search score, then real,
+-- documented practices before invented demonstration entries, then evidence): every activity field (texts in
+-- every language included), lead member name, country (code, English and French name), region and population, search score, evidence rank (3 peer-reviewed
 -- .. 0 none), staleness, approach / target group / stakeholder / partner id lists and the row's position
 -- (the number of matches comes from practices_count or practices_facets).
 -- @param terms LIST = NULL search terms, all required (folded in SQL)
@@ -26,6 +27,7 @@ WITH page AS (
     -- is written twice on purpose: the inner ORDER BY ... LIMIT is the cheap top-N; the outer row_number
     -- numbers only the page's rows (a window over every match cost 0.25 s at 200,000 rows).
     SELECT id, score, $offset + row_number() OVER (ORDER BY CASE WHEN $sort = 'relevance' THEN score END DESC NULLS LAST,
+                     CASE WHEN $sort = 'relevance' THEN provenance = 'invented' END ASC NULLS LAST,
                      CASE WHEN $sort IN ('relevance', 'evidence') THEN evidence_rank END DESC NULLS LAST,
                      CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
                      CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,
@@ -35,13 +37,14 @@ WITH page AS (
                      CASE WHEN $sort IN ('city', 'country') THEN strip_accents(lower(lead_name)) END ASC,
                      last_updated DESC, id) AS position
     FROM (
-        SELECT id, score, evidence_rank, last_updated, start_year, title, lead_name, country_code
+        SELECT id, score, provenance, evidence_rank, last_updated, start_year, title, lead_name, country_code
         FROM practice_matches($terms::VARCHAR[], $approaches::VARCHAR[], $target_groups::VARCHAR[], $stakeholders::VARCHAR[],
                  $countries::VARCHAR[], $regions::VARCHAR[], $pop_bands::INTEGER[], $band_bounds::DOUBLE[],
                  $kinds::VARCHAR[], $statuses::VARCHAR[], $evaluations::VARCHAR[], $provenances::VARCHAR[],
                  $freshness::VARCHAR[], $year_from::INTEGER, $year_to::INTEGER, $include_archived::BOOLEAN)
         WHERE misses = 0
         ORDER BY CASE WHEN $sort = 'relevance' THEN score END DESC NULLS LAST,
+                 CASE WHEN $sort = 'relevance' THEN provenance = 'invented' END ASC NULLS LAST,
                  CASE WHEN $sort IN ('relevance', 'evidence') THEN evidence_rank END DESC NULLS LAST,
                  CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
                  CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,

@@ -1,6 +1,6 @@
 -- Practices similar to one activity: those sharing approaches and target groups with it, archived ones left
--- out. Per candidate: id, title, lead member id and name, country, evaluation, provenance, shared approaches,
--- shared target groups; ranked by overlap (shared / union, approaches and target groups together), then
+-- out. Per candidate: id, title (with original_language and the title_<code> translations), lead member id
+-- and name, country, evaluation, provenance, shared approaches, shared target groups; ranked by overlap (shared / union, approaches and target groups together), then
 -- evidence and freshness.
 -- @param id VARCHAR = '' the activity
 -- @param limit INTEGER = 6 how many
@@ -16,7 +16,7 @@ WITH mine AS (
     WHERE t.activity_id IN (SELECT activity_id FROM tags WHERE tag IN (SELECT tag FROM mine)) AND t.activity_id <> $id
     GROUP BY t.activity_id
 )
-SELECT act.id, act.title, act.lead_member_id, m.name AS lead_name, m.country_code, act.evaluation, act.provenance,
+SELECT act.id, act.title, act.original_language, COLUMNS('^title_[a-z]{2}$'), act.lead_member_id, m.name AS lead_name, m.country_code, act.evaluation, act.provenance,
        act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
        o.shared, o.shared / (o.own + (SELECT count(*) FROM mine) - o.shared) AS similarity,
        list_sort(list_intersect((SELECT list(approach_id) FROM activity_approaches WHERE activity_id = act.id),

@@ -146,3 +146,37 @@ def test_no_member_leads_two_activities_of_the_same_title(demo_db):
     repeated = con.execute("SELECT lead_member_id, title, count(*) FROM activities "
                            "GROUP BY ALL HAVING count(*) > 1").fetchall()
     assert repeated == []
+
+
+def test_no_activity_was_updated_before_it_started(demo_db):
+    """Issue 19, item 22: "Started 2026 / Last updated 7 May 2021" must not happen, documented or invented."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        bad = con.execute("SELECT id, start_year, last_updated FROM activities "
+                          "WHERE last_updated < make_date(start_year, 1, 1)").fetchall()
+        assert bad == []
+        assert con.execute("SELECT count(*) FROM activities WHERE start_year >= 2025").fetchone()[0] > 0
+    finally:
+        con.close()
+
+
+def test_the_generator_keeps_updates_after_starts_at_the_scale_of_the_benchmark_dataset():
+    """The same rule over the large dataset's generator (many more invented rows), without building it."""
+    import datetime as dt
+
+    import numpy as np
+
+    from alliance.demo import LAST_UPDATE_LIMIT, french_labels, invented_activities, load_seed_tables
+
+    tables = load_seed_tables()
+    members = tables["members"].reset_index(drop=True)
+    made = invented_activities(members, list(tables["approaches"]["id"]), list(tables["target_groups"]["id"]),
+                               list(tables["stakeholders"]["id"]), 30_000, np.random.default_rng(3),
+                               labels_fr=french_labels(tables))["activities"]
+    starts = [dt.date(int(y), 1, 1) for y in made["start_year"]]
+    assert all(u >= s for u, s in zip(made["last_updated"], starts))
+    assert max(made["last_updated"]) <= LAST_UPDATE_LIMIT
+    assert (made["start_year"] > 2025).any()  # the case of the report exists in the sample
+    # invented entries come in English with a French title and summary from the templates
+    assert (made["original_language"] == "en").all()
+    assert made["title_fr"].str.len().gt(0).all() and made["summary_fr"].str.startswith("Fiche de démonstration").all()

@@ -102,3 +102,43 @@ def test_problems_are_all_listed(writable_db):
     assert columns == ["country_code", "joined_on", "latitude", "longitude"]
     assert all(p.file == "members.csv" and p.row == 2 for p in caught.value.problems)
     con.close()
+
+
+# --- practice texts in several languages (issue 19, item 7) -------------------------------------------------
+
+OLD_ACTIVITY_HEADER = "id,title,summary,lead_member_id,kind,start_year,status,evaluation,last_updated\n"
+
+
+def test_an_older_activities_file_without_language_columns_still_imports(writable_db):
+    """A file from before the French columns updates the English text and keeps the French one."""
+    con = duckdb.connect(str(writable_db))
+    french = con.execute("SELECT title_fr FROM activities WHERE id = 'aarhus-model'").fetchone()[0]
+    assert french
+    rows = OLD_ACTIVITY_HEADER + \
+        "aarhus-model,Aarhus model (renamed),A summary.,aarhus-dk,practice,2007,ongoing,none,2025-06-01\n" \
+        "new-one,New practice,Text.,aarhus-dk,project,2024,ongoing,none,2025-06-01\n"
+    plan, audit = importer.import_files(con, [("activities.csv", rows.encode())], "t", "cli")
+    assert plan.counts["activities"]["added"] == 1 and plan.counts["activities"]["updated"] == 1
+    got = dict((r[0], r[1:]) for r in con.execute(
+        "SELECT id, title, title_fr, original_language FROM activities WHERE id IN ('aarhus-model', 'new-one')"
+    ).fetchall())
+    assert got["aarhus-model"] == ("Aarhus model (renamed)", french, "en")
+    assert got["new-one"] == ("New practice", None, "en")
+    con.close()
+
+
+def test_language_columns_import_and_a_bad_language_code_is_explained(writable_db):
+    con = duckdb.connect(str(writable_db))
+    header = "id,title,summary,lead_member_id,kind,status,evaluation,original_language,title_en,title_fr\n"
+    good = header + "lyon-parents,Cercles de parents,Des groupes.,aarhus-dk,practice,ongoing,none,fr," \
+                    "Parent circles,\n"
+    importer.import_files(con, [("activities.csv", good.encode())], "t", "cli")
+    assert con.execute("SELECT original_language, title_en FROM activities WHERE id = 'lyon-parents'"
+                       ).fetchone() == ("fr", "Parent circles")
+    bad = header + "lyon-two,Titre,Texte.,aarhus-dk,practice,ongoing,none,French,,\n"
+    with pytest.raises(importer.ImportRejected) as caught:
+        importer.import_files(con, [("activities.csv", bad.encode())], "t", "cli")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (2, "original_language", "French")
+    assert "language code" in problem.reason
+    con.close()

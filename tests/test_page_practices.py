@@ -186,7 +186,9 @@ def test_overview_charts_and_contacts(app_env):
 def hostile_db(writable_db, monkeypatch):
     """A copy of the demonstration database with a practice whose title and summary are HTML and Markdown."""
     con = duckdb.connect(str(writable_db))
-    con.execute("""INSERT INTO activities VALUES ('xss-1', '<script>alert(1)</script> **bold** [x](javascript:alert(2))',
+    con.execute("""INSERT INTO activities (id, title, summary, lead_member_id, kind, start_year, end_year,
+                   status, evaluation, source_url, last_updated, provenance)
+                   VALUES ('xss-1', '<script>alert(1)</script> **bold** [x](javascript:alert(2))',
                    '<img src=x onerror=alert(3)> :red[red]', 'aarhus-dk', 'practice', 2020, NULL, 'ongoing',
                    'none', 'javascript:alert(4)', current_date, 'invented')""")
     con.close()
@@ -209,3 +211,91 @@ def test_text_from_data_is_never_html(hostile_db):
     assert at.header[0].value == md_text(title)
     assert not at.get("link_button")  # a javascript: source is not a link
     assert any("Invented" in w.value for w in at.warning)
+
+
+# --- French texts (issue 19, item 7) and the default order (issue 13) -----------------------------------------
+
+def in_french(at, monkeypatch):
+    """AppTest runs the page without app.py after switch_page: French is set as app.py would (see test_french)."""
+    import types
+
+    from alliance import i18n
+    monkeypatch.setattr(i18n, "_state", types.SimpleNamespace(lang="fr"))
+    at.session_state["lang"] = at.session_state["language"] = "fr"
+    return at
+
+
+def captions(at) -> list[str]:
+    """Caption texts without md_text's escapes."""
+    return [c.value.replace("\\", "") for c in at.caption]
+
+
+def test_french_search_jeunes_finds_the_youth_practices_in_french(app_env, demo_db, monkeypatch):
+    at = in_french(app_test("practices", {"q": "jeunes", "archived": "1", "source": "documented"}), monkeypatch)
+    at.run()
+    assert not at.exception, at.exception
+    con = duckdb.connect(str(demo_db), read_only=True)
+    expected = {r[0] for r in con.execute(
+        "SELECT id FROM activities WHERE provenance = 'documented' "
+        "AND contains(strip_accents(lower(title_fr || ' ' || summary_fr)), 'jeunes')").fetchall()}
+    liege = con.execute("SELECT title_fr FROM activities WHERE id = 'liege-local-strategy'").fetchone()[0]
+    con.close()
+    assert len(expected) >= 5 and "liege-local-strategy" in expected
+    assert heading_count(at) == len(expected)
+    assert set(card_ids(at)) == expected
+    titles = [m.value for m in at.markdown]
+    assert f"**{md_text(liege)}**" in titles  # the card shows the French title
+    assert not any("(texte en anglais)" in c for c in captions(at))  # all of them have French
+
+
+def test_a_practice_without_french_says_it_is_shown_in_english(own_db, monkeypatch):
+    own_db.execute("""INSERT INTO activities (id, title, summary, lead_member_id, kind, status, evaluation,
+                      last_updated, provenance) VALUES ('only-en', 'Quiet English title', 'Only in English.',
+                      'aarhus-dk', 'practice', 'ongoing', 'none', current_date, 'documented')""")
+    own_db.execute("""INSERT INTO activities (id, title, summary, lead_member_id, kind, status, evaluation,
+                      last_updated, provenance, original_language) VALUES ('only-fr', 'Titre discret', 'Seulement
+                      en français.', 'aarhus-dk', 'practice', 'ongoing', 'none', current_date, 'documented', 'fr')""")
+    own_db.execute("CHECKPOINT")
+    at = in_french(app_test("practices", {"id": "only-en"}), monkeypatch)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == "Quiet English title"
+    assert "(texte en anglais)" in captions(at)
+    at = in_french(app_test("practices", {"q": "quiet"}), monkeypatch)
+    at.run()
+    assert "(texte en anglais)" in captions(at)  # on the card too
+    at = app_test("practices", {"id": "only-fr"})  # an English reader of a French original
+    at.run()
+    assert at.header[0].value == "Titre discret"
+    assert "(in French)" in captions(at)
+    at = app_test("practices", {"id": "aarhus-model"})  # English original, English reader: no note
+    at.run()
+    assert not any("(in " in c for c in captions(at))
+
+
+def test_default_order_shows_documented_practices_first(app_env, demo_db):
+    at = app_test("practices")
+    at.run()
+    assert not at.exception, at.exception
+    con = duckdb.connect(str(demo_db), read_only=True)
+    provenance = dict(con.execute("SELECT id, provenance FROM activities").fetchall())
+    documented = con.execute("SELECT count(*) FROM activities WHERE provenance = 'documented' "
+                             "AND status <> 'archived'").fetchone()[0]
+    con.close()
+    shown = [provenance[i] for i in card_ids(at)]
+    assert len(shown) == 12
+    assert shown[:min(documented, 12)] == ["documented"] * min(documented, 12)
+
+
+def test_comparing_three_marks_unique_and_partly_shared_items(app_env, demo_db):
+    ids = ["aarhus-model", "liege-local-strategy", "kumanovo-community-action-team"]
+    at = app_test("practices", {"compare": ",".join(ids)})
+    at.run()
+    assert not at.exception, at.exception
+    row = [cell.replace("\\", "") for cell in at.table[0].value.set_index("Field").loc["Approaches"].tolist()[1:]]
+    # youth education: Aarhus (A) and Liège (B) have it, Kumanovo (C) not: "also in", never "only here"
+    assert all("only here: Youth resilience and education" not in cell for cell in row)
+    assert "also in B: Frontline training, Youth resilience and education" in row[0]
+    assert "also in A: Frontline training, Youth resilience and education" in row[1]
+    assert "only here: Exit and reintegration, Family support" in row[0]
+    assert row[0].startswith("Multi-agency cooperation — ")  # shared by all three

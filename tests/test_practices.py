@@ -49,7 +49,9 @@ def small_db(tmp_path_factory):
         for i in ids:
             con.execute(f"INSERT INTO {table} (id, label_en, label_fr) VALUES (?, ?, ?)", [i, i.title(), i.upper()])
     for r in ROWS:
-        con.execute("INSERT INTO activities VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)",
+        con.execute("INSERT INTO activities (id, title, summary, lead_member_id, kind, start_year, end_year, "
+                    "status, evaluation, source_url, last_updated, provenance) "
+                    "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)",
                     [r[0], r[1], r[2], r[3], r[4], r[7], r[5], r[6], r[8], r[9]])
         for a in r[10]:
             con.execute("INSERT INTO activity_approaches VALUES (?, ?)", [r[0], a])
@@ -373,3 +375,207 @@ def test_safe_url_only_lets_http_through():
     assert pr.safe_url("javascript:alert(1)") is None
     assert pr.safe_url(None) is None
     assert pr.safe_url("http://x y") is None
+
+
+# --- texts in several languages (issue 19, item 7) ---------------------------------------------------------
+
+def seed_practices() -> list[dict]:
+    import csv
+
+    from alliance.paths import SEED_DIR
+    with open(SEED_DIR / "practices.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def found_ids(con, query: str, **extra) -> list[str]:
+    params = {**pr.Filters(q=query, include_archived=True).params(), **extra}
+    return db.run_query(con, "practices_results", **params, limit=1000)["id"].tolist()
+
+
+def test_every_documented_practice_has_a_french_title_and_summary():
+    rows = seed_practices()
+    assert rows
+    for row in rows:
+        assert row["original_language"] == "en"
+        assert row["title_fr"].strip() and row["summary_fr"].strip(), row["id"]
+        assert row["title_fr"] != row["title"] and row["summary_fr"] != row["summary"], row["id"]
+
+
+def test_french_search_jeunes_finds_the_youth_practices(demo_db):
+    """Every documented practice whose English text speaks of young people or youth is found by 'jeunes'."""
+    import re
+
+    youth = {r["id"] for r in seed_practices() if re.search(r"young|youth", f"{r['title']} {r['summary']}", re.I)}
+    assert {"liege-local-strategy", "amsterdam-key-figures-network", "antwerp-family-multi-agency-approach"} <= youth
+    con = db.connect(demo_db, read_only=True)
+    try:
+        documented = set(found_ids(con, "jeunes", provenances=["documented"]))
+        assert documented == youth
+        assert set(found_ids(con, "Jeunes")) == set(found_ids(con, "jeunes"))  # case does not matter
+        assert found_ids(con, "familles") and found_ids(con, "sortie")
+    finally:
+        con.close()
+
+
+def test_french_phrase_soutien_aux_familles_finds_family_support_practices(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        found = found_ids(con, "soutien aux familles", provenances=["documented"])
+        assert {"antwerp-family-multi-agency-approach", "malmo-coordination-and-consultation-teams"} <= set(found)
+        family = set(con.execute("SELECT activity_id FROM activity_approaches "
+                                 "WHERE approach_id = 'family_support'").df()["activity_id"])
+        assert set(found) <= family
+        # the practice whose French title holds the phrase ranks first
+        assert found[0] == "antwerp-family-multi-agency-approach"
+        # the English words still work, and accents do not matter either way
+        assert "antwerp-family-multi-agency-approach" in found_ids(con, "family support")
+        assert found_ids(con, "reseau strong cities") == found_ids(con, "Réseau Strong Cities")
+    finally:
+        con.close()
+
+
+def test_a_title_in_any_language_that_is_exactly_the_phrase_gets_the_bonus(tmp_path):
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute(db.schema_sql())
+    con.execute("INSERT INTO regions VALUES ('western', 'W', 'O')")
+    con.execute("INSERT INTO countries VALUES ('FR', 'France', 'France', 'western')")
+    con.execute("INSERT INTO members VALUES ('lyon-fr', 'Lyon', 'FR', 'municipality', 45, 4, 500000, "
+                "DATE '2016-01-01', 'member', NULL, NULL)")
+    for i, (title, title_fr) in enumerate([("Parent circles", "Cercles de parents"),
+                                           ("Cercles de parents et ateliers", None)]):
+        con.execute("INSERT INTO activities (id, title, summary, lead_member_id, kind, status, evaluation, "
+                    "last_updated, provenance, title_fr) VALUES (?, ?, '', 'lyon-fr', 'practice', 'ongoing', "
+                    "'none', current_date, 'documented', ?)", [f"p{i}", title, title_fr])
+    ranked = db.run_query(con, "practices_results", **pr.Filters(q="cercles de parents").params())
+    assert ranked["id"].tolist() == ["p0", "p1"]
+    assert ranked["score"].iloc[0] - ranked["score"].iloc[1] == 20
+    con.close()
+
+
+def test_localized_text_prefers_the_readers_language_then_english_then_the_original():
+    english = {"title": "Parent circles", "summary": "Groups.", "original_language": "en",
+               "title_fr": "Cercles de parents", "summary_fr": None, "title_en": None}
+    assert pr.localized_text(english, "title", "fr") == ("Cercles de parents", "fr")
+    assert pr.localized_text(english, "summary", "fr") == ("Groups.", "en")  # no French summary yet
+    assert pr.localized_text(english, "title", "en") == ("Parent circles", "en")
+    assert pr.localized_text(english, "title", "de") == ("Parent circles", "en")
+    french = {"title": "Cercles de parents", "summary": "Groupes.", "original_language": "fr",
+              "title_en": "Parent circles", "summary_en": "  "}
+    assert pr.localized_text(french, "title", "en") == ("Parent circles", "en")
+    assert pr.localized_text(french, "summary", "en") == ("Groupes.", "fr")  # blank counts as missing
+    assert pr.localized_text(french, "title", "fr") == ("Cercles de parents", "fr")
+    assert pr.localized_text({"title": "Old row"}, "title", "fr") == ("Old row", "en")  # no language columns
+
+
+def test_localized_series_agrees_with_localized_text_row_by_row():
+    rows = pd.DataFrame([
+        {"title": "Parent circles", "original_language": "en", "title_fr": "Cercles de parents", "title_en": None},
+        {"title": "Cercles", "original_language": "fr", "title_fr": None, "title_en": "Circles"},
+        {"title": "Kreise", "original_language": "de", "title_fr": None, "title_en": None},
+        {"title": "No language", "original_language": None, "title_fr": "", "title_en": None},
+    ])
+    for lang in ("en", "fr", "de"):
+        texts, shown = pr.localized_series(rows, "title", lang)
+        expected = [pr.localized_text(r, "title", lang) for r in rows.to_dict("records")]
+        assert list(zip(texts, shown)) == expected
+    assert pr.text_languages(["title", "title_en", "summary_fr", "title_fr", "name_fr", "title_de"]) == \
+        ["en", "fr", "de"]
+
+
+def test_language_note_says_when_a_text_is_in_another_language():
+    assert pr.language_note("en", "fr") == "(texte en anglais)"
+    assert pr.language_note("fr", "en") == "(in French)"
+    assert pr.language_note("fr", "fr") == ""
+
+
+def test_display_frame_gives_texts_in_the_language_and_marks_fallbacks():
+    rows = pd.DataFrame([{"id": "a", "title": "Parent circles", "summary": "Groups.", "original_language": "en",
+                          "title_fr": "Cercles de parents", "summary_fr": "Des groupes."},
+                         {"id": "b", "title": "Exit work", "summary": "Help.", "original_language": "en",
+                          "title_fr": None, "summary_fr": None}])
+    plain = pr.display_frame(rows, lambda k, v: v, ("id", "title", "summary", "original_language"), lang="fr")
+    assert plain["title"].tolist() == ["Cercles de parents", "Exit work"]
+    assert plain["summary"].tolist() == ["Des groupes.", "Help."]
+    assert plain["original_language"].tolist() == ["anglais", "anglais"]
+    marked = pr.display_frame(rows, lambda k, v: v, ("title",), lang="fr", mark_language=True)
+    assert marked["title"].tolist() == ["Cercles de parents", "Exit work (texte en anglais)"]
+
+
+def test_an_older_database_gets_the_language_columns_on_open(tmp_path):
+    """A file built before the feature (activities without the text columns) is brought up to date by
+    apply_schema, its rows become English originals, and the search runs on it."""
+    from alliance.paths import DDL_DIR
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute((DDL_DIR / "00_core.sql").read_text(encoding="utf-8"))
+    con.execute("INSERT INTO regions VALUES ('western', 'W', 'O')")
+    con.execute("INSERT INTO countries VALUES ('FR', 'France', 'France', 'western')")
+    con.execute("INSERT INTO members VALUES ('lyon-fr', 'Lyon', 'FR', 'municipality', 45, 4, 500000, "
+                "DATE '2016-01-01', 'member', NULL, NULL)")
+    con.execute("INSERT INTO activities VALUES ('old', 'Youth club', 'Sport.', 'lyon-fr', 'practice', 2015, NULL, "
+                "'ongoing', 'none', NULL, DATE '2024-01-01', 'documented')")
+    assert "title_fr" not in [c[0] for c in con.execute("DESCRIBE activities").fetchall()]
+    con.close()
+    con = db.connect(path)
+    db.apply_schema(con)
+    columns = [c[0] for c in con.execute("DESCRIBE activities").fetchall()]
+    assert {"original_language", "title_en", "summary_en", "title_fr", "summary_fr"} <= set(columns)
+    assert con.execute("SELECT original_language FROM activities").fetchone()[0] == "en"
+    con.execute("UPDATE activities SET title_fr = 'Club de jeunes'")
+    assert found_ids(con, "jeunes") == ["old"] and found_ids(con, "youth") == ["old"]
+    db.apply_schema(con)  # idempotent
+    con.close()
+
+
+def test_a_language_column_added_later_is_searched_without_code_changes(small_db, tmp_path):
+    """Adding German is a DDL line: the search macro finds title_de / summary_de by their names."""
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(small_db.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                .fetchone()[0], copy)
+    con = duckdb.connect(str(copy))
+    con.execute("ALTER TABLE activities ADD COLUMN IF NOT EXISTS title_de VARCHAR")
+    con.execute("ALTER TABLE activities ADD COLUMN IF NOT EXISTS summary_de VARCHAR")
+    con.execute("UPDATE activities SET summary_de = 'Elternberatung' WHERE id = 'a-liege'")
+    assert found_ids(con, "elternberatung") == ["a-liege"]
+    row = db.run_query(con, "practices_by_ids", ids=["a-liege"]).iloc[0].to_dict()
+    assert pr.localized_text(row, "summary", "de") == ("Elternberatung", "de")
+    con.close()
+
+
+# --- default order (issue 13, section 5) ------------------------------------------------------------------
+
+def test_without_search_documented_practices_come_before_invented_ones(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        for filters in (pr.Filters(), pr.Filters(include_archived=True),
+                        pr.Filters(selected={"approach": ("family_support",)})):
+            rows = db.run_query(con, "practices_results", **filters.params(), sort="relevance", limit=1000)
+            provenance = rows["provenance"].tolist()
+            assert "documented" in provenance and "invented" in provenance
+            first_invented = provenance.index("invented")
+            assert set(provenance[first_invented:]) == {"invented"}, "a documented entry after an invented one"
+        page_one = db.run_query(con, "practices_results", **pr.Filters().params(), limit=12)
+        assert page_one["provenance"].iloc[0] == "documented"
+    finally:
+        con.close()
+
+
+# --- comparison of three (issue 19, item 14) ----------------------------------------------------------------
+
+def test_comparing_three_tells_unique_items_from_partly_shared_ones():
+    a = {"approaches": ["multi_agency", "youth_education", "online"]}
+    b = {"approaches": ["multi_agency", "youth_education"]}
+    c = {"approaches": ["multi_agency", "family_support"]}
+    (row,) = pr.compare_records([a, b, c], ["approaches"])
+    assert row.shared == frozenset({"multi_agency"})
+    # youth_education is in A and B: shared by some, unique to neither
+    assert row.unique_to(0) == ["online"]
+    assert row.unique_to(1) == []
+    assert row.unique_to(2) == ["family_support"]
+    assert row.partly_shared(0) == {"youth_education": frozenset({1})}
+    assert row.partly_shared(1) == {"youth_education": frozenset({0})}
+    assert row.partly_shared(2) == {}
+    assert row.holders["youth_education"] == frozenset({0, 1})

@@ -71,7 +71,9 @@ def test_one_assessment_per_member_and_round(con):
 
 
 def test_activity_years_and_enumerations(con):
-    row = ("INSERT INTO activities VALUES ('a1', 'T', 'S', 'aarhus-dk', '{kind}', {start}, {end}, '{status}', "
+    row = ("INSERT INTO activities (id, title, summary, lead_member_id, kind, start_year, end_year, status, "
+           "evaluation, source_url, last_updated, provenance) "
+           "VALUES ('a1', 'T', 'S', 'aarhus-dk', '{kind}', {start}, {end}, '{status}', "
            "'{evaluation}', NULL, DATE '2024-01-01', 'documented')")
     ok = dict(kind="practice", start=2015, end=2018, status="completed", evaluation="external")
     con.execute(row.format(**ok))

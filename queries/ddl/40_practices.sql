@@ -4,7 +4,11 @@
 -- number of facets the activity fails. The filtered set is `misses = 0`; the count of an option of facet X
 -- "under the other filters" counts the activities whose only failed facet, if any, is X.
 -- Lists may be NULL (no filter). Search terms are folded here (strip_accents(lower())) and matched against
--- the folded title, lead member name and summary (no regexp: it costs ten times more at 250,000 rows).
+-- the folded titles, lead member name and summaries (no regexp: it costs ten times more at 250,000 rows).
+-- Titles and summaries are searched in every language at once: `title` plus every title_<code> column
+-- (05_activity_languages.sql), found by name with COLUMNS(), so a new language column is searched as it comes.
+-- The folded titles are joined with ' | ' (never part of a search word) so that a phrase cannot run from one
+-- language into the next and "the title is exactly the phrase" still means one whole title.
 -- pop_bands are band numbers: 0 unknown population, k the k-th lower bound of band_bounds (ascending).
 -- The folded, non-empty search terms. Written inline (not a CTE) so that DuckDB folds it to a constant and,
 -- without search, never reads or folds titles and summaries.
@@ -22,11 +26,15 @@ WITH base AS (
            act.source_url, act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
            CASE act.evaluation WHEN 'peer_reviewed' THEN 3 WHEN 'external' THEN 2 WHEN 'internal' THEN 1 ELSE 0 END
                AS evidence_rank,
+           act.original_language, COLUMNS('^(title|summary)_[a-z]{2}$'),
            CASE WHEN len(practice_terms(terms)) > 0
-                THEN ' ' || strip_accents(lower(act.title)) || ' ' END AS f_title,
+                THEN ' | ' || strip_accents(lower(concat_ws(' | ', act.title, *COLUMNS('^title_[a-z]{2}$'))))
+                     || ' | ' END AS f_title,
            CASE WHEN len(practice_terms(terms)) > 0
                 THEN ' ' || strip_accents(lower(m.name)) || ' ' END AS f_city,
-           CASE WHEN len(practice_terms(terms)) > 0 THEN strip_accents(lower(act.summary)) END AS f_summary
+           CASE WHEN len(practice_terms(terms)) > 0
+                THEN strip_accents(lower(concat_ws(' | ', act.summary, *COLUMNS('^summary_[a-z]{2}$'))))
+           END AS f_summary
     FROM activities act
     JOIN members m ON m.id = act.lead_member_id
     JOIN countries c ON c.code = m.country_code
@@ -36,8 +44,8 @@ WITH base AS (
 ), folded AS (
     SELECT * EXCLUDE (f_summary), f_title || f_city || f_summary AS f_all FROM base  -- each text folded once
 ), searched AS (
-    -- score: per term 10 in the title, +4 at a word start there, 6 in the city name, 2 anywhere (the summary);
-    -- the whole phrase +15 in the title, +5 anywhere; +20 when the title is exactly the phrase.
+    -- score: per term 10 in a title, +4 at a word start there, 6 in the city name, 2 anywhere (the summary);
+    -- the whole phrase +15 in a title, +5 anywhere; +20 when a title (in any language) is exactly the phrase.
     SELECT * EXCLUDE (f_title, f_city, f_all),
            CASE WHEN len(practice_terms(terms)) = 0 THEN 0 ELSE
                list_sum(list_transform(practice_terms(terms), lambda t:
@@ -49,7 +57,7 @@ WITH base AS (
                        AND contains(f_title, array_to_string(practice_terms(terms), ' ')) THEN 15 ELSE 0 END
                + CASE WHEN len(practice_terms(terms)) > 1
                        AND contains(f_all, array_to_string(practice_terms(terms), ' ')) THEN 5 ELSE 0 END
-               + CASE WHEN f_title = ' ' || array_to_string(practice_terms(terms), ' ') || ' ' THEN 20 ELSE 0 END
+               + CASE WHEN contains(f_title, '| ' || array_to_string(practice_terms(terms), ' ') || ' |') THEN 20 ELSE 0 END
            END AS score
     FROM folded
     WHERE len(practice_terms(terms)) = 0

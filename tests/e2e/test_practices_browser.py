@@ -76,7 +76,9 @@ def test_csv_download_equals_the_shown_rows(page, app_url, tmp_path):
 def hostile_url(demo_db, tmp_path_factory):
     """A server of its own on a copy holding a practice whose title is a script tag."""
     def add_practice(con):
-        con.execute("""INSERT INTO activities VALUES ('xss-1', '<script>alert(1)</script>',
+        con.execute("""INSERT INTO activities (id, title, summary, lead_member_id, kind, start_year, end_year,
+                       status, evaluation, source_url, last_updated, provenance)
+                       VALUES ('xss-1', '<script>alert(1)</script>',
                        '<img src=x onerror=alert(2)> <b>bold</b>', 'aarhus-dk', 'practice', 2020, NULL, 'ongoing',
                        'none', 'javascript:alert(3)', current_date, 'invented')""")
 
