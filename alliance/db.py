@@ -152,3 +152,10 @@ def schema_sql() -> str:
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create whatever tables are missing (all DDL is idempotent), e.g. in a file built before a feature."""
     con.execute(schema_sql())
+
+
+def refresh_search(con: duckdb.DuckDBPyConnection) -> None:
+    """Fold the practice texts that changed into activity_search (queries/ddl/99_practice_search.sql): call it,
+    inside the same transaction, after writing activities."""
+    con.execute((DDL_DIR / "99_practice_search.sql").read_text(encoding="utf-8"))
+

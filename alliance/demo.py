@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from alliance.auth import add_demo_users
-from alliance.db import schema_sql
+from alliance.db import refresh_search, schema_sql
 from alliance.paths import SEED_DIR
 
 DEFAULT_SEED = 2015
@@ -399,6 +399,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
         info = {"demo": "true", "scores": "invented", "seed": str(seed), "built_at": dt.datetime.now(dt.UTC)
                 .strftime("%Y-%m-%dT%H:%M:%SZ"), "generator": "alliance.demo"}
         insert("dataset_info", pd.DataFrame(sorted(info.items()), columns=["key", "value"]))
+        refresh_search(con)  # the search's folded practice texts
         add_demo_users(con)  # published demo accounts, so that a newcomer can try /assess
         con.execute("COMMIT")
         con.execute("CHECKPOINT")

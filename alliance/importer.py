@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from alliance import dictionary, encoding, undo
-from alliance.db import schema_sql
+from alliance.db import refresh_search, schema_sql
 
 # list column of a friendly form -> (bridge table, parent column, child column)
 LIST_COLUMNS = {
@@ -679,6 +679,8 @@ def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: st
         if hold:  # test hook: keep the transaction open so a test can kill the process mid-import
             print("holding the open transaction", flush=True)
             time.sleep(hold)
+        if "activities" in plan.inserts or "activities" in plan.updates:
+            refresh_search(cursor)  # the search's folded texts, in the same transaction
         total = plan.totals()
         cursor.execute("INSERT INTO import_audit (id, imported_at, imported_by, channel, files, added, updated, "
                        "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -241,6 +241,9 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
+        if any(name == "activities" for name, _, _ in restores) or "activities" in deletes:
+            from alliance.db import refresh_search
+            refresh_search(cursor)
         cursor.execute("UPDATE import_audit SET undone_at = ?, undone_by = ? WHERE id = ?",
                        [dt.datetime.now(dt.UTC).replace(tzinfo=None), who, audit_id])
         return UndoResult(audit_id, files, sum(len(r) for _, _, r in restores), deleted, relinked)

@@ -142,3 +142,25 @@ def test_language_columns_import_and_a_bad_language_code_is_explained(writable_d
     assert (problem.row, problem.column, problem.value) == (2, "original_language", "French")
     assert "language code" in problem.reason
     con.close()
+
+
+def test_an_imported_change_of_title_is_searchable_at_once_and_after_undo(writable_db):
+    from alliance import db, undo
+    from alliance import practices as pr
+
+    con = db.connect(writable_db)
+    db.apply_schema(con)
+
+    def found(word):
+        params = pr.Filters(q=word, include_archived=True).params()
+        return db.run_query(con, "practices_results", **params, limit=500)["id"].tolist()
+
+    assert "aarhus-model" in found("discriminations")
+    rows = "id,title,summary,lead_member_id,kind,status,evaluation,title_fr\n" \
+           "aarhus-model,Aarhus model,A summary.,aarhus-dk,practice,ongoing,none,Modèle d'Aarhus : écoles ouvertes\n"
+    importer.import_files(con, [("activities.csv", rows.encode())], "t", "cli")
+    assert found("ecoles ouvertes") == ["aarhus-model"]
+    assert "aarhus-model" not in found("discriminations")
+    undo.undo_last(con, "t")
+    assert "aarhus-model" in found("discriminations") and found("ecoles ouvertes") == []
+    con.close()

@@ -523,6 +523,7 @@ def test_an_older_database_gets_the_language_columns_on_open(tmp_path):
     assert {"original_language", "title_en", "summary_en", "title_fr", "summary_fr"} <= set(columns)
     assert con.execute("SELECT original_language FROM activities").fetchone()[0] == "en"
     con.execute("UPDATE activities SET title_fr = 'Club de jeunes'")
+    db.refresh_search(con)  # as every writer does after changing activities
     assert found_ids(con, "jeunes") == ["old"] and found_ids(con, "youth") == ["old"]
     db.apply_schema(con)  # idempotent
     con.close()
@@ -579,3 +580,29 @@ def test_comparing_three_tells_unique_items_from_partly_shared_ones():
     assert row.partly_shared(1) == {"youth_education": frozenset({0})}
     assert row.partly_shared(2) == {}
     assert row.holders["youth_education"] == frozenset({0, 1})
+
+
+def test_stored_folded_texts_and_live_folding_find_the_same(demo_db, tmp_path):
+    """activity_search (the folded texts kept for speed) gives the same results as folding on the fly, and a
+    row whose text changed is folded again when the database is opened."""
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, copy)
+    con = db.connect(copy)
+    db.apply_schema(con)
+    assert con.execute("SELECT count(*) FROM activity_search").fetchone()[0] == \
+        con.execute("SELECT count(*) FROM activities").fetchone()[0]
+    queries = ["jeunes", "liege", "soutien aux familles", "exit", "Malmö"]
+    stored = {q: db.run_query(con, "practices_results", **pr.Filters(q=q).params(), limit=500)[["id", "score"]]
+              for q in queries}
+    con.execute("DELETE FROM activity_search")
+    for q in queries:
+        live = db.run_query(con, "practices_results", **pr.Filters(q=q).params(), limit=500)[["id", "score"]]
+        pd.testing.assert_frame_equal(live, stored[q])
+    db.refresh_search(con)
+    con.execute("UPDATE activities SET title_fr = 'Modèle d''Aarhus : quartiers apaisés' WHERE id = 'aarhus-model'")
+    db.apply_schema(con)  # as on the next open
+    assert found_ids(con, "apaises") == ["aarhus-model"]
+    assert "aarhus-model" not in found_ids(con, "discriminations")
+    con.close()

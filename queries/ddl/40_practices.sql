@@ -15,6 +15,29 @@
 CREATE OR REPLACE MACRO practice_terms(terms) AS
     list_filter(list_transform(coalesce(terms, []), lambda t: trim(strip_accents(lower(t)))), lambda t: t <> '');
 
+-- Folding accented text is slow in DuckDB (strip_accents takes about 30 µs for a French summary: 8 s for 250,000
+-- of them, against 0.2 s for English), so the folded titles and summaries are kept in activity_search (derived
+-- data, not exported). 99_practice_search.sql brings it up to date on every open of the database (a row whose
+-- texts changed, by hash, is folded again), and builds, imports and undos run it as they write
+-- (alliance.db.refresh_search). A row missing from it is folded on the fly, so the search never misses one.
+CREATE TABLE IF NOT EXISTS activity_search (
+    id          VARCHAR PRIMARY KEY,
+    source_hash UBIGINT NOT NULL,
+    f_title     VARCHAR NOT NULL,
+    f_summary   VARCHAR NOT NULL
+);
+
+-- The hash of each activity's texts; and, for the given ids, the hash and the folded titles (' | ' around and
+-- between) and summaries.
+CREATE OR REPLACE MACRO practice_text_hashes() AS TABLE
+SELECT id, hash(title, summary, *COLUMNS('^(title|summary)_[a-z]{2}$')) AS source_hash FROM activities;
+CREATE OR REPLACE MACRO practice_texts(ids) AS TABLE
+SELECT id, hash(title, summary, *COLUMNS('^(title|summary)_[a-z]{2}$')) AS source_hash,
+       ' | ' || strip_accents(lower(concat_ws(' | ', title, *COLUMNS('^title_[a-z]{2}$')))) || ' | ' AS f_title,
+       strip_accents(lower(concat_ws(' | ', summary, *COLUMNS('^summary_[a-z]{2}$')))) AS f_summary
+FROM activities
+WHERE id IN (SELECT unnest(ids));
+
 CREATE OR REPLACE MACRO practice_matches(terms, approaches, target_groups, stakeholders, countries, regions,
                                          pop_bands, band_bounds, kinds, statuses, evaluations, provenances,
                                          freshness, year_from, year_to, include_archived) AS TABLE
@@ -28,21 +51,31 @@ WITH base AS (
                AS evidence_rank,
            act.original_language, COLUMNS('^(title|summary)_[a-z]{2}$'),
            CASE WHEN len(practice_terms(terms)) > 0
-                THEN ' | ' || strip_accents(lower(concat_ws(' | ', act.title, *COLUMNS('^title_[a-z]{2}$'))))
-                     || ' | ' END AS f_title,
-           CASE WHEN len(practice_terms(terms)) > 0
-                THEN ' ' || strip_accents(lower(m.name)) || ' ' END AS f_city,
-           CASE WHEN len(practice_terms(terms)) > 0
-                THEN strip_accents(lower(concat_ws(' | ', act.summary, *COLUMNS('^summary_[a-z]{2}$'))))
-           END AS f_summary
+                THEN ' ' || strip_accents(lower(m.name)) || ' ' END AS f_city
     FROM activities act
     JOIN members m ON m.id = act.lead_member_id
     JOIN countries c ON c.code = m.country_code
     WHERE (coalesce(include_archived, false) OR act.status <> 'archived')
       AND (year_from IS NULL OR act.start_year >= year_from)
       AND (year_to IS NULL OR act.start_year <= year_to)
+), joined AS (
+    SELECT b.*, s.id IS NOT NULL AS has_stored, s.f_title AS stored_title, s.f_summary AS stored_summary
+    FROM base b
+    LEFT JOIN activity_search s ON len(practice_terms(terms)) > 0 AND s.id = b.id
+), texts AS (
+    -- the stored folded texts, or, for a row not (yet) in activity_search, folded here as practice_texts does
+    SELECT * EXCLUDE (has_stored, stored_title, stored_summary),
+           CASE WHEN len(practice_terms(terms)) = 0 THEN NULL
+                WHEN has_stored THEN stored_title
+                ELSE ' | ' || strip_accents(lower(concat_ws(' | ', title, *COLUMNS('^title_[a-z]{2}$')))) || ' | '
+           END AS f_title,
+           CASE WHEN len(practice_terms(terms)) = 0 THEN NULL
+                WHEN has_stored THEN stored_summary
+                ELSE strip_accents(lower(concat_ws(' | ', summary, *COLUMNS('^summary_[a-z]{2}$'))))
+           END AS f_summary
+    FROM joined
 ), folded AS (
-    SELECT * EXCLUDE (f_summary), f_title || f_city || f_summary AS f_all FROM base  -- each text folded once
+    SELECT * EXCLUDE (f_summary), f_title || f_city || f_summary AS f_all FROM texts  -- each text folded once
 ), searched AS (
     -- score: per term 10 in a title, +4 at a word start there, 6 in the city name, 2 anywhere (the summary);
     -- the whole phrase +15 in a title, +5 anywhere; +20 when a title (in any language) is exactly the phrase.
