@@ -466,3 +466,4 @@ def _publish(cur, practice_id: str, record: dict, published: dict | None, now: d
             cur.execute(f'DELETE FROM "{bridge}" WHERE "{parent}" = $p AND "{child}" = $c', {"p": practice_id, "c": value})
         for value in sorted(wanted - had):
             cur.execute(f'INSERT INTO "{bridge}" ("{parent}", "{child}") VALUES ($p, $c)', {"p": practice_id, "c": value})
+    db.refresh_search(cur)  # the catalogue search's folded texts (queries/ddl/99_practice_search.sql)

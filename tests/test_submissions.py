@@ -155,3 +155,18 @@ def test_editors_act_for_their_own_cities_only(con):
     with pytest.raises(SubmissionRefused, match="may not write"):  # a new entry led by another city
         submissions.save(con, EDITOR, None, record(lead_member_id="liege-be"), 0)
     assert con.execute("SELECT count(*) FROM practice_revisions").fetchone()[0] == 0
+
+
+def test_a_published_edit_is_found_by_the_search_at_once(con):
+    """Publishing writes activities: the catalogue search's folded texts (activity_search) follow in the same
+    transaction, so the new French title is found and the replaced one is not."""
+    def found(words):
+        return set(db.run_query(con, "practices_results", terms=words, include_archived=True, limit=500)["id"])
+
+    assert "aarhus-model" in found(["discriminations"])
+    entry = submissions.load(con, "aarhus-model")
+    changed = dict(entry.record, title_fr="Modèle d'Aarhus : écoles et quartiers")
+    entry = submissions.save(con, EDITOR, "aarhus-model", changed, entry.revision, submit=True)
+    submissions.review(con, ADMIN, "aarhus-model", entry.revision, "publish", evaluation="none")
+    assert "aarhus-model" in found(["ecoles", "quartiers"])
+    assert "aarhus-model" not in found(["discriminations"])
