@@ -17,6 +17,20 @@ from alliance.paths import DATA_DIR
 
 DICTIONARY_FILE = DATA_DIR / "dictionary.csv"
 
+# Columns of public tables that name a person (an account): empty in the analysts' SQL sandbox, where the
+# column stays so that queries keep their shape. (The admins' export keeps them: it is imported back, and an
+# empty cell there would blank the names.)
+PRIVATE_COLUMNS = {"assessments": {"submitted_by": "VARCHAR"}}
+
+
+def public_select(table: str) -> str:
+    """The SELECT that reads a public table for the sandbox: private columns emptied."""
+    private = PRIVATE_COLUMNS.get(table)
+    if not private:
+        return f'SELECT * FROM "{table}"'
+    emptied = ", ".join(f'NULL::{kind} AS "{column}"' for column, kind in private.items())
+    return f'SELECT * REPLACE ({emptied}) FROM "{table}"'
+
 
 @lru_cache(maxsize=1)
 def _rows() -> tuple[dict, ...]:

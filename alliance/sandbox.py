@@ -125,7 +125,7 @@ class Sandbox:
                 if name not in present:
                     continue
                 path = str(self.folder / f"{name}.parquet").replace("'", "''")
-                cursor.execute(f'COPY (SELECT * FROM "{name}") TO \'{path}\' (FORMAT parquet)')
+                cursor.execute(f"COPY ({dictionary.public_select(name)}) TO '{path}' (FORMAT parquet)")
                 self.con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
                 copied.append(name)
             return copied
