@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from alliance import api, vote
+from alliance import api, maps, vote
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -63,6 +63,19 @@ async def vote_page(request: Request) -> Response:
         sent = request.query_params.get("sent") == "1"
         reply = await run_in_threadpool(_with_connection, vote.page, code, lang, token, sent)
     return _response(request, reply)
+
+
+async def basemap(request: Request) -> Response:
+    """GET /geo/countries.geojson?v=VERSION&members=DK,NO: the maps' country outlines, members shaded. The
+    URL changes with the outlines file and the member countries, so a browser may keep the answer."""
+    codes = [c for c in request.query_params.get("members", "").split(",") if c]
+    if len(codes) > 300 or not all(maps.COUNTRY_CODE.fullmatch(c) for c in codes):
+        return PlainTextResponse("members: a comma-separated list of ISO 3166 alpha-2 codes", status_code=400)
+    body = await run_in_threadpool(maps.basemap_geojson, tuple(sorted(set(codes))))
+    current = request.query_params.get("v") == maps.basemap_version()
+    return Response(body, media_type="application/geo+json", headers={
+        "Cache-Control": "public, max-age=31536000, immutable" if current else "no-cache",
+        "X-Content-Type-Options": "nosniff"})
 
 
 async def healthz(_request: Request) -> Response:
@@ -138,6 +151,7 @@ async def api_docs(request: Request) -> Response:
 ROUTES = [
     Route("/vote/{code}", vote_page, methods=["GET", "POST"]),
     Route("/healthz", healthz, methods=["GET"]),
+    Route(maps.BASEMAP_ROUTE, basemap, methods=["GET"]),
     Route(api.PREFIX, api_docs, methods=["GET"]),
     Route(api.PREFIX + "/", api_docs, methods=["GET"]),
     Route(api.PREFIX + "/openapi.json", api_openapi, methods=["GET", "OPTIONS"]),

@@ -162,10 +162,8 @@ def test_members_deck_is_offline_with_outlines_and_points():
     assert [layer["id"] for layer in spec["layers"]] == [maps.COUNTRIES_LAYER, maps.MEMBERS_LAYER]
     countries, points_layer = spec["layers"]
     assert countries["@@type"] == "GeoJsonLayer" and not countries["pickable"]
-    fills = {f["properties"].get("iso_a2"): f["properties"]["fill"] for f in countries["data"]["features"]}
-    assert len(fills) > 40
-    assert fills["FR"] == maps.LAND and fills.get("AA", maps.MEMBER_LAND) == maps.MEMBER_LAND
-    assert all("name" not in f["properties"] for f in countries["data"]["features"])
+    assert countries["data"] == f"{maps.BASEMAP_ROUTE}?v={maps.basemap_version()}&members=AA"
+    assert len(text) < 20_000  # the outlines travel by URL, not inside every map message
     assert points_layer["@@type"] == "ScatterplotLayer" and points_layer["pickable"]
     assert points_layer["radiusUnits"] == "pixels"  # a quoted string, not a '@@=' expression
     assert len(points_layer["data"]) == 3
@@ -175,7 +173,11 @@ def test_members_deck_is_offline_with_outlines_and_points():
 def test_member_countries_are_shaded():
     spec = deck_dict(maps.members_deck(maps.member_points(frame(), [[0, 0, 0, 255]] * 3), {"FR", "DK"},
                                        maps.fit_view([], [])))
-    fills = {f["properties"].get("iso_a2"): f["properties"]["fill"] for f in spec["layers"][0]["data"]["features"]}
+    url = spec["layers"][0]["data"]
+    assert url.endswith("&members=DK,FR")
+    members = tuple(url.rsplit("members=", 1)[1].split(","))
+    geo = json.loads(maps.basemap_geojson(members))
+    fills = {f["properties"].get("iso_a2"): f["properties"]["fill"] for f in geo["features"]}
     assert fills["FR"] == fills["DK"] == maps.MEMBER_LAND and fills["ES"] == maps.LAND
 
 
@@ -327,3 +329,38 @@ def test_map_dimension_levels_latest_round(demo_db):
     assert set(levels["member_id"]) == set(members.index[members["latest_round"].notna()])
     assert (levels.set_index("member_id")["round_year"] == members.loc[levels["member_id"], "latest_round"]).all()
     assert levels["level"].dropna().between(0, 5).all()
+
+
+def test_basemap_geojson_shades_member_countries_and_drops_names():
+    geo = json.loads(maps.basemap_geojson(("DK", "NO")))
+    fills = {f["properties"].get("iso_a2"): f["properties"]["fill"] for f in geo["features"]}
+    assert len(fills) > 40
+    assert fills["DK"] == fills["NO"] == maps.MEMBER_LAND and fills["FR"] == maps.LAND
+    assert all("name" not in f["properties"] for f in geo["features"])
+
+
+def _get(handler, path_and_query: str):
+    """Call a Starlette route handler as the server would, for one GET."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    path, _, query = path_and_query.partition("?")
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": query.encode(), "headers": [],
+             "path_params": {}}
+    return asyncio.run(handler(Request(scope)))
+
+
+def test_basemap_route_answers_cacheable_geojson_and_refuses_bad_codes():
+    from alliance.routes import ROUTES, basemap
+
+    assert maps.BASEMAP_ROUTE in [route.path for route in ROUTES]
+    url = maps.basemap_url({"DK", "NO", "<script>"})
+    assert url.endswith("members=DK,NO")
+    answer = _get(basemap, url)
+    assert answer.status_code == 200 and answer.media_type == "application/geo+json"
+    assert "immutable" in answer.headers["cache-control"]
+    assert {f["properties"]["fill"] == maps.MEMBER_LAND for f in json.loads(answer.body)["features"]} == {True, False}
+    stale = _get(basemap, f"{maps.BASEMAP_ROUTE}?v=old&members=DK")
+    assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
+    assert _get(basemap, f"{maps.BASEMAP_ROUTE}?members=DK,x%3Cy").status_code == 400

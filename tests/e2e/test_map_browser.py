@@ -115,11 +115,16 @@ def hover_until_tooltip(pg, x: float, y: float, timeout_s: float = 30) -> str:
 
 
 def test_map_draws_outlines_and_circles_offline(page, app_url):
+    outlines = []
+    page.on("response", lambda r: outlines.append(r.status) if maps.BASEMAP_ROUTE in r.url else None)
     open_map(page, app_url)
     assert error_boxes(page) == []
     image = wait_for_drawn_map(page)
     colours = image.getcolors(maxcolors=1 << 20)
     assert len(colours) > 50  # not a blank or uniform canvas
+    assert outlines == [200]  # the outlines come by URL from this server, once
+    land = sum(n for n, c in colours if near(c, tuple(maps.MEMBER_LAND[:3]), 3))
+    assert land > 5000  # member countries shaded: the fetched GeoJSON was drawn
     borders = sum(n for n, c in colours if near(c, (255, 255, 255), 2))
     assert borders > 500  # white country borders and the sea
     # circles in the index colours
