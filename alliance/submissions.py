@@ -303,13 +303,25 @@ def _check_user(user, member_id: str, admin: bool = False) -> None:
 
 
 def _check_base(entry: Entry | None, base_revision: int) -> None:
+    """Refuse when the record changed since the caller's revision (a review decision alone changes no field)."""
     current = entry.revision if entry else 0
-    if base_revision != current:
-        seen = next((r.record for r in entry.history if r.revision == base_revision), None) \
-            if entry and base_revision else (entry.published if entry else None)
-        last = entry.history[-1] if entry and entry.history else None
-        raise EditConflict(changes(seen, entry.record) if entry else [], last.saved_by if last else "?",
-                           last.saved_at if last else _now())
+    if base_revision == current:
+        return
+    seen = base_record(entry, base_revision)
+    changed = changes(seen, entry.record) if entry else []
+    if changed or seen is None:
+        last = next((r for r in reversed(entry.history) if r.action not in ("submit", "return", "decline")),
+                    entry.history[-1]) if entry and entry.history else None
+        raise EditConflict(changed, last.saved_by if last else "?", last.saved_at if last else _now())
+
+
+def base_record(entry: Entry | None, base_revision: int) -> dict | None:
+    """The record as it was at `base_revision` (0: the catalogue's version), None when unknown."""
+    if entry is None:
+        return None
+    if base_revision == 0:
+        return entry.published
+    return next((r.record for r in entry.history if r.revision == base_revision), None)
 
 
 def new_id(cur, title: str, member_id: str) -> str:

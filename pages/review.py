@@ -69,13 +69,20 @@ else:
     changed = [c for c in fields if before.get(c) != entry.record.get(c)]
     if entry.published and not changed:
         st.info(t("submit.review.no_differences"))
-    frame = pd.DataFrame({
-        t("submit.col_field"): [submissions.field_label(c) for c in changed],
-        **({t("submit.col_published"): [shown(c, before.get(c)) for c in changed]} if entry.published else {}),
-        t("submit.col_proposed"): [shown(c, entry.record.get(c)) for c in changed],
-    })
-    if changed:  # every value is text in a table cell: never Markdown or HTML
-        st.dataframe(frame, hide_index=True, width="stretch", row_height=60)
+    widths = [1, 2, 2] if entry.published else [1, 4]
+    if changed:
+        head = st.columns(widths)
+        head[0].markdown(f"**{t('submit.col_field')}**")
+        if entry.published:
+            head[1].markdown(f"**{t('submit.col_published')}**")
+        head[-1].markdown(f"**{t('submit.col_proposed')}**")
+    for column in changed:  # each value as plain text (st.text): never Markdown or HTML, however it is written
+        with st.container(border=True):
+            cells = st.columns(widths)
+            cells[0].markdown(f"**{md_text(submissions.field_label(column))}**")
+            if entry.published:
+                cells[1].text(shown(column, before.get(column)))
+            cells[-1].text(shown(column, entry.record.get(column)))
     st.caption(md_text(t("submit.review.proposed_label",
                          label=t(f"practices.evaluation.{entry.proposed_evaluation or 'none'}"))))
 

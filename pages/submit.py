@@ -45,15 +45,28 @@ with right:
         format_func=lambda i: t("submit.new_practice") if i == NEW else t(
             "submit.practice_option", title=titles[i], state=t(f"submit.state.{states[i]}")))
 
+waiting = data.query("submit_entries", members=[city], states=["draft", "submitted", "returned"])
+with st.expander(t("submit.your_entries") + f" ({len(waiting)})", expanded=not waiting.empty and practice_id == NEW,
+                 icon=":material/assignment:"):
+    if waiting.empty:
+        st.caption(t("submit.your_entries_empty"))
+    for _, row in waiting.iterrows():
+        st.page_link("pages/submit.py", query_params={"city": city, "id": row["practice_id"]},
+                     icon=STATE_ICONS[row["state"]],
+                     label=md_text(f"{row['title'] or row['practice_id']} · {t('submit.state.' + row['state'])} · "
+                                   f"{fmt_date(row['saved_at'])}"))
+
 con = data.connection()
 entry = None if practice_id == NEW else submissions.load(con, practice_id)
 base_key = f"submit_base_{city}_{practice_id}"
 if base_key not in st.session_state:  # the revision the form was drawn from: a save against an older one is refused
     st.session_state[base_key] = entry.revision if entry else 0
+if entry and submissions.base_record(entry, st.session_state[base_key]) == entry.record:
+    st.session_state[base_key] = entry.revision  # only a review decision since: nothing to reconcile
 base = st.session_state[base_key]
 shown = entry.record if entry else submissions.empty_record(city)
 if entry and base != entry.revision:  # someone saved since: keep showing what this user started from
-    shown = next((r.record for r in entry.history if r.revision == base), entry.published or entry.record)
+    shown = submissions.base_record(entry, base) or entry.record
 
 
 def when(value) -> str:

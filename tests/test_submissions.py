@@ -170,3 +170,11 @@ def test_a_published_edit_is_found_by_the_search_at_once(con):
     submissions.review(con, ADMIN, "aarhus-model", entry.revision, "publish", evaluation="none")
     assert "aarhus-model" in found(["ecoles", "quartiers"])
     assert "aarhus-model" not in found(["discriminations"])
+
+
+def test_a_review_decision_alone_is_no_conflict_for_the_editor(con):
+    entry = submissions.save(con, EDITOR, None, record(), 0, submit=True)
+    seen = entry.revision  # the editor's page was drawn from the submitted version
+    submissions.review(con, ADMIN, entry.practice_id, seen, "return", comment="Add the end year.")
+    entry = submissions.save(con, EDITOR, entry.practice_id, record(end_year=2024), seen)
+    assert entry.state == "draft" and entry.record["end_year"] == 2024

@@ -1,0 +1,120 @@
+"""Peer exchange in a real browser (issue 15): an editor submits a practice, an admin returns it with a comment,
+the editor fixes it, the admin publishes it, and the catalogue search finds it.
+
+One server on its own database copy for the module: these tests write. Set EXCHANGE_SHOTS to a folder to keep
+screenshots of each step (for looking at the pages, not asserted)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from e2e.conftest import LOCAL_HOSTS
+from e2e.helpers import error_boxes, open_page, served_copy, sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("EXCHANGE_SHOTS")
+
+
+@pytest.fixture(scope="module")
+def exchange_app(demo_db, tmp_path_factory):
+    with served_copy(demo_db, tmp_path_factory.mktemp("exchange-server")) as (url, path):
+        yield url, path
+
+
+def shot(pg, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def open_signed_in(pg, url: str, path: str, username: str, password: str, then: str) -> None:
+    open_page(pg, url + "/")  # a cold server runs app.py once first, as a visitor arriving at the dashboard
+    open_page(pg, url + path)
+    sign_in(pg, username, password, then)
+
+
+def navigate(pg, name: str) -> None:
+    pg.locator("[data-testid='stSidebarNav'] a", has_text=name).click()
+    wait_idle(pg)
+
+
+def pick(pg, label: str, option: str) -> None:
+    """Choose an option of a multiselect by typing it, as a user would."""
+    box = pg.locator("[data-testid='stMultiSelect']").filter(has_text=label)
+    box.locator("input").click()
+    box.locator("input").fill(option)
+    pg.get_by_role("option", name=option, exact=True).click()
+    pg.keyboard.press("Escape")
+    box.locator("input").blur()
+
+
+def new_page(browser, outside: list, width: int = 1440, height: int = 900):
+    """A page in its own browser context (its own session: one signed-in user each), noting outside requests."""
+    pg = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    pg.on("request", lambda req: outside.append(req.url) if urlparse(req.url).hostname not in LOCAL_HOSTS
+          and req.url.startswith(("http", "ws")) else None)
+    return pg
+
+
+def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchange_app):
+    url, _ = exchange_app
+    outside: list[str] = []
+    editor, admin = new_page(browser, outside), new_page(browser, outside)
+    try:
+        # 1. the editor submits a new practice
+        open_signed_in(editor, url, "/submit", "editor-aarhus", "demo-editor-2015", "text=Save and submit for review")
+        editor.get_by_label("Title", exact=True).fill("Street mediators for youth clubs")
+        editor.get_by_label("Summary", exact=True).fill("Mediators visit *youth clubs* weekly; <b>not</b> HTML.")
+        editor.get_by_role("spinbutton", name="Start year").fill("2023")
+        editor.get_by_label("Link to a public page", exact=True).fill("https://aarhus.dk/mediators")
+        pick(editor, "Approaches", "Community dialogue")
+        pick(editor, "Target groups", "Young people")
+        shot(editor, "submit-form-en")
+        editor.get_by_role("button", name="Save and submit for review").click()
+        editor.wait_for_selector("text=Submitted for review. An administrator", timeout=60_000)
+        wait_idle(editor)
+        assert error_boxes(editor) == []
+
+        # 2. the admin returns it with a comment
+        open_signed_in(admin, url, "/review", "admin", "demo-admin-2015", "text=Return with the comment")
+        assert "Waiting for review (1)" in admin.inner_text("body")
+        assert "Street mediators for youth clubs" in admin.inner_text("body")
+        shot(admin, "review-queue-en")
+        admin.get_by_label("Comment for the editor", exact=True).fill("Please add the city's evaluation report link.")
+        admin.get_by_role("button", name="Return with the comment").click()
+        admin.wait_for_selector("text=Returned to Aarhus", timeout=60_000)
+        wait_idle(admin)
+
+        # 3. the editor sees the comment and fixes the entry
+        navigate(editor, "Share a practice")  # within the app: a new page load would be a new, signed-out session
+        # the page reopens on the entry this editor last worked on
+        editor.wait_for_selector("text=Please add the city's evaluation report link.", timeout=60_000)
+        assert "Returned by admin" in editor.inner_text("body")
+        editor.get_by_role("spinbutton", name="End year").fill("2025")
+        shot(editor, "submit-returned-en")
+        editor.get_by_role("button", name="Save and submit for review").click()
+        editor.wait_for_selector("text=Submitted for review. An administrator", timeout=60_000)
+        wait_idle(editor)
+
+        # 4. the admin publishes it with the label the admin sets
+        navigate(admin, "Review practices")
+        admin.wait_for_selector("text=Waiting for review (1)", timeout=60_000)
+        admin.get_by_role("button", name="Publish").click()
+        admin.wait_for_selector("text=is now in the catalogue", timeout=60_000)
+        wait_idle(admin)
+        assert "Waiting for review (0)" in admin.inner_text("body")
+
+        # 5. anyone finds it in the catalogue search, its summary shown as text
+        viewer = new_page(browser, outside)
+        open_page(viewer, url + "/")
+        open_page(viewer, url + "/practices?q=street+mediators")
+        viewer.wait_for_selector("text=Street mediators for youth clubs", timeout=60_000)
+        assert error_boxes(viewer) == [] and error_boxes(editor) == [] and error_boxes(admin) == []
+        assert outside == []
+        viewer.context.close()
+    finally:
+        editor.context.close()
+        admin.context.close()
