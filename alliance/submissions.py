@@ -82,7 +82,8 @@ _FIELD_KEYS = {"title": "form_title", "summary": "form_summary", "kind": "form_k
                "start_year": "form_start_year", "end_year": "form_end_year", "source_url": "form_source_url",
                "approaches": "form_approaches", "target_groups": "form_target_groups",
                "stakeholders": "form_stakeholders", "partner_member_ids": "form_partners",
-               "evaluation": "form_evaluation", "lead_member_id": "city"}
+               "evaluation": "form_evaluation", "lead_member_id": "city",
+               "original_language": "form_original_language"}
 
 
 def field_label(column: str) -> str:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from alliance import data, session, submissions
 from alliance.i18n import fmt_date, label, t
+from alliance.practices import language_name
 from alliance.shell import ensure_app_shell
 from alliance.ui import md_text, page_header, url_selectbox
 
@@ -57,6 +58,8 @@ else:
             return t(f"common.activity_kind.{value}")
         if column == "status":
             return t(f"practices.status.{value}")
+        if column == "original_language":
+            return language_name(value)
         if column == "evaluation":
             return t(f"practices.evaluation.{value}")
         return str(value)

@@ -1,12 +1,11 @@
 """/submit?city=ID&id=PRACTICE: a city editor writes a new practice or changes one of the city's, saves drafts,
 undoes a change, submits it for review. Every write goes through alliance.submissions (the single writer)."""
-import re
-
 import pandas as pd
 import streamlit as st
 
 from alliance import auth, data, session, submissions
-from alliance.i18n import LANGUAGE_NAMES, fmt_date, label, t, tn
+from alliance.i18n import fmt_date, label, t, tn
+from alliance.practices import language_name, text_languages
 from alliance.shell import ensure_app_shell
 from alliance.ui import md_text, page_header, url_selectbox
 
@@ -45,6 +44,10 @@ with right:
         format_func=lambda i: t("submit.new_practice") if i == NEW else t(
             "submit.practice_option", title=titles[i], state=t(f"submit.state.{states[i]}")))
 
+def state_label(state: str) -> str:
+    return t(f"submit.state.{state}")
+
+
 waiting = data.query("submit_entries", members=[city], states=["draft", "submitted", "returned"])
 with st.expander(t("submit.your_entries") + f" ({len(waiting)})", expanded=not waiting.empty and practice_id == NEW,
                  icon=":material/assignment:"):
@@ -53,7 +56,7 @@ with st.expander(t("submit.your_entries") + f" ({len(waiting)})", expanded=not w
     for _, row in waiting.iterrows():
         st.page_link("pages/submit.py", query_params={"city": city, "id": row["practice_id"]},
                      icon=STATE_ICONS[row["state"]],
-                     label=md_text(f"{row['title'] or row['practice_id']} · {t('submit.state.' + row['state'])} · "
+                     label=md_text(f"{row['title'] or row['practice_id']} · {state_label(row['state'])} · "
                                    f"{fmt_date(row['saved_at'])}"))
 
 con = data.connection()
@@ -113,7 +116,7 @@ def facet(name: str) -> tuple[list[str], dict[str, str]]:
 
 locked = state == "submitted"
 prefix = f"sub_{practice_id}_{base}"
-languages = [m[1] for m in (re.fullmatch(r"title_([a-z]{2})", c) for c in submissions.form_columns()) if m]
+languages = text_languages(submissions.form_columns())
 with st.form(f"{prefix}_form", enter_to_submit=False):
     title = st.text_input(t("submit.form_title"), value=shown.get("title") or "", max_chars=submissions.MAX_TITLE,
                           help=t("submit.form_title_help"), disabled=locked, key=f"{prefix}_title")
@@ -148,10 +151,16 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
         placeholder=t("submit.form_pick"), help=t("submit.form_partners_help"), disabled=locked,
         key=f"{prefix}_partners")
     translated = {}
+    if languages and "original_language" in shown:
+        original = shown.get("original_language") or languages[0]
+        translated["original_language"] = st.selectbox(
+            t("submit.form_original_language"), languages, index=languages.index(original) if original in languages
+            else 0, format_func=language_name, help=t("submit.form_original_help"),
+            disabled=locked, key=f"{prefix}_original_language")
     if languages:
         with st.expander(t("submit.form_translations")):
             for code in languages:
-                name = LANGUAGE_NAMES.get(code, code)
+                name = language_name(code)
                 translated[f"title_{code}"] = st.text_input(
                     t("submit.form_title_in", language=name), value=shown.get(f"title_{code}") or "",
                     max_chars=submissions.MAX_TITLE, disabled=locked, key=f"{prefix}_title_{code}")
