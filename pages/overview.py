@@ -3,6 +3,7 @@ import streamlit as st
 
 from alliance import data
 from alliance.i18n import fmt_date, fmt_number, localized_column, t, tn
+from alliance.practices import language_note, localized_series
 from alliance.ui import cached_chart, demo_notice, page_header
 from alliance.shell import ensure_app_shell
 
@@ -42,7 +43,9 @@ with right.expander(t("overview.table_alternative")):
 
 st.subheader(t("overview.newest"))
 newest = data.query("newest_activities", limit=8)
+titles, shown = localized_series(newest, "title")  # in the reader's language where translated, else marked
 table = newest.assign(
+    title=[f"{text} {language_note(code)}".rstrip() for text, code in zip(titles, shown)],
     kind=newest["kind"].map(lambda k: t(f"common.activity_kind.{k}")),
     last_updated=newest["last_updated"].map(fmt_date),
     provenance=newest["provenance"].map(lambda p: t(f"common.{p}_label")),
