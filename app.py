@@ -31,10 +31,12 @@ PAGE_SPECS = [
 def main() -> None:
     # imported here, not at the top: the server's import of this file must not touch Streamlit's caches
     # before its runtime exists
-    from alliance import data
+    from alliance import data, embed
     from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
-    st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
+    embedded = embed.is_embedded()  # ?embed=true: inside another website's iframe, the page alone
+    st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide",
+                       initial_sidebar_state="collapsed" if embedded else "auto")
 
     # The language lives in ?lang=<code>, so shared links keep it, and in session state ("language", which unlike a
     # widget's state survives page switches). Not bind="query-params": Streamlit 1.67 binds a selectbox by its
@@ -45,10 +47,11 @@ def main() -> None:
         st.session_state["language"] = requested if requested in languages else languages[0]
     st.session_state["lang"] = st.session_state["language"]
     set_language(st.session_state["language"])
-    with st.sidebar:
-        st.selectbox(t("common.language"), languages, key="lang",
-                     format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"),
-                     on_change=lambda: st.session_state.update(language=st.session_state["lang"]))
+    if not embedded:
+        with st.sidebar:
+            st.selectbox(t("common.language"), languages, key="lang",
+                         format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"),
+                         on_change=lambda: st.session_state.update(language=st.session_state["lang"]))
     set_language(st.session_state["language"])
     if st.session_state["language"] == languages[0]:
         st.query_params.pop("lang", None)
@@ -61,11 +64,12 @@ def main() -> None:
             page = st.Page(f"pages/{name}.py", title=t(f"common.nav.{name}"), icon=icon,
                            url_path=url_path or None, default=not url_path)
             sections.setdefault(t(f"common.nav.{section}"), []).append(page)
-    navigation = st.navigation(sections)
+    navigation = st.navigation(sections, position="hidden" if embedded else "sidebar")
 
-    with st.sidebar:
-        if data.is_demo_data():
-            st.caption(f":material/science: **{t('common.demo_badge')}**")
+    if not embedded:
+        with st.sidebar:
+            if data.is_demo_data():
+                st.caption(f":material/science: **{t('common.demo_badge')}**")
 
     navigation.run()
 
@@ -73,6 +77,6 @@ def main() -> None:
 if __name__ == "__main__":  # a page view (Streamlit runs the script as __main__)
     main()
 else:  # the server importing this file for its ASGI app
-    from alliance.routes import ROUTES
+    from alliance.routes import MIDDLEWARE, ROUTES
 
-    app = st.App(__file__, routes=ROUTES)
+    app = st.App(__file__, routes=ROUTES, middleware=MIDDLEWARE)

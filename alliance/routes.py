@@ -6,12 +6,16 @@ write goes through alliance.poll's single writer (one transaction under its lock
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from alliance import api, maps, vote
+from alliance import api, embed, maps, vote
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -157,3 +161,40 @@ ROUTES = [
     Route(api.PREFIX + "/openapi.json", api_openapi, methods=["GET", "OPTIONS"]),
     *(Route(e.full_path, api_handler(e), methods=["GET", "OPTIONS"]) for e in api.ENDPOINTS),
 ]
+
+
+class FramingHeaders:
+    """Who may show our pages in a frame: any website for the embeddable views (/city, /map with
+    embed=true), only this site itself for every other HTML answer (X-Frame-Options and CSP frame-ancestors;
+    'self' so that Streamlit's own same-origin component frames keep working). Answers that already say
+    (the /vote page's CSP) are left alone. Streamlit serves one HTML document for every page and then moves
+    between pages without loading another, so the check is on the document a frame loads first."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or may_be_framed(scope.get("path", ""), scope.get("query_string", b"")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_guarded(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html") and \
+                        "frame-ancestors" not in headers.get("content-security-policy", ""):
+                    headers.append("X-Frame-Options", "SAMEORIGIN")
+                    headers.append("Content-Security-Policy", "frame-ancestors 'self'")
+            await send(message)
+
+        await self.app(scope, receive, send_guarded)
+
+
+def may_be_framed(path: str, query_string: bytes) -> bool:
+    """An embeddable page asked for with embed=true."""
+    page = path.rstrip("/").rsplit("/", 1)[-1]
+    values = parse_qs(query_string.decode("latin-1")).get("embed", [])
+    return page in embed.EMBEDDABLE and any(v.lower() == "true" for v in values)
+
+
+MIDDLEWARE = [Middleware(FramingHeaders)]

@@ -3,7 +3,7 @@ size, index trend, similar cities). A missing or unknown id shows a city picker,
 import pandas as pd
 import streamlit as st
 
-from alliance import city, comparison, data, maps, scoring
+from alliance import city, comparison, data, embed, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
@@ -26,10 +26,13 @@ display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], me
 
 requested = st.query_params.get("city")
 header = st.container()  # the title goes above the picker, once the picker has said which city it is
-picker_col, _ = st.columns([2, 3])
-with picker_col:
-    city_id = url_selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
-                            placeholder=t("city.pick_placeholder"), help=t("city.pick_help"))
+if embed.is_embedded() and requested in names:  # a member's website shows its own profile, no picker
+    city_id = requested
+else:
+    picker_col, _ = st.columns([2, 3])
+    with picker_col:
+        city_id = url_selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
+                                placeholder=t("city.pick_placeholder"), help=t("city.pick_help"))
 
 if city_id is None:
     with header:
@@ -45,6 +48,8 @@ with header:
     page_header(md_text(row["name"]), t("city.kind_status", kind=t(f"common.kind.{row['kind']}"),
                                         country=md_text(row[country_col]),
                                         status=t(f"city.status_label.{row['status']}")))
+if embed.is_embedded():
+    embed.back_link("city", {"city": city_id, "lang": st.query_params.get("lang")})
 demo_notice(scores=True)
 
 activities = data.query("city_activities", member_id=city_id)
@@ -184,3 +189,7 @@ else:
                                                country=md_text(other_row[country_col]),
                                                population=fmt_number(other_row["population"])),
                       query_params={"city": other}, icon=":material/location_city:")
+
+if not embed.is_embedded():
+    embed.snippet_box("city", {"city": city_id, "lang": st.query_params.get("lang")},
+                      t("embed.iframe_title", name=row["name"]))

@@ -4,7 +4,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from alliance import data, maps, scoring
+from alliance import data, embed, maps, scoring
 from alliance.map_assist import map_assist, reported_width
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, md_text, page_header, url_multiselect, url_selectbox
@@ -53,6 +53,8 @@ def build_map(params: tuple, measure: str, dimension: str | None, network: str |
 
 
 page_header(t("map.title"), t("map.intro"))
+if embed.is_embedded():
+    embed.back_link("map", {key: st.query_params.get_all(key) for key in st.query_params})
 demo_notice(scores=True)
 
 options = data.query("map_filter_options")

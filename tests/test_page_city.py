@@ -166,7 +166,8 @@ def test_markup_in_data_stays_text(writable_db, monkeypatch):
     monkeypatch.setenv("ALLIANCE_DB", str(writable_db))
     at = open_city({"city": "xss-dk"})
     assert at.title[0].value == md_text("<img src=x onerror=alert(1)>")  # escaped for Markdown: shown as text
-    assert len(at.get("link_button")) == 0  # a javascript: address is not offered as a link
+    # a javascript: address is not offered as a link (the only link button is the embed box's preview)
+    assert [b.proto.url for b in at.get("link_button")] == ["/city?city=xss-dk&embed=true"]
     for md in at.markdown:
         assert "<img" not in md.value
 
@@ -199,3 +200,12 @@ def test_profile_says_whether_the_index_is_good_and_why_an_area_is_missing(app_e
     assert "Below their median in " in text and " of 13 areas" in text and "Strongest compared with them:" in text
     note = next(c.value.replace("\\", "") for c in at.caption if c.value.replace("\\", "").startswith("Not counted:"))
     assert "Training and awareness of frontline workers" in note and "13 of the 14 areas" in note
+
+
+def test_the_profile_offers_its_iframe_snippet_for_a_members_website(app_env):
+    at = open_city({"city": CITY})
+    box = [e for e in at.expander if e.label == "Put this on your website"]
+    assert len(box) == 1
+    code = box[0].code[0].value
+    assert code.startswith("<iframe ") and f"/city?city={CITY}&amp;embed=true" in code
+    assert 'width="800" height="600"' in code and 'title="Aarhus on the Alliance Dashboard"' in code
