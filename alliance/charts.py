@@ -7,6 +7,8 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
+from alliance.i18n import number_separators
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 PRIMARY = "#1F4E89"
@@ -16,7 +18,8 @@ FONT = dict(family="Source Sans Pro, Helvetica, Arial, sans-serif", size=15, col
 def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0, font=dict(size=19)), font=FONT, height=height,
                       margin=dict(l=10, r=20, t=56, b=10), plot_bgcolor="white", paper_bgcolor="white",
-                      hoverlabel=dict(font_size=15), showlegend=False)
+                      hoverlabel=dict(font_size=15), showlegend=False,
+                      separators=number_separators())  # 0,5 and 1 000 in French
     fig.update_xaxes(gridcolor="#E3E7ED", zerolinecolor="#C9CFD8", automargin=True)
     fig.update_yaxes(gridcolor="#E3E7ED", automargin=True)
     return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from alliance import data
-from alliance.i18n import t
+from alliance.i18n import number_separators, t
 
 
 def demo_notice(scores: bool = False) -> None:
@@ -113,4 +113,6 @@ def cached_chart(builder: str, *args, **kwargs):
     every property (20-80 ms a chart); rebuilding it from the cached dict without validation takes ~1 ms."""
     import plotly.graph_objects as go
 
-    return go.Figure(_figure_dict(builder, args, tuple(sorted(kwargs.items()))), _validate=False)
+    fig = go.Figure(_figure_dict(builder, args, tuple(sorted(kwargs.items()))), _validate=False)
+    fig.layout.separators = number_separators()  # the reader's, whoever built the cached figure
+    return fig

@@ -85,3 +85,21 @@ def test_gap_bars_wrap_long_names_and_keep_long_values_inside_their_bars():
     assert list(bar.y) == ["Family support", "Information sharing and<br>referral, with<br>safeguards"]
     assert list(bar.textposition) == ["outside", "inside"]  # rows bottom-up: +5 beside, -40 inside
     assert "<br>" in fig.layout.xaxis.title.text
+
+
+def test_charts_write_numbers_the_reader_s_way_even_from_the_cache():
+    """Issue 19, item 8: '0.5' on a French page. A figure cached for an English reader is served to a
+    French one with French separators."""
+    from alliance import i18n
+    from alliance.ui import cached_chart
+
+    gaps = pd.DataFrame({"label": ["Strategy", "Training"], "gap": [0.5, -1.5]})
+    english = cached_chart("gap_bars", gaps, "label", "gap", title="Gaps", value_title="points")
+    assert english.layout.separators == ".,"
+    i18n.set_language("fr")
+    try:
+        french = cached_chart("gap_bars", gaps, "label", "gap", title="Gaps", value_title="points")
+        assert french.layout.separators.startswith(",")
+        assert charts.gap_bars(gaps, "label", "gap", title="T", value_title="v").layout.separators.startswith(",")
+    finally:
+        i18n.set_language("en")
