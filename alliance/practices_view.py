@@ -246,7 +246,7 @@ def results(state: State, labels: Labels, total: int) -> None:
         empty_state(f, labels)
         return
     page = pr.page_number(state.page, total, state.size)
-    rows = data.query("practices_results", **f.params(), sort=state.sort, limit=state.size,
+    rows = data.query("practices_results", **f.params(), sort=state.sort, lang=get_language(), limit=state.size,
                       offset=(page - 1) * state.size)
     compare_bar(state)
     if state.layout == "table":
@@ -421,7 +421,7 @@ def pager(page: int, total: int, size: int) -> None:
 def export_rows(con, params: dict, sort: str, lang: str, options: pd.DataFrame) -> pd.DataFrame:
     """All filtered rows in the export's columns and language (runs outside the script thread)."""
     set_language(lang)
-    rows = db.run_query(con, "practices_results", **params, sort=sort, limit=EXPORT_MAX_ROWS, offset=0)
+    rows = db.run_query(con, "practices_results", **params, sort=sort, lang=lang, limit=EXPORT_MAX_ROWS, offset=0)
     partner_ids = sorted({p for ids in rows["partners"] for p in ids})
     names = {}
     if partner_ids:

@@ -20,9 +20,14 @@
 -- @param year_to INTEGER = NULL latest start year
 -- @param include_archived BOOLEAN = false whether archived entries count
 -- @param sort VARCHAR = 'relevance' relevance, updated, newest, oldest, title, city, country or evidence
+-- @param lang VARCHAR = 'en' the reader's language: sorting by title uses the title shown in it (else English, else the original)
 -- @param limit INTEGER = 20 rows per page
 -- @param offset INTEGER = 0 rows to skip
-WITH page AS (
+WITH title_codes AS (
+    SELECT list(substr(column_name, 7) ORDER BY column_index) AS codes FROM duckdb_columns()
+    WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'activities'
+      AND regexp_full_match(column_name, 'title_[a-z]{2}')
+), page AS (
     -- ordered on narrow rows with a top-N (no full sort), the wide fields joined for these rows only. The order
     -- is written twice on purpose: the inner ORDER BY ... LIMIT is the cheap top-N; the outer row_number
     -- numbers only the page's rows (a window over every match cost 0.25 s at 200,000 rows).
@@ -32,12 +37,22 @@ WITH page AS (
                      CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
                      CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,
                      CASE WHEN $sort = 'oldest' THEN start_year END ASC NULLS LAST,
-                     CASE WHEN $sort = 'title' THEN strip_accents(lower(title)) END ASC,
+                     title_key ASC,
                      CASE WHEN $sort = 'country' THEN country_code END ASC,
                      CASE WHEN $sort IN ('city', 'country') THEN strip_accents(lower(lead_name)) END ASC,
                      last_updated DESC, id) AS position
     FROM (
-        SELECT id, score, provenance, evidence_rank, last_updated, start_year, title, lead_name, country_code
+        SELECT id, score, provenance, evidence_rank, last_updated, start_year, lead_name, country_code,
+               -- the title in $lang (the original or its title_<code>), else in English, else the original; the
+               -- title_<code> columns come in table order, as duckdb_columns() lists them
+               CASE WHEN $sort = 'title' THEN strip_accents(lower(coalesce(
+                   CASE WHEN coalesce(original_language, 'en') = $lang THEN nullif(trim(title), '') END,
+                   nullif(trim(list_extract([*COLUMNS('^title_[a-z]{2}$')],
+                                            list_position((SELECT codes FROM title_codes), $lang))), ''),
+                   CASE WHEN coalesce(original_language, 'en') = 'en' THEN nullif(trim(title), '') END,
+                   nullif(trim(list_extract([*COLUMNS('^title_[a-z]{2}$')],
+                                            list_position((SELECT codes FROM title_codes), 'en'))), ''),
+                   title))) END AS title_key
         FROM practice_matches($terms::VARCHAR[], $approaches::VARCHAR[], $target_groups::VARCHAR[], $stakeholders::VARCHAR[],
                  $countries::VARCHAR[], $regions::VARCHAR[], $pop_bands::INTEGER[], $band_bounds::DOUBLE[],
                  $kinds::VARCHAR[], $statuses::VARCHAR[], $evaluations::VARCHAR[], $provenances::VARCHAR[],
@@ -49,7 +64,7 @@ WITH page AS (
                  CASE WHEN $sort = 'updated' THEN last_updated END DESC NULLS LAST,
                  CASE WHEN $sort = 'newest' THEN start_year END DESC NULLS LAST,
                  CASE WHEN $sort = 'oldest' THEN start_year END ASC NULLS LAST,
-                 CASE WHEN $sort = 'title' THEN strip_accents(lower(title)) END ASC,
+                 title_key ASC,
                  CASE WHEN $sort = 'country' THEN country_code END ASC,
                  CASE WHEN $sort IN ('city', 'country') THEN strip_accents(lower(lead_name)) END ASC,
                  last_updated DESC, id

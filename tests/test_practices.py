@@ -606,3 +606,19 @@ def test_stored_folded_texts_and_live_folding_find_the_same(demo_db, tmp_path):
     assert found_ids(con, "apaises") == ["aarhus-model"]
     assert "aarhus-model" not in found_ids(con, "discriminations")
     con.close()
+
+
+def test_sorting_by_title_follows_the_title_shown_in_the_readers_language(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    try:
+        for lang in ("en", "fr"):
+            rows = db.run_query(con, "practices_results", **pr.Filters(include_archived=True).params(), sort="title",
+                                lang=lang, limit=5000)
+            titles, _ = pr.localized_series(rows, "title", lang)
+            keys = [pr.fold(x) for x in titles]
+            assert keys == sorted(keys), lang
+        first_fr = db.run_query(con, "practices_results", **pr.Filters(selected={"source": ("documented",)}).params(),
+                                sort="title", lang="fr", limit=1)
+        assert pr.localized_text(first_fr.iloc[0].to_dict(), "title", "fr")[0].startswith("Amsterdam : ")
+    finally:
+        con.close()
