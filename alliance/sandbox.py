@@ -102,6 +102,7 @@ class Sandbox:
         weakref.finalize(self, shutil.rmtree, self.folder, True)  # the copy goes with the sandbox
         self.tables = self._copy_tables(source, tables or dictionary.public_tables())
         self._row_counts: dict[str, int] | None = None
+        self._runnable: dict[str, bool] = {}
         # the views' column types read back as NULL from information_schema: take them from the source
         columns = dictionary.describe(source)
         self._columns = columns[columns["table"].isin(self.tables)][["table", "column", "type"]]
@@ -222,7 +223,13 @@ class Sandbox:
         return self.run(query.sql, query.bind(values))
 
     def runnable(self, query: NamedQuery) -> bool:
-        """Whether a named query is one SELECT over tables this sandbox holds (so analysts may run it)."""
+        """Whether a named query is one SELECT over tables this sandbox holds (so analysts may run it).
+        Answered once per query text: the copy never changes, and /explore asks for every query each run."""
+        if query.sql not in self._runnable:
+            self._runnable[query.sql] = self._check_runnable(query)
+        return self._runnable[query.sql]
+
+    def _check_runnable(self, query: NamedQuery) -> bool:
         try:
             self.check(query.sql)
             # get_table_names cannot parse $parameters: a NULL in their place keeps the query's shape
