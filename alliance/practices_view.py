@@ -518,6 +518,10 @@ def detail(activity_id: str, labels: Labels, state: State) -> None:
         table = pd.DataFrame({"field": [md_text(t(f"practices.col.{c}")) for c in fields.columns],
                               "value": ["–" if is_missing(v) else md_text(v) for v in record.tolist()]})
         st.table(table, hide_index=True, hide_header=True, border="horizontal")
+        review = data.query("submit_last_review", id=activity_id)  # entered in the app: who published it, when
+        if not review.empty:
+            st.caption(t("submit.reviewed", username=md_text(review["saved_by"][0]), date=fmt_date(review["saved_at"][0]),
+                         label=t(f"practices.evaluation.{review['evaluation'][0]}")))
         picked = activity_id in state.pick
         if not picked and len(state.pick) < pr.MAX_COMPARE:
             st.button(t("practices.add_to_compare"), icon=":material/add:", on_click=set_param,

@@ -28,7 +28,7 @@ else:
         t("submit.col_city"): queue["member_name"] + " (" + queue["country_code"] + ")",
         t("submit.col_who"): queue["saved_by"],
         t("submit.col_when"): [fmt_date(v) for v in queue["saved_at"]],
-        t("submit.col_state"): [t("submit.review.changed_entry") if c else t("submit.review.new_entry")
+        t("submit.col_state"): [t("submit.review.kind_change") if c else t("submit.review.kind_new")
                                 for c in queue["in_catalogue"]],
     }), hide_index=True, width="stretch")
     rows = {r["practice_id"]: r for _, r in queue.iterrows()}
@@ -72,19 +72,14 @@ else:
     changed = [c for c in fields if before.get(c) != entry.record.get(c)]
     if entry.published and not changed:
         st.info(t("submit.review.no_differences"))
-    widths = [1, 2, 2] if entry.published else [1, 4]
-    if changed:
-        head = st.columns(widths)
-        head[0].markdown(f"**{t('submit.col_field')}**")
-        if entry.published:
-            head[1].markdown(f"**{t('submit.col_published')}**")
-        head[-1].markdown(f"**{t('submit.col_proposed')}**")
     for column in changed:  # each value as plain text (st.text): never Markdown or HTML, however it is written
         with st.container(border=True):
-            cells = st.columns(widths)
-            cells[0].markdown(f"**{md_text(submissions.field_label(column))}**")
-            if entry.published:
-                cells[1].text(shown(column, before.get(column)))
+            st.markdown(f"**{md_text(submissions.field_label(column))}**")
+            cells = st.columns(2 if entry.published else 1)
+            if entry.published:  # each cell names its version: on a phone the columns stack
+                cells[0].caption(t("submit.col_published"))
+                cells[0].text(shown(column, before.get(column)))
+            cells[-1].caption(t("submit.col_proposed"))
             cells[-1].text(shown(column, entry.record.get(column)))
     st.caption(md_text(t("submit.review.proposed_label",
                          label=t(f"practices.evaluation.{entry.proposed_evaluation or 'none'}"))))

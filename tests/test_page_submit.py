@@ -84,6 +84,9 @@ def test_editor_submits_admin_returns_editor_fixes_admin_publishes(own_db):
     at.run()
     assert not at.exception
     assert "Neighbourhood parent circles" in str([m.value for m in at.markdown] + [str(d.value) for d in at.dataframe])
+    at = app_test("practices", {"id": practice_id})
+    at.run()
+    assert any("Reviewed by admin on" in c.value and "Internal evaluation" in c.value for c in at.caption)
 
 
 def test_editors_cannot_open_the_review_and_viewers_must_sign_in(own_db):
