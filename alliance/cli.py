@@ -39,7 +39,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print("bench: --load and --viewers take counts 1-2000 (e.g. 50,500), --paths streamlit,light, "
                   "--arrive 1-120 s", file=sys.stderr)
             return 2
-        load.run(phones, viewers, paths, args.arrive, Path(args.out or "bench/load.json"))
+        if not 0 <= args.qa <= 2000 or not 1 <= args.qa_votes <= load.QA_SEEDED:
+            print(f"bench: --qa takes 0-2000 phones, --qa-votes 1-{load.QA_SEEDED}", file=sys.stderr)
+            return 2
+        load.run(phones, viewers, paths, args.arrive, Path(args.out or "bench/load.json"), qa_phones=args.qa,
+                 qa_votes=args.qa_votes)
         return 0
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     unknown = set(datasets) - {"demo", "scale"}
@@ -81,6 +85,27 @@ def _read_new_password() -> str:
             raise ValueError("password: the two entries differ")
         return first
     return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_poll_retention(args: argparse.Namespace) -> int:
+    from alliance import poll, qa
+
+    if args.days < 0:
+        print("--days: 0 or more", file=sys.stderr)
+        return 2
+    con = _open_for_users(args.db)
+    if con is None:
+        return 1
+    try:
+        removed = qa.forget_texts(con, args.days)
+    except poll.PollError as exc:
+        print(f"poll-retention: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(f"Removed {removed['open_answers']:,} open answers and {removed['qa_questions']:,} Q&A question texts "
+          f"of polls closed more than {args.days} days ago; counts and votes are kept.")
+    return 0
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -313,9 +338,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead: simulate N phones answering a live poll, e.g. 50,100,500")
     bench.add_argument("--viewers", default="20,50,100", help="with --load: sessions opening /map at once")
     bench.add_argument("--arrive", type=float, default=10.0, help="with --load: seconds over which phones arrive")
+    bench.add_argument("--qa", type=int, default=0, metavar="N",
+                       help="with --load: also N phones asking one question and voting --qa-votes times each")
+    bench.add_argument("--qa-votes", type=int, default=10, help="with --qa: votes per phone (at most 20)")
     bench.add_argument("--paths", default="streamlit,light",
                        help="with --load: streamlit (the /poll page), light (/vote/CODE), or both")
     bench.set_defaults(func=cmd_bench)
+
+    retention = commands.add_parser("poll-retention",
+                                    help="delete the open texts (answers, Q&A questions) of polls closed more than N days ago")
+    retention.add_argument("--days", type=int, required=True, help="keep the texts of polls closed within N days")
+    retention.add_argument("--db", default=None, help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
+    retention.set_defaults(func=cmd_poll_retention)
     return parser
 
 

@@ -196,6 +196,7 @@ class Tally:
         self.times: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.answers_sent = 0
+        self.votes_sent = 0
         self.phones_done = 0
         self.last_answer_at = 0.0
 
@@ -281,6 +282,116 @@ async def light_phone(base_url: str, code: str, delay: float, tally: Tally, sent
         tally.last_answer_at = time.perf_counter()
     except Exception as exc:  # noqa: BLE001
         tally.error(f"{type(exc).__name__}: {exc}")
+
+
+VOTE_FORM = re.compile(r'name="nonce" value="([^"]+)"><input type="hidden" name="lang" value="\w+">'
+                       r'<input type="hidden" name="action" value="vote"><input type="hidden" name="question" '
+                       r'value="(\d+)">')
+ASK_FORM = re.compile(r'name="nonce" value="([^"]+)"><input type="hidden" name="lang" value="\w+">'
+                      r'<input type="hidden" name="action" value="ask">')
+
+
+async def qa_phone(base_url: str, code: str, delay: float, votes: int, tally: Tally, rng: random.Random) -> None:
+    """A phone in the Q&A: load the page, ask one question, then vote for `votes` approved questions (each
+    vote a POST with the nonce of the page before it, then the page again)."""
+    await asyncio.sleep(delay)
+    client = HttpClient(base_url)
+
+    async def get() -> str:
+        started = time.perf_counter()
+        status, _, body = await client.request("GET", f"/vote/{code}")
+        tally.time("load", time.perf_counter() - started)
+        if status != 200:
+            raise RuntimeError(f"load: HTTP {status}")
+        return body.decode("utf-8", "replace")
+
+    async def post(kind: str, form: dict) -> None:
+        started = time.perf_counter()
+        status, _, _ = await client.request("POST", f"/vote/{code}", form=form)
+        tally.time(kind, time.perf_counter() - started)
+        if status != 303:
+            raise RuntimeError(f"{kind}: HTTP {status}")
+
+    try:
+        page = await get()
+        await post("ask", {"nonce": ASK_FORM.search(page)[1], "lang": "en", "action": "ask",
+                           "text": f"Question {secrets.token_hex(4)}: how do we fund prevention?"})
+        tally.answers_sent += 1
+        for _ in range(votes):
+            page = await get()
+            forms = VOTE_FORM.findall(page)
+            if not forms:
+                raise RuntimeError("no question left to vote for")
+            nonce, question = rng.choice(forms)
+            await post("vote", {"nonce": nonce, "lang": "en", "action": "vote", "question": question})
+            tally.votes_sent += 1
+        tally.phones_done += 1
+        tally.last_answer_at = time.perf_counter()
+    except Exception as exc:  # noqa: BLE001
+        tally.error(f"{type(exc).__name__}: {exc}")
+
+
+async def moderator_reruns(base_url: str, code: str, stop: asyncio.Event, times: list, errors: list) -> None:
+    """An organiser signed in on /poll with the Q&A poll chosen, rerunning the page every 2 s as a moderator's
+    clicks do: the time of each rerun."""
+    session = StreamlitSession(base_url)
+    try:
+        await session.open()
+        elements = await session.run("poll")
+        inputs = [e.text_input for e in elements if e.WhichOneof("type") == "text_input"
+                  and "sign_in" in e.text_input.form_id]
+        submit = [e.button for e in elements if e.WhichOneof("type") == "button" and e.button.is_form_submitter
+                  and "sign_in" in e.button.form_id]
+        if len(inputs) < 2 or not submit:
+            raise RuntimeError("no sign-in form on /poll")
+        elements = await session.run("poll", "", [widget(inputs[0].id, string_value="admin"),
+                                                  widget(inputs[1].id, string_value="demo-admin-2015"),
+                                                  widget(submit[0].id, trigger_value=True)])
+        chooser = [e.selectbox for e in elements if e.WhichOneof("type") == "selectbox"
+                   and e.selectbox.id.endswith("poll-manage")]
+        if not chooser:
+            raise RuntimeError("not signed in: no poll chooser")
+        state = [widget(chooser[0].id, string_value=code)]
+        deadline = time.perf_counter() + SCENARIO_TIMEOUT_S
+        while not stop.is_set() and time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await session.run("poll", "", state)
+            times.append(time.perf_counter() - started)
+            try:
+                await asyncio.wait_for(stop.wait(), 2.0)
+            except asyncio.TimeoutError:
+                pass
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"moderator: {type(exc).__name__}: {exc}"[:200])
+    finally:
+        await session.close()
+
+
+async def qa_run(base_url: str, code: str, phones: int, votes_each: int, arrive_s: float) -> dict:
+    tally = Tally()
+    moderator_times: list[float] = []
+    stop = asyncio.Event()
+    moderator = asyncio.create_task(moderator_reruns(base_url, code, stop, moderator_times, tally.errors))
+    await asyncio.sleep(3.0)  # signed in before the room starts
+    idle = list(moderator_times)
+    rng = random.Random(phones)
+    started = time.perf_counter()
+    tasks = [qa_phone(base_url, code, rng.uniform(0, arrive_s), votes_each, tally, random.Random(i))
+             for i in range(phones)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks), SCENARIO_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        tally.error(f"scenario stopped after {SCENARIO_TIMEOUT_S} s")
+    wall = time.perf_counter() - started
+    busy = moderator_times[len(idle):]
+    stop.set()
+    await asyncio.wait_for(moderator, REQUEST_TIMEOUT_S)
+    return {"path": "qa", "phones": phones, "arrive_s": arrive_s, "wall_s": round(wall, 1),
+            "requests": {k: summary(v) for k, v in tally.times.items()},
+            "all_requests": summary([s for v in tally.times.values() for s in v]),
+            "errors": len(tally.errors), "error_samples": sorted(set(tally.errors))[:5],
+            "answers_sent": tally.answers_sent, "votes_sent": tally.votes_sent,
+            "moderator_rerun": summary(busy), "screen_final_s": None}
 
 
 async def watch_screen(base_url: str, code: str, stop: asyncio.Event, seen: list) -> None:
@@ -398,9 +509,13 @@ async def _has_light_path(base_url: str, code: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------- setup
-def prepare_database(source: Path, target: Path, polls: int) -> list[str]:
-    """Copy the demonstration database and open `polls` polls of QUESTIONS questions on the copy."""
-    from alliance import db, poll
+QA_SEEDED = 20  # approved questions waiting for votes when the Q&A run starts
+
+
+def prepare_database(source: Path, target: Path, polls: int, qa_poll: bool = False) -> list[str]:
+    """Copy the demonstration database and open `polls` polls of QUESTIONS questions on the copy (and, with
+    `qa_poll`, one Q&A poll with QA_SEEDED approved questions, its code last)."""
+    from alliance import db, poll, qa
 
     shutil.copyfile(source, target)
     con = db.connect(target)
@@ -408,9 +523,31 @@ def prepare_database(source: Path, target: Path, polls: int) -> list[str]:
         db.apply_schema(con)
         dims = [r[0] for r in con.execute("SELECT id FROM dimensions ORDER BY id LIMIT $n", {"n": QUESTIONS}
                                           ).fetchall()]
-        return [poll.open_poll(con, dims, "load-test") for _ in range(polls)]
+        codes = [poll.open_poll(con, dims, "load-test") for _ in range(polls)]
+        if qa_poll:
+            code = poll.open_poll(con, [], "load-test", qa=True)
+            for n in range(QA_SEEDED):
+                question = qa.ask(con, code, f"seed-participant-{n:04d}", f"Seeded question {n + 1}?")
+                qa.moderate(con, code, question, "approved", "load-test")
+            codes.append(code)
+        return codes
     finally:
         con.close()
+
+
+def stored_qa(path: Path, code: str) -> tuple[int, int]:
+    """Questions asked by the room (seeded ones left out) and votes stored for a Q&A poll."""
+    from alliance import db
+
+    con = db.connect(path, read_only=True)
+    try:
+        asked = con.execute("SELECT count(*) FROM poll_qa_questions WHERE poll_code = $c "
+                            "AND participant NOT LIKE 'seed-%'", {"c": code}).fetchone()[0]
+        votes = con.execute("SELECT count(*) FROM poll_qa_votes v JOIN poll_qa_questions q ON q.id = v.question_id "
+                            "WHERE q.poll_code = $c", {"c": code}).fetchone()[0]
+    finally:
+        con.close()
+    return int(asked), int(votes)
 
 
 def stored_answers(path: Path, codes: list[str]) -> dict[str, int]:
@@ -425,7 +562,8 @@ def stored_answers(path: Path, codes: list[str]) -> dict[str, int]:
     return {code: int(counts.get(code, 0)) for code in codes}
 
 
-def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float, out: Path) -> dict:
+def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float, out: Path,
+        qa_phones: int = 0, qa_votes: int = 10, qa_arrive_s: float = 30.0) -> dict:
     from alliance import bench
     from alliance.i18n import set_language, t
     from alliance.serve import start_app, stop
@@ -434,7 +572,8 @@ def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float
     work = Path(tempfile.mkdtemp(prefix="alliance-load-"))
     db_copy = work / "alliance.duckdb"
     scenarios = [(kind, n) for kind in paths for n in phones]
-    codes = prepare_database(source, db_copy, len(scenarios) + 1)
+    codes = prepare_database(source, db_copy, len(scenarios) + 1, qa_poll=qa_phones > 0)
+    qa_code = codes.pop() if qa_phones else None
     set_language("en")
     sent_text = t("poll.sent")
     report: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "cpus": os.cpu_count(),
@@ -455,6 +594,14 @@ def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float
             result.update(code=code, rss_before_mb=before["VmRSS"], rss_after_mb=after["VmRSS"],
                           rss_growth_mb=round(after["VmRSS"] - before["VmRSS"], 1), peak_rss_mb=after["VmHWM"])
             report["phones"].append(result)
+        if qa_phones and light:
+            print(f"[load] Q&A: {qa_phones} phones asking and voting {qa_votes} times each…", flush=True)
+            before = memory_mb(proc.pid)
+            result = asyncio.run(qa_run(url, qa_code, qa_phones, qa_votes, qa_arrive_s))
+            after = memory_mb(proc.pid)
+            result.update(code=qa_code, rss_before_mb=before["VmRSS"], rss_after_mb=after["VmRSS"],
+                          rss_growth_mb=round(after["VmRSS"] - before["VmRSS"], 1), peak_rss_mb=after["VmHWM"])
+            report["qa"] = result
         for n in viewers:
             print(f"[load] {n} viewers opening /map…", flush=True)
             report["viewers"].append(asyncio.run(viewers_run(url, n)))
@@ -466,6 +613,11 @@ def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float
             result["answers_stored"] = stored[result["code"]]
             # stored can exceed sent: a phone that gave up waiting (an error) may still have been stored
             result["answers_lost"] = max(0, result["answers_sent"] - result["answers_stored"])
+    if "qa" in report:
+        asked, votes = stored_qa(db_copy, qa_code)
+        report["qa"].update(questions_stored=asked, votes_stored=votes,
+                            questions_lost=max(0, report["qa"]["answers_sent"] - asked),
+                            votes_lost=max(0, report["qa"]["votes_sent"] - votes))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(format_table(report))
@@ -490,6 +642,15 @@ def format_table(report: dict) -> str:
             lines.append(f"{r['path'] if first else '':10} {r['phones'] if first else '':>6} {kind:13} {s['n']:>5} "
                          f"{_show(s['p50_ms'])} {_show(s['p95_ms'])} {_show(s['max_ms'])}{tail}")
             first = False
+        for sample in r["error_samples"]:
+            lines.append(f"{'':18}error: {sample}")
+    if "qa" in report:
+        r = report["qa"]
+        lines.append(f"\nQ&A: {r['phones']} phones within {r['arrive_s']} s, {r['errors']} errors, questions sent "
+                     f"{r['answers_sent']} / stored {r.get('questions_stored', '-')}, votes sent {r['votes_sent']} / "
+                     f"stored {r.get('votes_stored', '-')}, {r['wall_s']} s in all, +{r['rss_growth_mb']} MB")
+        for kind, s in [*r["requests"].items(), ("all", r["all_requests"]), ("moderator", r["moderator_rerun"])]:
+            lines.append(f"{'':18}{kind:13} {s['n']:>5} {_show(s['p50_ms'])} {_show(s['p95_ms'])} {_show(s['max_ms'])}")
         for sample in r["error_samples"]:
             lines.append(f"{'':18}error: {sample}")
     if report["viewers"]:

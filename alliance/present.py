@@ -14,7 +14,9 @@ import plotly.graph_objects as go
 from alliance import charts, scoring
 from alliance.i18n import number_separators
 
-SLIDES = ("map", "figures", "practices", "assessment", "poll")
+SLIDES = ("map", "figures", "practices", "assessment", "poll", "qa")
+DEFAULT_SLIDES = SLIDES[:5]  # the Q&A slide only when asked for (`?slides=poll,qa`)
+LIVE_SLIDES = ("poll", "qa")  # refreshed often, held while their poll is open
 DEFAULT_EVERY = 20
 MIN_EVERY, MAX_EVERY = 5, 600
 POLL_REFRESH_S = 2  # with poll.live_results' 1 s cache: results on the screen at most 3 s old
@@ -34,13 +36,13 @@ def parse_slides(value) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)):
         value = ",".join(str(v) for v in value)
     if not isinstance(value, str):
-        return SLIDES
+        return DEFAULT_SLIDES
     chosen = []
     for part in value.split(","):
         name = part.strip().lower()
         if name in SLIDES and name not in chosen:
             chosen.append(name)
-    return tuple(chosen) or SLIDES
+    return tuple(chosen) or DEFAULT_SLIDES
 
 
 def parse_every(value) -> int:
@@ -75,12 +77,12 @@ def is_due(last_change: float, now: float, every: float, paused: bool) -> bool:
 def holds(slide: str, poll_open: bool) -> bool:
     """Whether the slide stays up instead of advancing: the poll slide while its poll is open, because the
     room is still answering. The organiser's keys and buttons still move on."""
-    return slide == "poll" and poll_open
+    return slide in LIVE_SLIDES and poll_open
 
 
 def refresh_seconds(slide: str, every: int) -> int:
     """How often the slide area wakes up: the poll's results must stay fresh, other slides only move on."""
-    return min(every, POLL_REFRESH_S) if slide == "poll" else every
+    return min(every, POLL_REFRESH_S) if slide in LIVE_SLIDES else every
 
 
 # ------------------------------------------------------------------------------------- the charts

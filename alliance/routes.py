@@ -64,7 +64,7 @@ async def vote_page(request: Request) -> Response:
             lang = vote.choose_language(form.get("lang"), request.headers.get("accept-language"))
         reply = await run_in_threadpool(_with_connection, vote.submit, code, lang, token, form)
     else:
-        sent = request.query_params.get("sent") == "1"
+        sent = request.query_params.get("sent")
         reply = await run_in_threadpool(_with_connection, vote.page, code, lang, token, sent)
     return _response(request, reply)
 

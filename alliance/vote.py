@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode
 
 import duckdb
 
-from alliance import poll
+from alliance import poll, qa
 from alliance.i18n import LANGUAGE_NAMES, available_languages, label, set_language, t
 
 COOKIE = "alliance_participant"
@@ -142,6 +142,9 @@ class RateLimit:
 
 
 answer_limit = RateLimit(ANSWERS_PER_MINUTE, 60)
+ASK_INTERVAL_S = 30
+ask_limit = RateLimit(1, ASK_INTERVAL_S)  # one question per participant every 30 s
+vote_limit = RateLimit(60, 60)
 
 
 # ------------------------------------------------------------------------------------------ poll data
@@ -150,6 +153,8 @@ class PollView:
     poll: poll.Poll
     questions: list  # dict rows of poll.questions
     choices: dict  # dimension id -> list of dict rows of poll.choices
+    items: list = ()  # poll.items: the poll's own questions
+    qa: bool = False  # open to the audience's moderated questions
 
 
 _meta: dict[str, tuple[float, PollView | None]] = {}
@@ -169,7 +174,8 @@ def poll_view(con: duckdb.DuckDBPyConnection, code: str) -> PollView | None:
         choices: dict[int, list] = {}
         for row in poll.choices(con, code).to_dict("records"):
             choices.setdefault(int(row["dimension_id"]), []).append(row)
-        view = PollView(found, poll.questions(con, code).to_dict("records"), choices)
+        view = PollView(found, poll.questions(con, code).to_dict("records"), choices, poll.items(con, code),
+                        qa.is_on(con, code))
     with _meta_lock:
         if len(_meta) > 1000:
             _meta.clear()
@@ -220,6 +226,14 @@ border:2px solid #C9D3E0;border-radius:.6rem;cursor:pointer}
 button{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#1F4E89;border:0;
 border-radius:.6rem;padding:.8rem 1rem;cursor:pointer}
 button:focus-visible,.choice:focus-within{outline:3px solid #F2B705;outline-offset:2px}
+textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #C9D3E0;border-radius:.6rem;margin-top:.3rem}
+textarea:focus{outline:3px solid #F2B705;outline-offset:2px}
+.scale-row{display:flex;gap:.4rem}
+.scale-row .choice{flex:1;flex-direction:column;align-items:center;gap:.3rem;padding:.6rem .2rem}
+h2{font-size:1.35rem;margin:2rem 0 .5rem}h3{font-size:1.1rem;margin:1.2rem 0 .4rem}
+.qa-list{padding-left:1.4rem}.qa-list li{margin:.6rem 0;padding-bottom:.6rem;border-bottom:1px solid #E1E6EE}
+.qa-list p{margin:.2rem 0 .4rem;overflow-wrap:anywhere}
+button.vote{width:auto;min-height:2.9rem;padding:.5rem 1rem;background:#fff;color:#1F4E89;border:2px solid #1F4E89}
 .langs{margin-top:2rem;display:flex;gap:1rem;flex-wrap:wrap}
 .langs a{color:#1F4E89;font-weight:600;padding:.6rem 0}
 .small{color:#444;font-size:.9rem}
@@ -255,13 +269,89 @@ def _message(lang: str, status: int, kind: str, text: str, code: str | None = No
     return Reply(status, _document(lang, t("poll.title"), body, code))
 
 
-def _form(lang: str, view: PollView, token: str, earlier: dict, notice: str = "") -> str:
+def _item_html(item: dict, number: int, count: int, earlier) -> str:
+    """One own question: radios for multiple choice and the 1-5 scale, a text box for open text."""
+    name = f"i{int(item['position'])}"
+    head = (f'<fieldset><legend><span class="count">{_esc(t("poll.question", number=number, count=count))}'
+            f'</span><strong>{_esc(item["prompt"])}</strong></legend>')
+    if item["kind"] == "text":
+        value = _esc(earlier) if isinstance(earlier, str) else ""
+        return (head + f'<label class="small" for="{name}">{_esc(t("vote.text_hint", max=poll.MAX_TEXT))}</label>'
+                f'<textarea id="{name}" name="{name}" maxlength="{poll.MAX_TEXT}" rows="3">{value}</textarea>'
+                "</fieldset>")
+    if item["kind"] == "choice":
+        choices = list(enumerate(item["options"]))
+        row = ""
+    else:
+        choices = [(v, str(v)) for v in poll.SCALE]
+        row = " scale"
+        head += f'<p class="small">{_esc(t("vote.scale_hint"))}</p>'
+    radios = "".join(f'<label class="choice{row}"><input type="radio" name="{name}" value="{value}"'
+                     f'{" checked" if earlier == value else ""}><span><strong>{_esc(text)}</strong></span></label>'
+                     for value, text in choices)
+    wrapper = f'<div class="scale-row">{radios}</div>' if row else radios
+    return head + wrapper + "</fieldset>"
+
+
+def _hidden(lang: str, view: PollView, token: str, action: str = "") -> str:
+    """A form's start: its target, a fresh one-time nonce, the language and what it does."""
+    return (f'<form method="post" action="{_esc(view.poll.code)}?{urlencode({"lang": lang})}">'
+            f'<input type="hidden" name="nonce" value="{_esc(new_nonce(token, view.poll.code))}">'
+            f'<input type="hidden" name="lang" value="{_esc(lang)}">'
+            + (f'<input type="hidden" name="action" value="{action}">' if action else ""))
+
+
+def _qa_html(lang: str, view: PollView, token: str, voted: set, approved: list) -> str:
+    """Ask a question (read by a moderator first) and vote for the approved ones, most votes first."""
+    parts = [f'<section id="qa"><h2>{_esc(t("vote.qa_title"))}</h2>', _hidden(lang, view, token, "ask"),
+             f'<label for="ask">{_esc(t("vote.qa_ask_hint", max=poll.MAX_TEXT))}</label>'
+             f'<textarea id="ask" name="text" maxlength="{poll.MAX_TEXT}" rows="3"></textarea>'
+             f'<button type="submit">{_esc(t("vote.qa_send"))}</button></form>']
+    if approved:
+        parts.append(f'<h3>{_esc(t("vote.qa_list"))}</h3><ol class="qa-list">')
+        for question_id, text, votes in approved:
+            if question_id in voted:
+                button = f'<p class="small">{_esc(t("vote.qa_voted", votes=votes))}</p>'
+            else:
+                button = (_hidden(lang, view, token, "vote")
+                          + f'<input type="hidden" name="question" value="{int(question_id)}">'
+                          f'<button type="submit" class="vote">{_esc(t("vote.qa_vote", votes=votes))}</button></form>')
+            parts.append(f'<li><p>{_esc(text)}</p>{button}</li>')
+        parts.append("</ol>")
+    else:
+        parts.append(f'<p class="small">{_esc(t("vote.qa_none"))}</p>')
+    return "".join(parts) + "</section>"
+
+
+_qa_cache: dict[str, tuple[float, list]] = {}
+
+
+def approved_questions(con: duckdb.DuckDBPyConnection, code: str, max_age_s: float = 1.0) -> list[tuple]:
+    """(id, text, votes) of the approved questions, most votes first, reused for a second."""
+    now = time.monotonic()
+    with _meta_lock:
+        cached = _qa_cache.get(code)
+    if cached and now - cached[0] < max_age_s:
+        return cached[1]
+    frame = qa.questions(con, code, ("approved",))
+    rows = [(int(r.id), r.text, int(r.votes)) for r in frame.itertuples()]
+    with _meta_lock:
+        if len(_qa_cache) > 1000:
+            _qa_cache.clear()
+        _qa_cache[code] = (now, rows)
+    return rows
+
+
+def _form(lang: str, view: PollView, token: str, earlier: dict, notice: str = "",
+          earlier_items: dict | None = None, voted: set | None = None, approved: list | None = None) -> str:
+    earlier_items = earlier_items or {}
     set_language(lang)
-    parts = [f'<p class="intro">{_esc(t("poll.intro"))}</p>', notice,
-             f'<form method="post" action="{_esc(view.poll.code)}?{urlencode({"lang": lang})}">',
-             f'<input type="hidden" name="nonce" value="{_esc(new_nonce(token, view.poll.code))}">',
-             f'<input type="hidden" name="lang" value="{_esc(lang)}">']
-    count = len(view.questions)
+    parts = [f'<p class="intro">{_esc(t("poll.intro"))}</p>', notice]
+    if not view.questions and not view.items:  # a Q&A only
+        return "".join(parts) + _qa_html(lang, view, token, voted or set(), approved or []) + \
+            f'<p class="small">{_esc(t("vote.privacy"))}</p>'
+    parts.append(_hidden(lang, view, token))
+    count = len(view.questions) + len(view.items)
     for number, question in enumerate(view.questions, start=1):
         dim = int(question["dimension_id"])
         parts.append(f'<fieldset><legend><span class="count">{_esc(t("poll.question", number=number, count=count))}'
@@ -273,13 +363,20 @@ def _form(lang: str, view: PollView, token: str, earlier: dict, notice: str = ""
                          f'<span><strong>{level} · {_esc(label(row))}</strong>'
                          f'<small>{_esc(label(row, "descriptor"))}</small></span></label>')
         parts.append("</fieldset>")
-    parts.append(f'<button type="submit">{_esc(t("poll.send"))}</button></form>'
-                 f'<p class="small">{_esc(t("vote.privacy"))}</p>')
+    for number, item in enumerate(view.items, start=len(view.questions) + 1):
+        parts.append(_item_html(item, number, count, earlier_items.get(int(item["position"]))))
+    parts.append(f'<button type="submit">{_esc(t("poll.send"))}</button></form>')
+    if view.qa:
+        parts.append(_qa_html(lang, view, token, voted or set(), approved or []))
+    parts.append(f'<p class="small">{_esc(t("vote.privacy"))}</p>')
     return "".join(parts)
 
 
 # ------------------------------------------------------------------------------------------ requests
-def page(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str | None, sent: bool = False) -> Reply:
+DONE = {"1": "poll.sent", "asked": "vote.qa_asked", "voted": "vote.qa_vote_counted"}
+
+
+def page(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str | None, sent=None) -> Reply:
     """GET /vote/CODE: the form (with the participant's earlier answers chosen), or why there is none."""
     set_language(lang)
     code = poll.normalize_code(raw_code)
@@ -292,12 +389,17 @@ def page(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str | 
     if not token_ok(token):
         token = new_cookie = new_token()
     earlier = {} if new_cookie else poll.participant_answers(con, code, token)
+    earlier_items = {} if new_cookie or not view.items else poll.participant_item_answers(con, code, token)
+    voted = qa.voted_by(con, code, token) if view.qa and not new_cookie else set()
+    approved = approved_questions(con, code) if view.qa else []
     notice = ""
-    if sent:
-        notice = f'<p class="notice ok" role="status" data-sent>{_esc(t("poll.sent"))}</p>'
-    elif earlier:
+    done = DONE.get("1" if sent is True else str(sent or ""))
+    if done:
+        notice = f'<p class="notice ok" role="status" data-sent>{_esc(t(done))}</p>'
+    elif earlier or earlier_items:
         notice = f'<p class="notice info" role="status">{_esc(t("poll.saved_before"))}</p>'
-    reply = Reply(200, _document(lang, t("poll.title"), _form(lang, view, token, earlier, notice), code))
+    reply = Reply(200, _document(lang, t("poll.title"),
+                                 _form(lang, view, token, earlier, notice, earlier_items, voted, approved), code))
     reply.cookie = new_cookie
     return reply
 
@@ -338,21 +440,28 @@ def submit(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str 
         return _refuse(con, lang, view, None, "no_token", 403)
     if not nonce_ok(form.get("nonce"), token, code):
         return _refuse(con, lang, view, token, "bad_nonce", 400)
-    answers = {}
+    if form.get("action") in ("ask", "vote"):
+        return _qa_submit(con, lang, view, token, form)
+    answers, item_answers = {}, {}
+    kinds = {int(item["position"]): item["kind"] for item in view.items}
     for name, value in form.items():
-        if name in ("nonce", "lang"):
+        if name in ("nonce", "lang", "action"):
             continue
-        if not (name.startswith("q") and name[1:].isdigit() and len(name) < 10):
+        if not (name[:1] in ("q", "i") and name[1:].isdigit() and len(name) < 10):
             return _refuse(con, lang, view, token, "unknown_question", 400)
+        if name[0] == "i" and kinds.get(int(name[1:])) == "text":
+            if value.strip():
+                item_answers[int(name[1:])] = value
+            continue
         if not (value.isdigit() and len(value) == 1):
-            return _refuse(con, lang, view, token, "bad_level", 400)
-        answers[int(name[1:])] = int(value)
-    if not answers:
+            return _refuse(con, lang, view, token, "bad_level" if name[0] == "q" else "bad_choice", 400)
+        (answers if name[0] == "q" else item_answers)[int(name[1:])] = int(value)
+    if not answers and not item_answers:
         return _refuse(con, lang, view, token, "no_answer", 400)
     if not answer_limit.allow(token):
         return _refuse(con, lang, view, token, "too_fast", 429)
     try:
-        poll.record_answers(con, code, token, answers, nonce=form["nonce"])
+        poll.record_answers(con, code, token, answers, nonce=form["nonce"], item_answers=item_answers)
     except poll.PollError as exc:
         if exc.reason == "closed":
             forget(code)
@@ -360,6 +469,35 @@ def submit(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str 
         status = 409 if exc.reason == "replayed" else 400
         return _refuse(con, lang, view, token, exc.reason, status)
     return Reply(303, headers={"Location": f"{code}?{urlencode({'lang': lang, 'sent': 1})}",
+                               "Cache-Control": "no-store"})
+
+
+def _qa_submit(con, lang: str, view: PollView, token: str, form: dict) -> Reply:
+    """POST of the Q&A: a question (at most one per participant in ASK_INTERVAL_S) or a vote."""
+    if not view.qa:
+        return _refuse(con, lang, view, token, "qa_off", 400)
+    try:
+        if form["action"] == "ask":
+            if not ask_limit.allow(token):
+                return _refuse(con, lang, view, token, "qa_too_fast", 429)
+            qa.ask(con, view.poll.code, token, form.get("text", ""), nonce=form["nonce"])
+            done = "asked"
+        else:
+            raw = form.get("question", "")
+            if not (raw.isdigit() and len(raw) < 19):
+                return _refuse(con, lang, view, token, "qa_unknown", 400)
+            if not vote_limit.allow(token):
+                return _refuse(con, lang, view, token, "too_fast", 429)
+            qa.upvote(con, view.poll.code, token, int(raw), nonce=form["nonce"])
+            done = "voted"
+    except poll.PollError as exc:
+        if exc.reason == "closed":
+            forget(view.poll.code)
+            return _message(lang, 410, "info", t("poll.closed"), view.poll.code)
+        return _refuse(con, lang, view, token, exc.reason, 409 if exc.reason in ("replayed", "qa_voted_before") else 400)
+    with _meta_lock:
+        _qa_cache.pop(view.poll.code, None)  # the participant sees their vote at once
+    return Reply(303, headers={"Location": f"{view.poll.code}?{urlencode({'lang': lang, 'sent': done})}#qa",
                                "Cache-Control": "no-store"})
 
 
@@ -372,7 +510,11 @@ def _refuse(con, lang: str, view: PollView, token: str | None, reason: str, stat
     if not token_ok(token):
         token = new_cookie = new_token()
     earlier = {} if new_cookie else poll.participant_answers(con, view.poll.code, token)
-    reply = Reply(status, _document(lang, t("poll.title"), _form(lang, view, token, earlier, notice),
+    earlier_items = {} if new_cookie or not view.items else poll.participant_item_answers(con, view.poll.code, token)
+    voted = qa.voted_by(con, view.poll.code, token) if view.qa and not new_cookie else set()
+    approved = approved_questions(con, view.poll.code) if view.qa else []
+    reply = Reply(status, _document(lang, t("poll.title"),
+                                    _form(lang, view, token, earlier, notice, earlier_items, voted, approved),
                                     view.poll.code))
     reply.cookie = new_cookie
     return reply

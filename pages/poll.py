@@ -10,7 +10,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from alliance import data, poll, present
+from alliance import data, poll, present, qa, wordcloud
 from alliance.i18n import fmt_date, fmt_number, get_language, label, set_language, t
 from alliance.session import require_role
 from alliance.ui import page_header
@@ -63,6 +63,8 @@ def participant_view(code: str) -> None:
     # the light page answers in a fraction of the time of this Streamlit page: send participants there
     st.link_button(t("vote.open_light"), f"vote/{code}?lang={get_language()}", type="primary", width="stretch",
                    icon=":material/bolt:", help=t("vote.open_light_help"))
+    if poll.items(con, code):  # own questions (open text, scales) are answered on the light page only
+        return
     st.caption(t("vote.or_here"))
     token = _participant_token()
     questions = poll.questions(con, code)
@@ -99,6 +101,86 @@ def participant_view(code: str) -> None:
         st.success(t("poll.sent"), icon=":material/check_circle:")
 
 
+def own_questions_fields() -> list:
+    """Up to MAX_QUESTIONS own questions (multiple choice, 1-5 scale, open text), typed in the open form."""
+    kinds = ["", *poll.ITEM_KINDS]
+    items = []
+    with st.expander(t("poll.own_questions"), icon=":material/add_comment:"):
+        st.caption(t("poll.own_questions_help", max=poll.MAX_QUESTIONS))
+        for n in range(1, poll.MAX_QUESTIONS + 1):
+            kind_col, prompt_col, options_col = st.columns([1, 2, 2])
+            kind = kind_col.selectbox(t("poll.own_kind", number=n), kinds, key=f"poll-own-kind-{n}",
+                                      format_func=lambda k: t(f"poll.kind.{k or 'none'}"))
+            prompt = prompt_col.text_input(t("poll.own_prompt", number=n), max_chars=poll.MAX_TEXT,
+                                           key=f"poll-own-prompt-{n}")
+            options = options_col.text_area(t("poll.own_options", number=n), key=f"poll-own-options-{n}",
+                                            height=90, help=t("poll.own_options_help"))
+            if kind:
+                items.append(poll.Item(kind, prompt, tuple(options.splitlines())))
+    return items
+
+
+def moderate_texts(con, code: str) -> None:
+    """Open answers reach the word cloud only when the moderator shows them; words can be kept off it."""
+    for item in poll.item_results(con, code):
+        if item["kind"] != "text":
+            continue
+        with st.container(border=True, key=f"poll-moderate-{item['position']}"):
+            st.markdown(f"**{present.markdown_text(item['prompt'])}**")
+            st.write(t("poll.texts_status", received=fmt_number(item["received"]), shown=fmt_number(len(item["texts"])),
+                       waiting=fmt_number(item["waiting"])))
+            waiting = poll.waiting_texts(con, code, int(item["position"]))
+            if waiting:
+                st.dataframe(pd.DataFrame({t("poll.col_text"): waiting}), hide_index=True, width="stretch",
+                             height=min(38 + 35 * len(waiting), 300))
+            left, right = st.columns([1, 2], vertical_alignment="bottom")
+            if left.button(t("poll.show_texts"), key=f"poll-show-{item['position']}", type="primary",
+                           disabled=not item["waiting"], icon=":material/visibility:"):
+                poll.show_texts(con, code, int(item["position"]))
+                st.rerun()
+            words = sorted({w for text in item["texts"] + waiting for w in wordcloud.words(text)} |
+                           set(item["hidden_words"]))
+            hidden = right.multiselect(t("poll.hide_words"), words, default=item["hidden_words"],
+                                       key=f"poll-hide-{item['position']}", help=t("poll.hide_words_help"))
+            if sorted(hidden) != sorted(item["hidden_words"]):
+                poll.hide_words(con, code, int(item["position"]), hidden)
+                st.rerun()
+
+
+def moderate_qa(con, code: str, user) -> None:
+    """The audience's questions: new ones to approve or hide, shown ones to mark answered or hide. Nothing
+    reaches the big screen before an approval here."""
+    if not qa.is_on(con, code):
+        return
+    st.subheader(t("poll.qa_moderation"), anchor=False)
+    frame = qa.questions(con, code)
+    pending = frame[frame["status"] == "pending"].sort_values("asked_at")
+    shown = frame[frame["status"] == "approved"]
+    st.caption(t("poll.qa_counts", received=fmt_number(len(frame)), pending=fmt_number(len(pending)),
+                 shown=fmt_number(len(shown))))
+    st.download_button(t("poll.qa_export"), qa.csv_export(con, code), file_name=f"poll-{code}-questions.csv",
+                       mime="text/csv", icon=":material/download:", key="poll-qa-export", on_click="ignore")
+
+    def decide(question_id: int, status: str) -> None:
+        qa.moderate(con, code, question_id, status, user.username)
+
+    for title, rows, actions in [(t("poll.qa_pending"), pending, [("approved", ":material/check:"),
+                                                                    ("hidden", ":material/visibility_off:")]),
+                                 (t("poll.qa_shown"), shown, [("answered", ":material/done_all:"),
+                                                              ("hidden", ":material/visibility_off:")])]:
+        st.markdown(f"**{title}**")
+        if rows.empty:
+            st.caption(t("poll.qa_empty"))
+        for row in rows.head(50).itertuples():
+            with st.container(border=True, horizontal=True, vertical_alignment="center",
+                              key=f"poll-qa-{row.id}"):
+                st.text(row.text)  # literal text, as typed
+                st.caption(t("poll.qa_votes", votes=fmt_number(row.votes)), width=110)
+                for status, icon in actions:
+                    st.button(t(f"poll.qa_do.{status}"), icon=icon, key=f"poll-qa-{status}-{row.id}",
+                              on_click=decide, args=(int(row.id), status))
+
+
 def organiser_view() -> None:
     st.divider()
     st.header(t("poll.organisers"), anchor=False)
@@ -120,9 +202,11 @@ def organiser_view() -> None:
                                   max_selections=poll.MAX_QUESTIONS, placeholder=t("poll.choose_placeholder"),
                                   select_all=False, filter_mode="contains", wrap=True,
                                   help=t("poll.choose_questions_help", max=poll.MAX_QUESTIONS))
+        own = own_questions_fields()
+        with_qa = st.checkbox(t("poll.with_qa"), key="poll-with-qa", help=t("poll.with_qa_help"))
         if send.form_submit_button(t("poll.open"), type="primary", width="stretch"):
             try:
-                code = poll.open_poll(con, chosen, user.username)
+                code = poll.open_poll(con, chosen, user.username, own, qa=with_qa)
             except poll.PollError as exc:
                 st.error(_error(exc))
             else:
@@ -165,6 +249,11 @@ def organiser_view() -> None:
             st.rerun()
     right.download_button(t("poll.export"), poll.answers_csv(con, code), file_name=f"poll-{code}.csv",
                           mime="text/csv", icon=":material/download:", key="poll-export", on_click="ignore")
+    moderate_qa(con, code, user)
+    if poll.items(con, code):
+        right.download_button(t("poll.export_own"), poll.item_answers_csv(con, code), file_name=f"poll-{code}-own.csv",
+                              mime="text/csv", icon=":material/download:", key="poll-export-own", on_click="ignore")
+        moderate_texts(con, code)
 
 
 if "language" not in st.session_state:  # opened without app.py (a fresh server's first visit): take ?lang=

@@ -5,12 +5,14 @@ keyboard and on-screen controls, and the live poll with its QR code.
 The slide area is a fragment that wakes every `every` seconds (every few seconds on the poll slide, so that
 answers appear within 5 s); the slide index lives in session state.
 """
+import html
 import os
 import time
 
+import pandas as pd
 import streamlit as st
 
-from alliance import data, maps, poll, present, scoring
+from alliance import data, maps, poll, present, qa, scoring, wordcloud
 from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t, tn
 from alliance.ui import demo_notice
 from alliance.shell import ensure_app_shell
@@ -40,6 +42,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .st-key-present-brand p { font-size: 24px !important; font-weight: 600; color: #1F4E89 !important; }
 .st-key-present-url p { font-size: 32px !important; font-weight: 700; font-family: monospace; }
 .st-key-present-code p { font-size: 32px !important; font-weight: 700; }
+.st-key-present-qa p { font-size: 36px !important; line-height: 1.25 !important; }
 .st-key-present-big p { font-size: 44px !important; font-weight: 700; line-height: 1.25; }
 /* the controls show on load, fade after a few seconds, and come back on mouse-over or keyboard focus */
 .st-key-present-controls { position: fixed; bottom: 14px; right: 28px; z-index: 1000; width: auto !important;
@@ -176,7 +179,8 @@ def slide_poll() -> None:
         with st.container(key="present-big"):
             st.markdown(t("present.poll.none"))
         return
-    results, participants = poll.live_results(con, current.code)  # ~1 s cache: one query per second at most
+    live = poll.live_results(con, current.code)  # ~1 s cache: one query per second at most
+    results, participants = live.levels, live.participants
     left, right = st.columns([1, 2], gap="large")
     with left:
         base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
@@ -195,10 +199,15 @@ def slide_poll() -> None:
         st.write(tn("present.poll.participants", participants))
     with right:
         questions = results.drop_duplicates("position")
+        columns = sorted([(int(q.position), q) for q in questions.itertuples()] +
+                         [(int(item["position"]), item) for item in live.items], key=lambda pair: pair[0])
         # the questions in one row and the charts in the next, so that the charts line up
-        heads = st.columns(max(len(questions), 1), gap="medium")
-        cols = st.columns(max(len(questions), 1), gap="medium")
-        for head, col, question in zip(heads, cols, questions.itertuples()):
+        heads = st.columns(max(len(columns), 1), gap="medium")
+        cols = st.columns(max(len(columns), 1), gap="medium")
+        for head, col, (position, question) in zip(heads, cols, columns):
+            if isinstance(question, dict):
+                _own_question(head, col, question, len(columns))
+                continue
             rows = results[results["position"] == question.position]
             level_names = [f"{lvl} · {label(r)}" for lvl, r in zip(rows["level"], rows.to_dict("records"))]
             fig = present.level_bars(level_names, rows["answers"], t("present.poll.axis_answers"),
@@ -214,14 +223,81 @@ def slide_poll() -> None:
                            {"level_name": t("present.poll.col_level"), "answers": t("present.poll.col_answers")})
 
 
+def _own_question(head, col, item: dict, columns: int) -> None:
+    """One of the poll's own questions: bars for multiple choice and the 1-5 scale, a word cloud of the
+    moderated open texts."""
+    position = int(item["position"])
+    with head:
+        st.subheader(t(f"present.poll.kind_{item['kind']}"))
+        st.markdown(present.markdown_text(item["prompt"]))
+    with col:
+        if item["kind"] == "text":
+            freqs = wordcloud.frequencies(item["texts"], item["hidden_words"], limit=40 if columns == 1 else 20)
+            with st.container(key=f"present-cloud-{position}"):
+                if freqs:
+                    st.markdown(wordcloud.cloud_html(freqs), unsafe_allow_html=True)  # every word escaped
+                else:
+                    st.write(t("present.poll.cloud_empty"))
+                st.write(t("present.poll.texts_shown", received=fmt_number(item["received"]),
+                           shown=fmt_number(len(item["texts"]))))
+            _alt_table(f"poll-{position}", pd.DataFrame(freqs or [("", 0)], columns=["word", "count"]),
+                       {"word": t("present.poll.col_word"), "count": t("present.poll.col_answers")})
+            return
+        names = item["options"] if item["kind"] == "choice" else [t("present.poll.scale_value", value=v)
+                                                                   for v in poll.SCALE]
+        # plotly reads tags in its labels: the organiser's options are escaped to stay literal text
+        fig = present.level_bars([html.escape(n) for n in names], item["counts"], t("present.poll.axis_answers"),
+                                 texts=[fmt_number(v) for v in item["counts"]], height=580)
+        st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch",
+                        key=f"present-poll-{position}")
+        _alt_table(f"poll-{position}", pd.DataFrame({"option": names, "answers": item["counts"]}),
+                   {"option": t("present.poll.col_option"), "answers": t("present.poll.col_answers")})
+
+
 @st.cache_data(show_spinner=False, ttl=600)
 def _question_texts(code: str) -> dict[int, dict]:
     frame = poll.questions(data.connection(), code)
     return {int(r["dimension_id"]): r for r in frame.to_dict("records")}
 
 
+def slide_qa() -> None:
+    """The audience's questions a moderator approved, most votes first, with how many came in."""
+    current = _poll_code_for_screen()
+    if current is None:
+        with st.container(key="present-big"):
+            st.markdown(t("present.poll.none"))
+        return
+    shown, received, count = _qa_screen(current.code)
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
+        if current.is_open and base:
+            url = poll.join_url(base, current.code, get_language())
+            st.write(t("present.qa.scan"))
+            st.image(poll.qr_png(url), width=300, alt=t("present.poll.qr_alt", url=url))
+            with st.container(key="present-url"):
+                st.markdown(present.unbroken_url_html(url), unsafe_allow_html=True)
+        with st.container(key="present-code"):
+            st.write(t("present.poll.code", code=current.code))
+        st.write(t("present.qa.counts", received=fmt_number(received), shown=fmt_number(count)))
+    with right, st.container(key="present-qa"):
+        if shown.empty:
+            st.write(t("present.qa.none"))
+        for row in shown.head(6).itertuples():
+            with st.container(border=True, horizontal=True, vertical_alignment="center"):
+                st.markdown(f"**{fmt_number(row.votes)}** :material/thumb_up:", width=120)
+                st.markdown(present.markdown_text(row.text))
+        if len(shown) > 6:
+            st.write(t("present.qa.more", count=fmt_number(len(shown) - 6)))
+
+
+@st.cache_data(show_spinner=False, ttl=1)
+def _qa_screen(code: str):
+    return qa.screen(data.connection(), code)
+
+
 DRAW = {"map": slide_map, "figures": slide_figures, "practices": slide_practices,
-        "assessment": slide_assessment, "poll": slide_poll}
+        "assessment": slide_assessment, "poll": slide_poll, "qa": slide_qa}
 
 
 def _go(delta: int) -> None:
@@ -250,7 +326,7 @@ def controls(slide_number: int, held: bool) -> None:
 
 
 def _held(slide: str) -> bool:
-    current = _poll_code_for_screen() if slide == "poll" else None
+    current = _poll_code_for_screen() if slide in present.LIVE_SLIDES else None
     return present.holds(slide, current is not None and current.is_open)
 
 

@@ -63,7 +63,7 @@ def test_every_slide_draws_without_error(poll_env, slide):
     assert _title(at) == {"map": "Our members across Europe", "figures": "The alliance in figures",
                           "practices": "Prevention practices by approach",
                           "assessment": "Where cities stand: the latest self-assessment round",
-                          "poll": "Live poll: where is your city?"}[slide]
+                          "poll": "Live poll: where is your city?", "qa": "Your questions"}[slide]
     assert "Slide 1 of 1 · Next slide in 30 s" in _texts(at)
 
 
@@ -317,3 +317,93 @@ def test_question_picker_has_no_select_all_and_speaks_the_language(poll_env, lan
     assert mode.name == "FILTER_MODE_CONTAINS"  # "leader" lists the questions holding it, not 12 fuzzy matches
     assert any(option.startswith("Leadership: ") or option.startswith("Portage politique : ")
                for option in picker.options)
+
+
+# ------------------------------------------------------------------------------- issue 12: own questions
+def test_organiser_opens_a_poll_with_own_questions_and_moderates_its_texts(poll_env):
+    auth.add_user(poll_env, "organiser", "a long enough password 1", "editor", members=["aarhus-dk"])
+    at = app_test("poll")
+    at.session_state[SESSION_KEY] = "organiser"
+    at.run()
+    at.multiselect[0].set_value([3])
+    at.selectbox(key="poll-own-kind-1").set_value("choice")
+    at.text_input(key="poll-own-prompt-1").set_value("Which partner first?")
+    at.text_area(key="poll-own-options-1").set_value("Schools\nPolice\n")
+    at.selectbox(key="poll-own-kind-2").set_value("text")
+    at.text_input(key="poll-own-prompt-2").set_value("One word for prevention")
+    at.button(key="FormSubmitter:poll-open-Open the poll").click()
+    at.run()
+    assert not at.exception, at.exception
+    code = poll.latest_open_poll(poll_env).code
+    assert [(i["position"], i["kind"], i["options"]) for i in poll.items(poll_env, code)] == [
+        (2, "choice", ["Schools", "Police"]), (3, "text", [])]
+    poll.record_answers(poll_env, code, "participant-0001-abcdefgh", {}, item_answers={3: "<i>Trust</i> first"})
+    at.run()
+    assert "1 answers received, 0 shown on the screen, 1 waiting for you." in _texts(at)
+    assert at.dataframe[-1].value.iloc[0, 0] == "<i>Trust</i> first"  # literal text for the moderator
+    at.button(key="poll-show-3").click().run()
+    assert not at.exception, at.exception
+    assert poll.item_results(poll_env, code)[1]["texts"] == ["<i>Trust</i> first"]
+
+
+def test_a_bad_own_question_is_refused_with_its_reason(poll_env):
+    auth.add_user(poll_env, "organiser", "a long enough password 1", "editor", members=["aarhus-dk"])
+    at = app_test("poll")
+    at.session_state[SESSION_KEY] = "organiser"
+    at.run()
+    at.selectbox(key="poll-own-kind-1").set_value("choice")
+    at.text_input(key="poll-own-prompt-1").set_value("Which one?")
+    at.text_area(key="poll-own-options-1").set_value("Only one")
+    at.button(key="FormSubmitter:poll-open-Open the poll").click()
+    at.run()
+    assert "needs 2 to 8 different answers" in _texts(at)
+    assert poll_env.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("lang, kind, shown", [("en", "In a few words", "2 answers received, 1 shown"),
+                                               ("fr", "En quelques mots", "2 réponses reçues, 1 affichées")])
+def test_poll_slide_draws_every_own_question_kind(poll_env, lang, kind, shown):
+    code = poll.open_poll(poll_env, [], "organiser", [poll.Item("choice", "Which first?", ("Schools", "<b>Police</b>")),
+                                                      poll.Item("scale", "How ready?"), poll.Item("text", "One word")])
+    poll.record_answers(poll_env, code, "participant-0001-abcdefgh", {},
+                        item_answers={1: 1, 2: 5, 3: "Trust <script>x</script> schools"})
+    poll.show_texts(poll_env, code, 3)
+    poll.record_answers(poll_env, code, "participant-0002-abcdefgh", {}, item_answers={3: "Hidden until shown"})
+    at = app_test("present", {"slides": "poll", "poll": code, "lang": lang})
+    at.run()
+    assert not at.exception, at.exception
+    assert kind in _texts(at) and shown in _texts(at)
+    cloud = next(m.value for m in at.markdown if "flex-wrap:wrap" in m.value)
+    assert "trust" in cloud and "schools" in cloud and "<script>" not in cloud and "hidden" not in cloud
+    tables = [table.value for table in at.table]
+    assert [0, 1] in [t.iloc[:, 1].tolist() for t in tables]  # the multiple choice: Police once
+    assert [0, 0, 0, 0, 1] in [t.iloc[:, 1].tolist() for t in tables]  # the scale: 5 once
+
+
+def test_moderator_approves_and_the_qa_slide_shows_it_by_votes(poll_env):
+    from alliance import qa
+
+    auth.add_user(poll_env, "organiser", "a long enough password 1", "editor", members=["aarhus-dk"])
+    code = poll.open_poll(poll_env, [], "organiser", qa=True)
+    first = qa.ask(poll_env, code, "participant-0001-abcdefgh", "Who pays for <b>this</b>?")
+    second = qa.ask(poll_env, code, "participant-0002-abcdefgh", "When do we start?")
+    screen = app_test("present", {"slides": "qa", "poll": code})
+    screen.run()
+    assert not screen.exception, screen.exception
+    assert "2 questions received, 0 shown" in _texts(screen) and "Who pays" not in _texts(screen)
+    at = app_test("poll")
+    at.session_state[SESSION_KEY] = "organiser"
+    at.run()
+    assert "2 received, 2 waiting for you, 0 shown on the screen." in _texts(at)
+    assert "Who pays for <b>this</b>?" in [t.value for t in at.text]  # literal text for the moderator
+    at.button(key=f"poll-qa-approved-{first}").click().run()
+    at.button(key=f"poll-qa-approved-{second}").click().run()
+    assert not at.exception, at.exception
+    qa.upvote(poll_env, code, "participant-0003-abcdefgh", second)
+    time.sleep(1.05)  # the slide reads through a 1 s cache
+    screen.run()
+    texts = _texts(screen)
+    assert "2 questions received, 2 shown" in texts
+    assert texts.index("When do we start?") < texts.index("Who pays for \\<b\\>this\\</b\\>?")
+    at.button(key=f"poll-qa-hidden-{first}").click().run()
+    assert qa.screen(poll_env, code)[0]["id"].tolist() == [second]

@@ -221,11 +221,11 @@ def test_live_results_are_reused_for_a_second_then_fresh(con):
     once the short cache has expired."""
     code = poll.open_poll(con, [1], "organiser")
     poll.record_answer(con, code, 1, _token(1), 2)
-    _, count = poll.live_results(con, code, max_age_s=60)
+    count = poll.live_results(con, code, max_age_s=60).participants
     poll.record_answer(con, code, 1, _token(2), 2)
-    assert poll.live_results(con, code, max_age_s=60)[1] == count == 1  # reused
-    frame, count = poll.live_results(con, code, max_age_s=0)
-    assert count == 2 and frame.loc[frame["level"] == 2, "answers"].tolist() == [2]
+    assert poll.live_results(con, code, max_age_s=60).participants == count == 1  # reused
+    fresh = poll.live_results(con, code, max_age_s=0)
+    assert fresh.participants == 2 and fresh.levels.loc[fresh.levels["level"] == 2, "answers"].tolist() == [2]
 
 
 def test_forms_sent_together_are_written_together_and_checked_one_by_one(con):
@@ -261,3 +261,69 @@ def test_forms_sent_together_are_written_together_and_checked_one_by_one(con):
     assert outcomes == {"first": 1, **{f"p{i}": 2 for i in range(1, 41)}}
     assert con.execute("SELECT count(*) FROM poll_answers WHERE poll_code = $c", {"c": code}).fetchone()[0] == 81
     assert poll.participant_answers(con, code, _token(97)) == {}
+
+
+def test_own_questions_take_the_places_after_the_framework_ones(con):
+    code = poll.open_poll(con, [1], "organiser", [poll.Item("choice", " Which first? ", ("Schools", "Police", "")),
+                                                   poll.Item("text", "One word for prevention")])
+    assert [(i["position"], i["kind"], i["prompt"], i["options"]) for i in poll.items(con, code)] == [
+        (2, "choice", "Which first?", ["Schools", "Police"]), (3, "text", "One word for prevention", [])]
+
+
+@pytest.mark.parametrize("items, reason", [
+    ([poll.Item("choice", "Q", ("only one",))], "item_options"),
+    ([poll.Item("poll", "Q")], "item_kind"),
+    ([poll.Item("scale", "")], "prompt_empty"),
+    ([poll.Item("scale", "x" * 281)], "prompt_too_long"),
+    ([poll.Item("text", "bad \x00 byte")], "prompt_binary"),
+    ([poll.Item("scale", "a"), poll.Item("scale", "b"), poll.Item("scale", "c")], "question_count"),
+])
+def test_bad_own_questions_are_refused_and_nothing_opened(con, items, reason):
+    with pytest.raises(poll.PollError) as err:
+        poll.open_poll(con, [1], "organiser", items)
+    assert err.value.reason == reason
+    assert con.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+
+
+def test_answers_to_every_kind_are_stored_and_counted(con):
+    code = poll.open_poll(con, [], "organiser", [poll.Item("choice", "Q", ("a", "b", "c")),
+                                                 poll.Item("scale", "How much?"), poll.Item("text", "Why?")])
+    poll.record_answers(con, code, _token(1), {}, item_answers={1: 2, 2: 5, 3: "Trust and schools"})
+    poll.record_answers(con, code, _token(2), {}, item_answers={1: 2, 2: 1})
+    poll.record_answers(con, code, _token(1), {}, item_answers={2: 4})  # changed mind
+    found = {r["position"]: r for r in poll.item_results(con, code)}
+    assert found[1]["counts"] == [0, 0, 2] and found[2]["counts"] == [1, 0, 0, 1, 0]
+    assert found[3]["texts"] == [] and found[3]["received"] == 1 and found[3]["waiting"] == 1  # moderated
+    assert poll.participant_count(con, code) == 2
+    assert poll.participant_item_answers(con, code, _token(1)) == {1: 2, 2: 4, 3: "Trust and schools"}
+    csv_text = poll.item_answers_csv(con, code).decode("utf-8-sig")
+    assert "Trust and schools" in csv_text and ",c," in csv_text
+
+
+@pytest.mark.parametrize("answer, reason", [({1: 3}, "bad_choice"), ({2: 0}, "bad_choice"), ({2: 6}, "bad_choice"),
+                                            ({1: "text"}, "bad_choice"), ({3: 2}, "bad_choice"),
+                                            ({3: "   "}, "text_empty"), ({3: "x" * 281}, "text_too_long"),
+                                            ({3: "a\x00b"}, "text_binary"), ({9: 1}, "unknown_question"),
+                                            ({1: True}, "bad_choice")])
+def test_bad_answers_to_own_questions_store_nothing(con, answer, reason):
+    code = poll.open_poll(con, [], "organiser", [poll.Item("choice", "Q", ("a", "b", "c")),
+                                                 poll.Item("scale", "How much?"), poll.Item("text", "Why?")])
+    with pytest.raises(poll.PollError) as err:
+        poll.record_answers(con, code, _token(1), {}, item_answers={**answer})
+    assert err.value.reason == reason
+    assert con.execute("SELECT count(*) FROM poll_item_answers").fetchone()[0] == 0
+
+
+def test_texts_reach_the_screen_only_when_shown_and_later_ones_wait(con):
+    code = poll.open_poll(con, [], "organiser", [poll.Item("text", "Why?")])
+    poll.record_answers(con, code, _token(1), {}, item_answers={1: "<b>Trust</b> schools"})
+    assert poll.item_results(con, code)[0]["texts"] == []
+    assert poll.waiting_texts(con, code, 1) == ["<b>Trust</b> schools"]
+    poll.show_texts(con, code, 1)
+    time.sleep(0.01)
+    poll.record_answers(con, code, _token(2), {}, item_answers={1: "Later text"})
+    result = poll.item_results(con, code)[0]
+    assert result["texts"] == ["<b>Trust</b> schools"] and result["waiting"] == 1
+    assert poll.waiting_texts(con, code, 1) == ["Later text"]
+    poll.hide_words(con, code, 1, ["Schools", " "])
+    assert poll.items(con, code)[0]["hidden_words"] == ["schools"]

@@ -11,11 +11,11 @@ from alliance import present
     ("map,figures,poll", ("map", "figures", "poll")),
     (" Poll , MAP ", ("poll", "map")),
     ("map,map,nonsense,figures", ("map", "figures")),
-    ("", present.SLIDES),
-    ("nothing,useful", present.SLIDES),
-    (None, present.SLIDES),
+    ("", present.DEFAULT_SLIDES),
+    ("nothing,useful", present.DEFAULT_SLIDES),
+    (None, present.DEFAULT_SLIDES),
     (["figures", "poll"], ("figures", "poll")),
-    ("<script>alert(1)</script>", present.SLIDES),
+    ("<script>alert(1)</script>", present.DEFAULT_SLIDES),
 ])
 def test_parse_slides_never_fails(value, expected):
     assert present.parse_slides(value) == expected

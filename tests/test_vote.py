@@ -193,3 +193,108 @@ def test_tokens_are_signed_and_fit_the_answer_table(monkeypatch):
     assert vote.token_ok(token) and poll.valid_token(token)
     monkeypatch.setattr(vote, "_secret", b"another")
     assert not vote.token_ok(token)
+
+
+def _mixed_poll(con):
+    return poll.open_poll(con, [1], "organiser", [poll.Item("choice", "Which <first>?", ("Schools", "Police & <b>")),
+                                                  poll.Item("text", "One word")])
+
+
+def test_every_question_kind_is_offered_and_answered(con):
+    code = poll.open_poll(con, [], "organiser", [poll.Item("choice", "Which first?", ("Schools", "Police")),
+                                                 poll.Item("scale", "How ready?"), poll.Item("text", "One word")])
+    token, form = _start(con, code, "fr")
+    body = vote.page(con, code, "fr", token).body
+    assert len(re.findall(r'name="i1" value="[01]"', body)) == 2
+    assert len(re.findall(r'name="i2" value="[1-5]"', body)) == 5
+    assert 'name="i3" maxlength="280"' in body and "pas du tout" in body
+    reply = vote.submit(con, code, "fr", token, {**form, "i1": "1", "i2": "4", "i3": "La confiance"})
+    assert reply.status == 303
+    assert poll.participant_item_answers(con, code, token) == {1: 1, 2: 4, 3: "La confiance"}
+    again = vote.page(con, code, "fr", token).body
+    assert 'name="i2" value="4" checked' in again and ">La confiance</textarea>" in again
+
+
+def test_options_and_prompts_are_literal_text(con):
+    code = _mixed_poll(con)
+    body = vote.page(con, code, "en", None).body
+    assert "Which &lt;first&gt;?" in body and "Police &amp; &lt;b&gt;" in body and "<b>" not in body
+
+
+@pytest.mark.parametrize("field, value, reason", [("i3", "x" * 281, "too long"), ("i2", "7", "not one of those"),
+                                                  ("i2", "x", "not one of those"), ("i9", "1", "not part of the poll")])
+def test_bad_answers_to_own_questions_are_refused(con, field, value, reason):
+    code = _mixed_poll(con)
+    token, form = _start(con, code)
+    reply = vote.submit(con, code, "en", token, {**form, "q1": "2", field: value})
+    assert reply.status == 400 and reason in reply.body
+    assert _stored(con) == 0 and con.execute("SELECT count(*) FROM poll_item_answers").fetchone()[0] == 0
+
+
+def test_an_empty_text_box_alone_asks_for_an_answer(con):
+    code = _mixed_poll(con)
+    token, form = _start(con, code)
+    reply = vote.submit(con, code, "en", token, {**form, "i3": "   "})
+    assert reply.status == 400 and "at least one question" in reply.body
+
+
+def test_qa_ask_moderate_and_vote_on_the_light_page(con, monkeypatch):
+    from alliance import qa
+
+    code = poll.open_poll(con, [], "organiser", qa=True)
+    token, form = _start(con, code, "fr")
+    assert "Questions aux intervenants" in vote.page(con, code, "fr", token).body
+    reply = vote.submit(con, code, "fr", token, {**form, "action": "ask", "text": "Qui <b>finance</b> ?"})
+    assert reply.status == 303 and "sent=asked" in reply.headers["Location"]
+    assert "votre question a été envoyée" in vote.page(con, code, "fr", token, sent="asked").body
+    assert "finance" not in vote.page(con, code, "fr", token).body  # not shown before approval
+    question = int(qa.questions(con, code)["id"].iloc[0])
+    # a vote for a question not approved is refused
+    voter, vform = _start(con, code)
+    refused = vote.submit(con, code, "en", voter, {**vform, "action": "vote", "question": str(question)})
+    assert refused.status == 400 and "cannot get votes" in refused.body
+    qa.moderate(con, code, question, "approved", "moderator")
+    vote._qa_cache.clear()
+    body = vote.page(con, code, "en", voter).body
+    assert "Qui &lt;b&gt;finance&lt;/b&gt; ?" in body and "Vote for this question (0)" in body
+    vform = _form_of(vote.page(con, code, "en", voter))
+    ok = vote.submit(con, code, "en", voter, {**vform, "action": "vote", "question": str(question)})
+    assert ok.status == 303 and "sent=voted" in ok.headers["Location"]
+    assert "You voted for this question (1 votes)." in vote.page(con, code, "en", voter).body
+    # a second vote (with a fresh form) is refused; the count stays
+    again = vote.submit(con, code, "en", voter, {**_form_of(vote.page(con, code, "en", voter)), "action": "vote",
+                                                 "question": str(question)})
+    assert again.status == 409 and "one vote per person" in again.body
+    assert con.execute("SELECT count(*) FROM poll_qa_votes").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("text, reason", [("", "Write a few words"), ("x" * 281, "too long")])
+def test_bad_qa_questions_are_refused_in_the_participants_language(con, text, reason):
+    code = poll.open_poll(con, [], "organiser", qa=True)
+    token, form = _start(con, code)
+    reply = vote.submit(con, code, "en", token, {**form, "action": "ask", "text": text})
+    assert reply.status == 400 and reason in reply.body
+    assert con.execute("SELECT count(*) FROM poll_qa_questions").fetchone()[0] == 0
+
+
+def test_one_question_every_30_seconds(con, monkeypatch):
+    monkeypatch.setattr(vote, "ask_limit", vote.RateLimit(1, 30))
+    code = poll.open_poll(con, [], "organiser", qa=True)
+    token, form = _start(con, code)
+    assert vote.submit(con, code, "en", token, {**form, "action": "ask", "text": "First?"}).status == 303
+    form = _form_of(vote.page(con, code, "en", token))
+    reply = vote.submit(con, code, "en", token, {**form, "action": "ask", "text": "Second?"})
+    assert reply.status == 429 and "every 30 seconds" in reply.body
+    assert con.execute("SELECT count(*) FROM poll_qa_questions").fetchone()[0] == 1
+
+
+def test_qa_posts_to_a_poll_without_qa_or_with_a_forged_token_store_nothing(con):
+    plain = poll.open_poll(con, [1], "organiser")
+    token, form = _start(con, plain)
+    assert vote.submit(con, plain, "en", token, {**form, "action": "ask", "text": "Hi?"}).status == 400
+    code = poll.open_poll(con, [], "organiser", qa=True)
+    token, form = _start(con, code)
+    forged = vote.submit(con, code, "en", "A" * 44, {**form, "action": "ask", "text": "Hi?"})
+    assert forged.status == 403
+    assert vote.submit(con, code, "en", token, {**form, "action": "vote", "question": "x"}).status == 400
+    assert con.execute("SELECT count(*) FROM poll_qa_questions").fetchone()[0] == 0

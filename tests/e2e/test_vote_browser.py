@@ -10,19 +10,43 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from alliance.load import HttpClient
-from e2e.helpers import open_page
-from e2e.test_present_browser import TITLES, _sign_in_and_open_poll, level_counts, wait_title
+from alliance import db, poll
+from e2e.helpers import open_page, served_copy, wait_idle
+from e2e.test_present_browser import TITLES, level_counts, wait_title
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def code(app_url, browser):
-    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        return _sign_in_and_open_poll(organiser.new_page(), app_url)
-    finally:
-        organiser.close()
+def served(demo_db, tmp_path_factory):
+    """The app on its own copy with two polls opened before it starts: the framework one (`code`) and one
+    with every own question kind (`mixed`)."""
+    codes = {}
+
+    def open_polls(con):
+        db.apply_schema(con)
+        codes["code"] = poll.open_poll(con, [1], "organiser")
+        codes["mixed"] = poll.open_poll(con, [], "organiser", [
+            poll.Item("choice", "Which partner first?", ("Schools", "Police", "Families")),
+            poll.Item("scale", "How ready is your city?"), poll.Item("text", "One word for prevention")], qa=True)
+
+    with served_copy(demo_db, tmp_path_factory.mktemp("vote-server"), open_polls) as (url, _):
+        yield url, codes
+
+
+@pytest.fixture(scope="module")
+def app_url(served):
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def code(served):
+    return served[1]["code"]
+
+
+@pytest.fixture(scope="module")
+def mixed(served):
+    return served[1]["mixed"]
 
 
 def http(app_url, method, path, form=None, client=None, headers=None):
@@ -107,3 +131,104 @@ def test_routes_refuse_bad_posts_and_store_nothing(app_url, code):
     assert status == 404 and "Aucun sondage" in body.decode()
     status, _, body = http(app_url, "GET", "/healthz")
     assert status == 200 and body == b"ok"
+
+
+def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(app_url, browser, mixed, tmp_path):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    words = ["Trust schools families", "trust and youth work", "<b>Trust</b> the families"]
+    try:
+        for text in words:  # three phones
+            pg = phone.new_page()
+            pg.context.clear_cookies()
+            pg.goto(f"{app_url}/vote/{mixed}")
+            pg.locator("label.choice", has_text="Families").click()
+            pg.locator(".scale-row label.choice", has_text="4").click()
+            pg.locator("#i3").fill(text)
+            if text == words[0]:
+                pg.screenshot(path=str(tmp_path / "vote-every-kind.png"), full_page=True)
+                width = pg.evaluate("() => document.documentElement.scrollWidth")
+                assert width <= 390, f"the page is {width} px wide"
+            pg.get_by_role("button", name="Send my answers").click()
+            pg.wait_for_selector("[data-sent]")
+            assert pg.locator("#i3").input_value() == text  # kept for a change
+            pg.close()
+    finally:
+        phone.close()
+
+    screen = browser.new_context(viewport={"width": 1920, "height": 1080})
+    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        sp = screen.new_page()
+        open_page(sp, f"{app_url}/present?slides=poll&poll={mixed}&every=600")
+        wait_title(sp, TITLES["poll"])
+        main = sp.locator("[data-testid='stMain']")
+        assert "3 answers received, 0 shown" in main.inner_text()  # nothing typed shows before moderation
+        assert "trust" not in main.inner_text().lower()
+        op = organiser.new_page()
+        _moderator(op, app_url, mixed)
+        op.get_by_role("button", name="Show them on the screen").click()
+        wait_idle(op)
+        sp.wait_for_selector(".st-key-present-cloud-3 span:text-is('trust')", timeout=10_000)
+        cloud = sp.locator(".st-key-present-cloud-3")
+        assert "3 answers received, 3 shown" in cloud.inner_text()
+        assert "<b>" not in cloud.inner_text()
+        sizes = cloud.locator("span[title]").evaluate_all("s => s.map(e => [e.textContent, parseFloat(getComputedStyle(e).fontSize)])")
+        assert dict(sizes)["trust"] == max(size for _, size in sizes) and min(size for _, size in sizes) >= 28
+        sp.screenshot(path=str(tmp_path / "present-every-kind.png"))
+    finally:
+        screen.close()
+        organiser.close()
+
+
+def _moderator(op, app_url, code) -> None:
+    open_page(op, f"{app_url}/poll")
+    op.get_by_role("textbox", name="User name").fill("admin")
+    op.get_by_role("textbox", name="Password").fill("demo-admin-2015")
+    op.get_by_role("button", name="Sign in").click()
+    wait_idle(op)
+    op.locator(".st-key-poll-manage").click()
+    op.get_by_role("option", name=code).click()
+    wait_idle(op)
+
+
+def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_it(app_url, browser, mixed,
+                                                                                     tmp_path):
+    asker = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="fr-FR")
+    voter = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    screen = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        ap = asker.new_page()
+        ap.goto(f"{app_url}/vote/{mixed}")
+        ap.locator("#ask").fill("Qui finance la <b>prévention</b> ?")
+        ap.get_by_role("button", name="Envoyer ma question").click()
+        ap.wait_for_selector("[data-sent]")
+        assert "votre question a été envoyée" in ap.locator("[data-sent]").inner_text()
+        ap.screenshot(path=str(tmp_path / "qa-phone-fr.png"), full_page=True)
+
+        sp = screen.new_page()
+        open_page(sp, f"{app_url}/present?slides=qa&poll={mixed}&every=600")
+        wait_title(sp, "Your questions")
+        assert "1 questions received, 0 shown" in sp.locator("[data-testid='stMain']").inner_text()
+        assert "finance" not in sp.locator("[data-testid='stMain']").inner_text()  # not before approval
+
+        op = organiser.new_page()
+        _moderator(op, app_url, mixed)
+        op.get_by_role("button", name="Approve").first.click()
+        wait_idle(op)
+
+        vp = voter.new_page()
+        vp.goto(f"{app_url}/vote/{mixed}")
+        assert "Qui finance la <b>prévention</b> ?" in vp.locator(".qa-list").inner_text()  # literal text
+        vp.get_by_role("button", name="Vote for this question (0)").click()
+        vp.wait_for_selector("text=You voted for this question (1 votes).")
+
+        sp.wait_for_selector(".st-key-present-qa >> text=Qui finance la <b>prévention</b> ?", timeout=10_000)
+        main = sp.locator("[data-testid='stMain']").inner_text()
+        assert "1 questions received, 1 shown" in main
+        sp.wait_for_function("() => document.querySelector('.st-key-present-qa').innerText.includes('1')")
+        sp.screenshot(path=str(tmp_path / "present-qa.png"))
+        assert not sp.locator("[data-testid='stException']").count()
+    finally:
+        for context in (asker, voter, organiser, screen):
+            context.close()
