@@ -383,6 +383,10 @@ async def qa_run(base_url: str, code: str, phones: int, votes_each: int, arrive_
     except asyncio.TimeoutError:
         tally.error(f"scenario stopped after {SCENARIO_TIMEOUT_S} s")
     wall = time.perf_counter() - started
+    for _ in range(100):  # at least one moderator rerun with the room's questions in (at most 10 s more)
+        if len(moderator_times) > len(idle) or moderator.done():
+            break
+        await asyncio.sleep(0.1)
     busy = moderator_times[len(idle):]
     stop.set()
     await asyncio.wait_for(moderator, REQUEST_TIMEOUT_S)
@@ -562,6 +566,19 @@ def stored_answers(path: Path, codes: list[str]) -> dict[str, int]:
     return {code: int(counts.get(code, 0)) for code in codes}
 
 
+def _run(coro):
+    """asyncio.run, in a thread of its own when this thread already runs an event loop (e.g. under Playwright's
+    sync API in the same test process)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float, out: Path,
         qa_phones: int = 0, qa_votes: int = 10, qa_arrive_s: float = 30.0) -> dict:
     from alliance import bench
@@ -580,8 +597,8 @@ def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float
                     "arrive_s": arrive_s, "phones": [], "viewers": []}
     proc, url = start_app(db_copy, work / "server.log")
     try:
-        asyncio.run(warm(url, codes[-1]))
-        light = asyncio.run(_has_light_path(url, codes[-1]))
+        _run(warm(url, codes[-1]))
+        light = _run(_has_light_path(url, codes[-1]))
         for (kind, n), code in zip(scenarios, codes):
             if kind == "light" and not light:
                 report["phones"].append({"path": kind, "phones": n, "skipped": "no /vote route in this app"})
@@ -589,7 +606,7 @@ def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float
             print(f"[load] {n} phones on the {kind} path…", flush=True)
             before = memory_mb(proc.pid)
             marker = "data-sent" if kind == "light" else sent_text
-            result = asyncio.run(phone_run(kind, url, code, n, arrive_s, marker))
+            result = _run(phone_run(kind, url, code, n, arrive_s, marker))
             after = memory_mb(proc.pid)
             result.update(code=code, rss_before_mb=before["VmRSS"], rss_after_mb=after["VmRSS"],
                           rss_growth_mb=round(after["VmRSS"] - before["VmRSS"], 1), peak_rss_mb=after["VmHWM"])
@@ -597,14 +614,14 @@ def run(phones: list[int], viewers: list[int], paths: list[str], arrive_s: float
         if qa_phones and light:
             print(f"[load] Q&A: {qa_phones} phones asking and voting {qa_votes} times each…", flush=True)
             before = memory_mb(proc.pid)
-            result = asyncio.run(qa_run(url, qa_code, qa_phones, qa_votes, qa_arrive_s))
+            result = _run(qa_run(url, qa_code, qa_phones, qa_votes, qa_arrive_s))
             after = memory_mb(proc.pid)
             result.update(code=qa_code, rss_before_mb=before["VmRSS"], rss_after_mb=after["VmRSS"],
                           rss_growth_mb=round(after["VmRSS"] - before["VmRSS"], 1), peak_rss_mb=after["VmHWM"])
             report["qa"] = result
         for n in viewers:
             print(f"[load] {n} viewers opening /map…", flush=True)
-            report["viewers"].append(asyncio.run(viewers_run(url, n)))
+            report["viewers"].append(_run(viewers_run(url, n)))
     finally:
         stop(proc)
     stored = stored_answers(db_copy, [c for (_, _), c in zip(scenarios, codes)])

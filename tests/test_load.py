@@ -27,7 +27,8 @@ def test_bad_load_arguments_are_usage_errors(argv, capsys):
 def test_a_small_run_measures_both_paths_and_loses_nothing(demo_db, tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "ensure_dataset", lambda name: (demo_db, None))
     out = tmp_path / "load.json"
-    report = load.run([4], [2], ["streamlit", "light"], arrive_s=1.0, out=out)
+    report = load.run([4], [2], ["streamlit", "light"], arrive_s=1.0, out=out, qa_phones=3, qa_votes=2,
+                      qa_arrive_s=1.0)
     assert json.loads(out.read_text()) == report
     by_path = {r["path"]: r for r in report["phones"]}
     assert set(by_path) == {"streamlit", "light"}
@@ -36,5 +37,9 @@ def test_a_small_run_measures_both_paths_and_loses_nothing(demo_db, tmp_path, mo
         assert result["answers_sent"] == result["answers_stored"] == 4 * load.QUESTIONS
         assert result["requests"]["load"]["n"] == 4 and result["all_requests"]["p95_ms"] > 0
         assert result["screen_final_s"] is not None  # the big screen showed the final count
+    room = report["qa"]
+    assert room["errors"] == 0, room["error_samples"]
+    assert (room["questions_stored"], room["votes_stored"]) == (3, 6) == (room["answers_sent"], room["votes_sent"])
+    assert room["moderator_rerun"]["n"] >= 1  # the signed-in moderator's page reran during the run
     assert report["viewers"][0]["viewers"] == 2 and report["viewers"][0]["errors"] == 0
     assert "light" in load.format_table(report) and "/map" in load.format_table(report)

@@ -339,7 +339,7 @@ def test_organiser_opens_a_poll_with_own_questions_and_moderates_its_texts(poll_
         (2, "choice", ["Schools", "Police"]), (3, "text", [])]
     poll.record_answers(poll_env, code, "participant-0001-abcdefgh", {}, item_answers={3: "<i>Trust</i> first"})
     at.run()
-    assert "1 answers received, 0 shown on the screen, 1 waiting for you." in _texts(at)
+    assert "Answers received: 1 · shown on the screen: 0 · waiting for you: 1" in _texts(at)
     assert at.dataframe[-1].value.iloc[0, 0] == "<i>Trust</i> first"  # literal text for the moderator
     at.button(key="poll-show-3").click().run()
     assert not at.exception, at.exception
@@ -360,8 +360,8 @@ def test_a_bad_own_question_is_refused_with_its_reason(poll_env):
     assert poll_env.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("lang, kind, shown", [("en", "In a few words", "2 answers received, 1 shown"),
-                                               ("fr", "En quelques mots", "2 réponses reçues, 1 affichées")])
+@pytest.mark.parametrize("lang, kind, shown", [("en", "In a few words", "Answers received: 2 · shown: 1"),
+                                               ("fr", "En quelques mots", "Réponses reçues : 2 · affichées : 1")])
 def test_poll_slide_draws_every_own_question_kind(poll_env, lang, kind, shown):
     code = poll.open_poll(poll_env, [], "organiser", [poll.Item("choice", "Which first?", ("Schools", "<b>Police</b>")),
                                                       poll.Item("scale", "How ready?"), poll.Item("text", "One word")])
@@ -390,11 +390,11 @@ def test_moderator_approves_and_the_qa_slide_shows_it_by_votes(poll_env):
     screen = app_test("present", {"slides": "qa", "poll": code})
     screen.run()
     assert not screen.exception, screen.exception
-    assert "2 questions received, 0 shown" in _texts(screen) and "Who pays" not in _texts(screen)
+    assert "Questions received: 2 · shown: 0" in _texts(screen) and "Who pays" not in _texts(screen)
     at = app_test("poll")
     at.session_state[SESSION_KEY] = "organiser"
     at.run()
-    assert "2 received, 2 waiting for you, 0 shown on the screen." in _texts(at)
+    assert "Questions received: 2 · waiting for you: 2 · shown on the screen: 0" in _texts(at)
     assert "Who pays for <b>this</b>?" in [t.value for t in at.text]  # literal text for the moderator
     at.button(key=f"poll-qa-approved-{first}").click().run()
     at.button(key=f"poll-qa-approved-{second}").click().run()
@@ -403,7 +403,7 @@ def test_moderator_approves_and_the_qa_slide_shows_it_by_votes(poll_env):
     time.sleep(1.05)  # the slide reads through a 1 s cache
     screen.run()
     texts = _texts(screen)
-    assert "2 questions received, 2 shown" in texts
+    assert "Questions received: 2 · shown: 2" in texts
     assert texts.index("When do we start?") < texts.index("Who pays for \\<b\\>this\\</b\\>?")
     at.button(key=f"poll-qa-hidden-{first}").click().run()
     assert qa.screen(poll_env, code)[0]["id"].tolist() == [second]

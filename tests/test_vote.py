@@ -260,7 +260,7 @@ def test_qa_ask_moderate_and_vote_on_the_light_page(con, monkeypatch):
     vform = _form_of(vote.page(con, code, "en", voter))
     ok = vote.submit(con, code, "en", voter, {**vform, "action": "vote", "question": str(question)})
     assert ok.status == 303 and "sent=voted" in ok.headers["Location"]
-    assert "You voted for this question (1 votes)." in vote.page(con, code, "en", voter).body
+    assert "You voted for this question. Votes: 1." in vote.page(con, code, "en", voter).body
     # a second vote (with a fresh form) is refused; the count stays
     again = vote.submit(con, code, "en", voter, {**_form_of(vote.page(con, code, "en", voter)), "action": "vote",
                                                  "question": str(question)})

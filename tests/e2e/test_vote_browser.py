@@ -162,7 +162,7 @@ def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(a
         open_page(sp, f"{app_url}/present?slides=poll&poll={mixed}&every=600")
         wait_title(sp, TITLES["poll"])
         main = sp.locator("[data-testid='stMain']")
-        assert "3 answers received, 0 shown" in main.inner_text()  # nothing typed shows before moderation
+        assert "Answers received: 3 · shown: 0" in main.inner_text()  # nothing typed shows before moderation
         assert "trust" not in main.inner_text().lower()
         op = organiser.new_page()
         _moderator(op, app_url, mixed)
@@ -170,7 +170,7 @@ def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(a
         wait_idle(op)
         sp.wait_for_selector(".st-key-present-cloud-3 span:text-is('trust')", timeout=10_000)
         cloud = sp.locator(".st-key-present-cloud-3")
-        assert "3 answers received, 3 shown" in cloud.inner_text()
+        assert "Answers received: 3 · shown: 3" in cloud.inner_text()
         assert "<b>" not in cloud.inner_text()
         sizes = cloud.locator("span[title]").evaluate_all("s => s.map(e => [e.textContent, parseFloat(getComputedStyle(e).fontSize)])")
         assert dict(sizes)["trust"] == max(size for _, size in sizes) and min(size for _, size in sizes) >= 28
@@ -209,7 +209,7 @@ def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_
         sp = screen.new_page()
         open_page(sp, f"{app_url}/present?slides=qa&poll={mixed}&every=600")
         wait_title(sp, "Your questions")
-        assert "1 questions received, 0 shown" in sp.locator("[data-testid='stMain']").inner_text()
+        assert "Questions received: 1 · shown: 0" in sp.locator("[data-testid='stMain']").inner_text()
         assert "finance" not in sp.locator("[data-testid='stMain']").inner_text()  # not before approval
 
         op = organiser.new_page()
@@ -221,11 +221,11 @@ def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_
         vp.goto(f"{app_url}/vote/{mixed}")
         assert "Qui finance la <b>prévention</b> ?" in vp.locator(".qa-list").inner_text()  # literal text
         vp.get_by_role("button", name="Vote for this question (0)").click()
-        vp.wait_for_selector("text=You voted for this question (1 votes).")
+        vp.wait_for_selector("text=You voted for this question. Votes: 1.")
 
         sp.wait_for_selector(".st-key-present-qa >> text=Qui finance la <b>prévention</b> ?", timeout=10_000)
         main = sp.locator("[data-testid='stMain']").inner_text()
-        assert "1 questions received, 1 shown" in main
+        assert "Questions received: 1 · shown: 1" in main
         sp.wait_for_function("() => document.querySelector('.st-key-present-qa').innerText.includes('1')")
         sp.screenshot(path=str(tmp_path / "present-qa.png"))
         assert not sp.locator("[data-testid='stException']").count()
