@@ -131,3 +131,13 @@ def test_every_named_query_goes_through_every_export_format(writable_db):
     assert not failures, "\n".join(failures)
     # it ran on real rows: only queries over tables the demonstration leaves empty (logs, queues) come back empty
     assert "city_activities" not in empty and len(empty) <= len(alliance_db.list_queries()) // 8, empty
+
+
+def test_the_practices_download_uses_the_shared_writer():
+    """/practices' CSV: semicolons and decimal commas for a French reader, commas otherwise (item 9)."""
+    from alliance import practices
+
+    frame = pd.DataFrame({"title": ["Liège: dialogue"], "score": [0.5], "approaches": [np.array(["a", "b"])]})
+    assert practices.csv_bytes(frame, "fr").decode("utf-8-sig").splitlines() == [
+        "title;score;approaches", 'Liège: dialogue;0,5;"a; b"']
+    assert practices.csv_bytes(frame).decode("utf-8-sig").splitlines()[1] == "Liège: dialogue,0.5,a; b"
