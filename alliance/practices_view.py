@@ -614,11 +614,12 @@ def comparison(ids: list[str], labels: Labels) -> None:
 
 
 def list_cell(item: pr.ComparedField, index: int, key: str, lab: Labels) -> str:
-    """A list field of one compared practice: what all share, then what is shared with some of the others
-    ("also in B: ..."), then what only this one has ("only here: ...")."""
+    """A list field of one compared practice: what all share ("shared by all: ...", when they differ), then what
+    it shares with some of the others ("also in B: ..."), then what only this one has ("only here: ...")."""
     mine = list(dict.fromkeys(str(v) for v in item.values[index]))
     common = [lab(key, v) for v in mine if v in item.shared]
-    parts = [", ".join(common)] if common else []
+    parts = [] if not common else [t("practices.compare_shared", items=", ".join(common))] if item.differs \
+        else [", ".join(common)]
     partly = item.partly_shared(index)
     by_others: dict[frozenset[int], list[str]] = {}
     for v in mine:

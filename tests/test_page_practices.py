@@ -298,4 +298,4 @@ def test_comparing_three_marks_unique_and_partly_shared_items(app_env, demo_db):
     assert "also in B: Frontline training, Youth resilience and education" in row[0]
     assert "also in A: Frontline training, Youth resilience and education" in row[1]
     assert "only here: Exit and reintegration, Family support" in row[0]
-    assert row[0].startswith("Multi-agency cooperation — ")  # shared by all three
+    assert all(cell.startswith("shared by all: Multi-agency cooperation — ") for cell in row)
