@@ -71,6 +71,7 @@ class StreamlitSession:
         self.origin = base_url
         self.ws = None
         self.auto_rerun: tuple[float, str] | None = None  # (interval s, fragment id) of a fragment's timer
+        self.fragments: set[str] = set()  # ids of the fragments the last runs drew
 
     async def open(self) -> None:
         import websockets
@@ -83,7 +84,7 @@ class StreamlitSession:
             await self.ws.close()
 
     async def run(self, page_name: str, query_string: str = "", widgets: list | None = None,
-                  fragment_id: str = "") -> list:
+                  fragment_id: str = "", auto: bool = True) -> list:
         """Send one rerun and return the elements the run drew, once its script finished (not a run that
         ended early for a rerun)."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -95,7 +96,7 @@ class StreamlitSession:
         state.query_string = query_string
         if fragment_id:
             state.fragment_id = fragment_id
-            state.is_auto_rerun = True
+            state.is_auto_rerun = auto
         for widget in widgets or []:
             state.widget_states.widgets.append(widget)
         await self.ws.send(msg.SerializeToString())
@@ -107,7 +108,9 @@ class StreamlitSession:
             kind = forward.WhichOneof("type")
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 elements.append(forward.delta.new_element)
-            elif kind == "auto_rerun":
+            if kind == "delta" and forward.delta.fragment_id:
+                self.fragments.add(forward.delta.fragment_id)
+            if kind == "auto_rerun":
                 self.auto_rerun = (forward.auto_rerun.interval, forward.auto_rerun.fragment_id)
             elif kind == "script_finished":
                 if forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -332,8 +335,8 @@ async def qa_phone(base_url: str, code: str, delay: float, votes: int, tally: Ta
 
 
 async def moderator_reruns(base_url: str, code: str, stop: asyncio.Event, times: list, errors: list) -> None:
-    """An organiser signed in on /poll with the Q&A poll chosen, rerunning the page every 2 s as a moderator's
-    clicks do: the time of each rerun."""
+    """An organiser signed in on /poll with the Q&A poll chosen, rerunning its moderation fragment every 2 s as
+    a moderator's clicks do: the time of each rerun."""
     session = StreamlitSession(base_url)
     try:
         await session.open()
@@ -352,10 +355,15 @@ async def moderator_reruns(base_url: str, code: str, stop: asyncio.Event, times:
         if not chooser:
             raise RuntimeError("not signed in: no poll chooser")
         state = [widget(chooser[0].id, string_value=code)]
+        session.fragments.clear()
+        await session.run("poll", "", state)
+        if len(session.fragments) != 1:
+            raise RuntimeError(f"{len(session.fragments)} fragments on /poll, expected the moderation one")
+        fragment = next(iter(session.fragments))
         deadline = time.perf_counter() + SCENARIO_TIMEOUT_S
         while not stop.is_set() and time.perf_counter() < deadline:
-            started = time.perf_counter()
-            await session.run("poll", "", state)
+            started = time.perf_counter()  # a moderator's click reruns the moderation fragment
+            await session.run("poll", "", state, fragment_id=fragment, auto=False)
             times.append(time.perf_counter() - started)
             try:
                 await asyncio.wait_for(stop.wait(), 2.0)

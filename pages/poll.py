@@ -147,11 +147,14 @@ def moderate_texts(con, code: str) -> None:
                 st.rerun()
 
 
-def moderate_qa(con, code: str, user) -> None:
+QA_ROWS = 10  # questions listed per state (the oldest pending, the most voted shown): a short queue reruns fast
+
+
+@st.fragment
+def moderate_qa(code: str, username: str) -> None:
     """The audience's questions: new ones to approve or hide, shown ones to mark answered or hide. Nothing
-    reaches the big screen before an approval here."""
-    if not qa.is_on(con, code):
-        return
+    reaches the big screen before an approval here. A fragment: a moderator's click reruns this part only."""
+    con = data.connection()
     st.subheader(t("poll.qa_moderation"), anchor=False)
     frame = qa.questions(con, code)
     pending = frame[frame["status"] == "pending"].sort_values("asked_at")
@@ -162,7 +165,7 @@ def moderate_qa(con, code: str, user) -> None:
                        mime="text/csv", icon=":material/download:", key="poll-qa-export", on_click="ignore")
 
     def decide(question_id: int, status: str) -> None:
-        qa.moderate(con, code, question_id, status, user.username)
+        qa.moderate(con, code, question_id, status, username)
 
     for title, rows, actions in [(t("poll.qa_pending"), pending, [("approved", ":material/check:"),
                                                                     ("hidden", ":material/visibility_off:")]),
@@ -171,7 +174,7 @@ def moderate_qa(con, code: str, user) -> None:
         st.markdown(f"**{title}**")
         if rows.empty:
             st.caption(t("poll.qa_empty"))
-        for row in rows.head(50).itertuples():
+        for row in rows.head(QA_ROWS).itertuples():
             with st.container(border=True, horizontal=True, vertical_alignment="center",
                               key=f"poll-qa-{row.id}"):
                 st.text(row.text)  # literal text, as typed
@@ -179,6 +182,8 @@ def moderate_qa(con, code: str, user) -> None:
                 for status, icon in actions:
                     st.button(t(f"poll.qa_do.{status}"), icon=icon, key=f"poll-qa-{status}-{row.id}",
                               on_click=decide, args=(int(row.id), status))
+        if len(rows) > QA_ROWS:
+            st.caption(t("poll.qa_more", count=fmt_number(len(rows) - QA_ROWS)))
 
 
 def organiser_view() -> None:
@@ -249,7 +254,8 @@ def organiser_view() -> None:
             st.rerun()
     right.download_button(t("poll.export"), poll.answers_csv(con, code), file_name=f"poll-{code}.csv",
                           mime="text/csv", icon=":material/download:", key="poll-export", on_click="ignore")
-    moderate_qa(con, code, user)
+    if qa.is_on(con, code):
+        moderate_qa(code, user.username)
     if poll.items(con, code):
         right.download_button(t("poll.export_own"), poll.item_answers_csv(con, code), file_name=f"poll-{code}-own.csv",
                               mime="text/csv", icon=":material/download:", key="poll-export-own", on_click="ignore")
