@@ -350,6 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--days", type=int, required=True, help="keep the texts of polls closed within N days")
     retention.add_argument("--db", default=None, help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
     retention.set_defaults(func=cmd_poll_retention)
+
+    report = commands.add_parser("i18n-report", help="translation completeness per language (exit 1 if incomplete)")
+    report.add_argument("languages", nargs="*", metavar="LANG", help="language codes (default: every shipped one)")
+    report.add_argument("--verbose", action="store_true", help="also list texts spelled as in English")
+    report.set_defaults(func=lambda args: __import__("alliance.i18n_report").i18n_report.main(args.languages,
+                                                                                         args.verbose))
     return parser
 
 

@@ -37,8 +37,9 @@ class Framework:
 
     @property
     def groups(self) -> pd.DataFrame:
-        """group_id, group_en, group_fr in display order."""
-        cols = ["group_id", "group_en", "group_fr", "group_order"]
+        """group_id, the group's label per language (group_en, group_fr ...) in display order."""
+        labels = [c for c in self.dimensions.columns if c[:6] == "group_" and c not in ("group_id", "group_order")]
+        cols = ["group_id", *labels, "group_order"]
         return self.dimensions[cols].drop_duplicates("group_id").sort_values("group_order").reset_index(drop=True)
 
     @property

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from alliance.paths import DDL_DIR, QUERIES_DIR, database_path
+from alliance.paths import DDL_DIR, QUERIES_DIR, SEED_DIR, database_path
 
 PARAM_LINE = re.compile(r"--\s*@param\s+(\w+)\s+(\w+(?:\[\])?)(?:\s+=\s*(\S+))?\s*(.*)")
 
@@ -144,14 +144,40 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
     return con
 
 
+# seed tables whose text columns come per language (label_en, label_fr ...): table -> key columns
+LABEL_TABLES = {"regions": ["id"], "countries": ["code"], "networks": ["id"], "approaches": ["id"],
+                "target_groups": ["id"], "stakeholders": ["id"], "dimension_groups": ["id"], "dimensions": ["id"],
+                "maturity_levels": ["level"], "level_descriptors": ["dimension_id", "level"]}
+CORE_LANGUAGES = ("en", "fr")  # declared NOT NULL in queries/ddl/00_core.sql; others are added from the seeds
+
+
+@lru_cache(maxsize=1)
+def extra_label_columns() -> dict[str, tuple[str, ...]]:
+    """Per table, the language columns the seed files have beyond English and French (label_de ...)."""
+    out = {}
+    for table in LABEL_TABLES:
+        header = (SEED_DIR / f"{table}.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+        extra = tuple(c for c in header if re.fullmatch(r"\w+_[a-z]{2}", c) and c[-2:] not in CORE_LANGUAGES
+                      and f"{c[:-3]}_en" in header)
+        if extra:
+            out[table] = extra
+    return out
+
+
 def schema_sql() -> str:
-    """Every DDL file of queries/ddl/, in name order: core tables first, then each feature's own."""
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(DDL_DIR.glob("*.sql")))
+    """Every DDL file of queries/ddl/, in name order: core tables first, then a column for each further language
+    of the seed files (a language is added by its seed columns and catalogue), then each feature's own."""
+    core, *features = [p.read_text(encoding="utf-8") for p in sorted(DDL_DIR.glob("*.sql"))]
+    languages = [f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{column}" VARCHAR;'
+                 for table, columns in extra_label_columns().items() for column in columns]
+    return "\n".join([core, *languages, *features])  # before the features: their views may use the columns
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create whatever tables are missing (all DDL is idempotent), e.g. in a file built before a feature."""
+    """Create whatever tables and columns are missing (all DDL is idempotent), e.g. in a file built before a
+    feature, and give a file built before a language that language's labels from the seed files."""
     con.execute(schema_sql())
+    fill_labels(con)
 
 
 def refresh_search(con: duckdb.DuckDBPyConnection) -> None:
@@ -159,3 +185,24 @@ def refresh_search(con: duckdb.DuckDBPyConnection) -> None:
     inside the same transaction, after writing activities."""
     con.execute((DDL_DIR / "99_practice_search.sql").read_text(encoding="utf-8"))
 
+
+def fill_labels(con: duckdb.DuckDBPyConnection) -> int:
+    """Set empty further-language labels (label_de ...) from the seed files, matched by key; the rows set."""
+    changed = 0
+    for table, columns in extra_label_columns().items():
+        empty = " OR ".join(f'"{c}" IS NULL' for c in columns)
+        if not con.execute(f"SELECT count(*) FROM {table} WHERE {empty}").fetchone()[0]:
+            continue
+        keys = LABEL_TABLES[table]
+        seed = pd.read_csv(SEED_DIR / f"{table}.csv", dtype=str, keep_default_na=False)[keys + list(columns)]
+        cursor = con.cursor()
+        try:
+            cursor.register("seed_labels", seed)
+            match = " AND ".join(f"CAST(t.{k} AS VARCHAR) = s.{k}" for k in keys)
+            for column in columns:
+                changed += cursor.execute(
+                    f'UPDATE {table} AS t SET "{column}" = nullif(s."{column}", \'\') FROM seed_labels AS s '
+                    f'WHERE {match} AND t."{column}" IS NULL').fetchone()[0]
+        finally:
+            cursor.close()
+    return changed

@@ -23,7 +23,7 @@ from babel import numbers as babel_numbers
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DEFAULT_LANGUAGE = "en"
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano"}
 
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 

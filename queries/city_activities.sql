@@ -13,7 +13,9 @@ WITH mine AS (
 SELECT act.id, act.title, mine.role, act.kind, act.start_year, act.end_year, act.status, act.evaluation,
        act.provenance,
        coalesce(list(ap.label_en ORDER BY ap.label_en) FILTER (WHERE ap.id IS NOT NULL), []::VARCHAR[]) AS approaches_en,
-       coalesce(list(ap.label_fr ORDER BY ap.label_en) FILTER (WHERE ap.id IS NOT NULL), []::VARCHAR[]) AS approaches_fr
+       coalesce(list(ap.label_fr ORDER BY ap.label_en) FILTER (WHERE ap.id IS NOT NULL), []::VARCHAR[]) AS approaches_fr,
+       coalesce(list(coalesce(ap.label_de, ap.label_en) ORDER BY ap.label_en) FILTER (WHERE ap.id IS NOT NULL),
+                []::VARCHAR[]) AS approaches_de
 FROM mine
 JOIN activities act ON act.id = mine.activity_id
 LEFT JOIN activity_approaches aa ON aa.activity_id = act.id

@@ -38,7 +38,7 @@ latest_index AS (
     WHERE NOT s.not_applicable AND s.level IS NOT NULL
     GROUP BY ALL
 )
-SELECT m.id, m.name, m.country_code, c.name_en AS country_en, c.name_fr AS country_fr, c.region,
+SELECT m.id, m.name, m.country_code, c.name_en AS country_en, c.name_fr AS country_fr, c.name_de AS country_de, c.region,
        m.kind, m.status, m.latitude, m.longitude, m.population, year(m.joined_on) AS joined_year,
        array_to_string(coalesce(n.networks, []::VARCHAR[]), ';') AS networks,
        coalesce(ac.activities, 0) AS activities,

@@ -2,7 +2,7 @@
 -- country and region, staleness, and approach / target group / stakeholder / partner id lists, plus the
 -- partners' names (a list of structs id, name). Unknown ids are simply missing from the result.
 -- @param ids LIST = NULL activity ids
-SELECT act.*, m.name AS lead_name, m.country_code, c.name_en AS country_name_en, c.name_fr AS country_name_fr,
+SELECT act.*, m.name AS lead_name, m.country_code, c.name_en AS country_name_en, c.name_fr AS country_name_fr, c.name_de AS country_name_de,
        c.region, m.population, act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
        coalesce((SELECT list(approach_id ORDER BY approach_id) FROM activity_approaches x
                  WHERE x.activity_id = act.id), []) AS approaches,

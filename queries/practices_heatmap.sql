@@ -16,7 +16,7 @@
 -- @param year_from INTEGER = NULL earliest start year
 -- @param year_to INTEGER = NULL latest start year
 -- @param include_archived BOOLEAN = false whether archived entries count
-SELECT aa.approach_id, m.country_code, m.country_name_en, m.country_name_fr, count(*) AS activities
+SELECT aa.approach_id, m.country_code, m.country_name_en, m.country_name_fr, m.country_name_de, count(*) AS activities
 FROM practice_matches($terms::VARCHAR[], $approaches::VARCHAR[], $target_groups::VARCHAR[], $stakeholders::VARCHAR[],
                  $countries::VARCHAR[], $regions::VARCHAR[], $pop_bands::INTEGER[], $band_bounds::DOUBLE[],
                  $kinds::VARCHAR[], $statuses::VARCHAR[], $evaluations::VARCHAR[], $provenances::VARCHAR[],

@@ -34,7 +34,7 @@ WITH hits AS (
            count(*) OVER (PARTITION BY lead_member_id) AS practices
     FROM hits
 )
-SELECT lead_member_id AS member_id, lead_name AS member_name, country_code, country_name_en, country_name_fr,
+SELECT lead_member_id AS member_id, lead_name AS member_name, country_code, country_name_en, country_name_fr, country_name_de,
        id AS activity_id, title, original_language, COLUMNS('^title_[a-z]{2}$'), evaluation, evidence_rank, status, provenance, last_updated, stale, practices
 FROM ranked
 WHERE nth = 1

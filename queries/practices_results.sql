@@ -71,7 +71,7 @@ WITH title_codes AS (
         LIMIT $limit OFFSET $offset
     )
 )
-SELECT act.*, m.name AS lead_name, m.country_code, c.name_en AS country_name_en, c.name_fr AS country_name_fr,
+SELECT act.*, m.name AS lead_name, m.country_code, c.name_en AS country_name_en, c.name_fr AS country_name_fr, c.name_de AS country_name_de,
        c.region, m.population, page.score,
        CASE act.evaluation WHEN 'peer_reviewed' THEN 3 WHEN 'external' THEN 2 WHEN 'internal' THEN 1 ELSE 0 END
            AS evidence_rank,

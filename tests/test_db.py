@@ -59,3 +59,30 @@ def test_ensure_database_builds_when_missing(tmp_path):
     assert ensure_database(path) == path
     con = db.connect(path, read_only=True)
     assert con.execute("SELECT count(*) FROM members").fetchone()[0] >= 45
+
+
+def test_a_database_built_before_german_gets_its_german_labels(tmp_path):
+    """A file whose tables were made by the English/French DDL alone (before label_de existed): opening it
+    adds the German columns and fills them from the seed files; the named queries then read them."""
+    import duckdb
+
+    from alliance.demo import load_seed_tables
+    from alliance.paths import DDL_DIR
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute((DDL_DIR / "00_core.sql").read_text(encoding="utf-8"))
+    seeds = load_seed_tables()
+    for table in ("regions", "countries", "dimension_groups", "dimensions", "maturity_levels", "level_descriptors"):
+        frame = seeds[table][[c for c in seeds[table].columns if not c.endswith("_de") and c != "approaches"]]
+        con.register("old_rows", frame)
+        con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM old_rows")
+        con.unregister("old_rows")
+    assert "label_de" not in {r[0] for r in con.execute("DESCRIBE dimensions").fetchall()}
+    db.apply_schema(con)
+    dims = db.run_query(con, "bench_dimensions")
+    assert dims.loc[dims["code"] == "leadership", "label_de"].item() == "Politische Führung und Engagement"
+    descriptors = db.run_query(con, "bench_descriptors")
+    assert descriptors["descriptor_de"].notna().all() and descriptors["level_label_de"].notna().all()
+    assert db.fill_labels(con) == 0  # nothing left to fill: the next opening writes nothing
+    con.close()

@@ -127,3 +127,50 @@ def test_no_test_asserts_a_plural_error():
                          r"""practices|results|entries|countries)\b""", line):
                 wrong.append(f"{path.name}:{number}")
     assert not wrong, wrong
+
+
+# -------------------------------------------------------------------------------------- completeness report
+
+
+@pytest.mark.parametrize("lang", i18n.available_languages())
+def test_every_shipped_language_is_complete(lang):
+    """What `python -m alliance i18n-report` checks: keys, placeholders, plural forms, data labels."""
+    from alliance import i18n_report
+
+    report = i18n_report.language_report(lang)
+    assert report.complete, "\n".join(report.problems())
+
+
+def test_the_report_finds_what_a_new_language_lacks(tmp_path, monkeypatch, capsys):
+    """A half-done Spanish catalogue: missing keys, a wrong placeholder, a plain text where plurals are needed,
+    and no Spanish data labels."""
+    from alliance import i18n_report
+    from alliance.cli import main
+
+    locales = tmp_path / "locales"
+    for lang in ("en", "de"):
+        (locales / lang).mkdir(parents=True)
+        for source in (i18n.LOCALES_DIR / lang).glob("*.toml"):
+            (locales / lang / source.name).write_bytes(source.read_bytes())
+    (locales / "es").mkdir()
+    (locales / "es" / "present.toml").write_text(
+        'brand = "Alianza de ciudades europeas contra el extremismo violento"\n'
+        'slide_counter = "Diapositiva {numero} de {count}"\n'
+        '[poll]\nparticipants = "{count} participantes hasta ahora"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES_DIR", locales)
+    i18n._load.cache_clear()
+    try:
+        report = i18n_report.language_report("es")
+        assert not report.complete
+        assert "common.nav.map" in report.missing
+        assert any(p.startswith("present.slide_counter") for p in report.placeholders)
+        assert any(p.startswith("present.poll.participants") for p in report.plural_forms)
+        assert any(d.startswith("dimensions.csv label_es") for d in report.data)
+        assert any(d.startswith("dictionary.csv meaning_es") for d in report.data)
+        assert main(["i18n-report", "es"]) == 1
+        out = capsys.readouterr().out
+        assert "es (Español): INCOMPLETE" in out and "missing key common.nav.map" in out
+        assert main(["i18n-report", "de"]) == 0
+        assert main(["i18n-report", "it"]) == 2
+    finally:
+        i18n._load.cache_clear()

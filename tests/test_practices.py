@@ -38,8 +38,8 @@ def small_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("practices") / "small.duckdb"
     con = duckdb.connect(str(path))
     con.execute(db.schema_sql())
-    con.execute("INSERT INTO regions VALUES ('western', 'Western Europe', 'Europe de l''Ouest')")
-    con.execute("INSERT INTO countries VALUES ('BE', 'Belgium', 'Belgique', 'western'), "
+    con.execute("INSERT INTO regions (id, label_en, label_fr) VALUES ('western', 'Western Europe', 'Europe de l''Ouest')")
+    con.execute("INSERT INTO countries (code, name_en, name_fr, region) VALUES ('BE', 'Belgium', 'Belgique', 'western'), "
                 "('FR', 'France', 'France', 'western')")
     for member, name, country, population in [("liege-be", "Liège", "BE", 195_000), ("ghent-be", "Ghent", "BE", 262_000),
                                               ("lyon-fr", "Lyon", "FR", None)]:

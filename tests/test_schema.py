@@ -9,13 +9,15 @@ from alliance.db import schema_sql
 def con():
     con = duckdb.connect()
     con.execute(schema_sql())
-    con.execute("INSERT INTO regions VALUES ('northern', 'Northern Europe', 'Europe du Nord')")
-    con.execute("INSERT INTO countries VALUES ('DK', 'Denmark', 'Danemark', 'northern')")
+    con.execute("INSERT INTO regions (id, label_en, label_fr) VALUES ('northern', 'Northern Europe', 'Europe du Nord')")
+    con.execute("INSERT INTO countries (code, name_en, name_fr, region) VALUES ('DK', 'Denmark', 'Danemark', 'northern')")
     con.execute("INSERT INTO members VALUES ('aarhus-dk', 'Aarhus', 'DK', 'municipality', 56.16, 10.21, "
                 "285273, DATE '2016-03-01', 'member', NULL, 2624652)")
     con.execute("INSERT INTO rounds VALUES (2023, DATE '2023-01-15')")
-    con.execute("INSERT INTO dimension_groups VALUES ('governance', 1, 'Governance', 'Gouvernance')")
-    con.execute("INSERT INTO dimensions VALUES (1, 'leadership', 'governance', 1.0, 1, 'L', 'L', 'L', 'L', 'Q', 'Q')")
+    con.execute("INSERT INTO dimension_groups (id, sort_order, label_en, label_fr) VALUES ('governance', 1, 'Governance', "
+                "'Gouvernance')")
+    con.execute("INSERT INTO dimensions (id, code, group_id, weight, sort_order, label_en, label_fr, short_en, short_fr, "
+                "question_en, question_fr) VALUES (1, 'leadership', 'governance', 1.0, 1, 'L', 'L', 'L', 'L', 'Q', 'Q')")
     return con
 
 

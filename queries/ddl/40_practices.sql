@@ -43,7 +43,7 @@ CREATE OR REPLACE MACRO practice_matches(terms, approaches, target_groups, stake
                                          freshness, year_from, year_to, include_archived) AS TABLE
 WITH base AS (
     SELECT act.id, act.title, act.summary, act.lead_member_id, m.name AS lead_name, m.country_code,
-           c.name_en AS country_name_en, c.name_fr AS country_name_fr, c.region, m.population,
+           c.name_en AS country_name_en, c.name_fr AS country_name_fr, c.name_de AS country_name_de, c.region, m.population,
            len(list_filter(coalesce(band_bounds, []), lambda b: b <= m.population)) AS pop_band,
            act.kind, act.status, act.evaluation, act.provenance, act.start_year, act.end_year, act.last_updated,
            act.source_url, act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
