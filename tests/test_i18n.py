@@ -159,6 +159,7 @@ def test_the_report_finds_what_a_new_language_lacks(tmp_path, monkeypatch, capsy
         '[poll]\nparticipants = "{count} participantes hasta ahora"\n', encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALES_DIR", locales)
     i18n._load.cache_clear()
+    i18n._languages_on_disk.cache_clear()
     try:
         report = i18n_report.language_report("es")
         assert not report.complete
@@ -173,4 +174,6 @@ def test_the_report_finds_what_a_new_language_lacks(tmp_path, monkeypatch, capsy
         assert main(["i18n-report", "de"]) == 0
         assert main(["i18n-report", "it"]) == 2
     finally:
+        monkeypatch.undo()
         i18n._load.cache_clear()
+        i18n._languages_on_disk.cache_clear()
