@@ -437,8 +437,8 @@ def test_french_phrase_soutien_aux_familles_finds_family_support_practices(demo_
 def test_a_title_in_any_language_that_is_exactly_the_phrase_gets_the_bonus(tmp_path):
     con = duckdb.connect(str(tmp_path / "t.duckdb"))
     con.execute(db.schema_sql())
-    con.execute("INSERT INTO regions VALUES ('western', 'W', 'O')")
-    con.execute("INSERT INTO countries VALUES ('FR', 'France', 'France', 'western')")
+    con.execute("INSERT INTO regions (id, label_en, label_fr) VALUES ('western', 'W', 'O')")
+    con.execute("INSERT INTO countries (code, name_en, name_fr, region) VALUES ('FR', 'France', 'France', 'western')")
     con.execute("INSERT INTO members VALUES ('lyon-fr', 'Lyon', 'FR', 'municipality', 45, 4, 500000, "
                 "DATE '2016-01-01', 'member', NULL, NULL)")
     for i, (title, title_fr) in enumerate([("Parent circles", "Cercles de parents"),
@@ -509,8 +509,8 @@ def test_an_older_database_gets_the_language_columns_on_open(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     con.execute((DDL_DIR / "00_core.sql").read_text(encoding="utf-8"))
-    con.execute("INSERT INTO regions VALUES ('western', 'W', 'O')")
-    con.execute("INSERT INTO countries VALUES ('FR', 'France', 'France', 'western')")
+    con.execute("INSERT INTO regions (id, label_en, label_fr) VALUES ('western', 'W', 'O')")
+    con.execute("INSERT INTO countries (code, name_en, name_fr, region) VALUES ('FR', 'France', 'France', 'western')")
     con.execute("INSERT INTO members VALUES ('lyon-fr', 'Lyon', 'FR', 'municipality', 45, 4, 500000, "
                 "DATE '2016-01-01', 'member', NULL, NULL)")
     con.execute("INSERT INTO activities VALUES ('old', 'Youth club', 'Sport.', 'lyon-fr', 'practice', 2015, NULL, "
