@@ -1,4 +1,4 @@
-"""The word cloud of open answers on the big screen: word frequencies with English and French stop words
+"""The word cloud of open answers on the big screen: word frequencies with English, French and German stop words
 removed, drawn as sized text (HTML spans, every word escaped), so nothing is fetched from outside and the
 words stay real text (legible, selectable, read by screen readers)."""
 from __future__ import annotations
@@ -21,6 +21,12 @@ même mes moi mon ne nos notre nous on ou où par pas pour qu que qui sa se ses 
 une vos votre vous c d j l m n s t y été être avoir ai as avons avez ont est sont était sera fait faire plus
 moins très bien aussi comme donc car ni si tout tous toute toutes autre autres chaque quand alors ça cela
 ceci celui celle ceux celles dont lorsque puis sans sous entre vers chez encore déjà ici là leur peu peut
+aber alle allem allen aller alles als also am an andere anderen auch auf aus bei beim bin bis bist da damit dann
+das dass dein deine dem den denn der des dich die dies diese diesem diesen dieser dir doch dort du durch ein
+eine einem einen einer eines er es etwas euch euer für gegen gibt hat hatte haben hier hin hinter ich ihm ihn
+ihnen ihr ihre im in ins ist ja jede jeder jedes jetzt kann kein keine können man mehr mein meine mich mir mit
+muss nach nicht nichts noch nun nur ob oder ohne sehr sein seine sich sie sind so soll sollen über um und uns
+unser unsere unter viel vom von vor war waren was weil welche wenn wer werden wie wieder wir wird wo zu zum zur
 """.split())
 ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)

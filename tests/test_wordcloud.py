@@ -23,3 +23,10 @@ def test_cloud_is_escaped_sized_and_largest_in_the_middle():
     assert max(sizes) == wordcloud.MAX_PX and min(sizes) == wordcloud.MIN_PX
     assert html.index("alpha") < html.index("&lt;script&gt;") < html.index("beta")
     assert wordcloud.cloud_html([]) == ""
+
+
+def test_german_stop_words_are_left_out():
+    from alliance import wordcloud
+
+    assert wordcloud.words("Wir brauchen mehr Vertrauen und einen Dialog mit der Stadt") == \
+        ["brauchen", "vertrauen", "dialog", "stadt"]
