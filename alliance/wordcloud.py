@@ -54,9 +54,13 @@ def frequencies(texts, hidden=(), limit: int = 40) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-def cloud_html(freqs: list[tuple[str, int]], colours=("#1F4E89", "#000000")) -> str:
+EM_WIDTH = 0.62  # a bold letter's width in em, generous: a word sized to fit is never cut
+
+
+def cloud_html(freqs: list[tuple[str, int]], colours=("#1F4E89", "#000000"), width_px: int = 1200) -> str:
     """The words as one wrapped, centred block of spans sized by frequency (square root, so one frequent word
-    does not dwarf the rest), the most frequent in the middle. Every word is HTML-escaped."""
+    does not dwarf the rest), the most frequent in the middle; no word wider than `width_px`, the column it
+    is drawn in. Every word is HTML-escaped."""
     if not freqs:
         return ""
     top = freqs[0][1]
@@ -65,6 +69,7 @@ def cloud_html(freqs: list[tuple[str, int]], colours=("#1F4E89", "#000000")) -> 
     for rank, (word, count) in enumerate(freqs):
         share = 1.0 if top == low else (math.sqrt(count) - math.sqrt(low)) / (math.sqrt(top) - math.sqrt(low))
         size = round(MIN_PX + share * (MAX_PX - MIN_PX))
+        size = max(min(size, int(width_px / (EM_WIDTH * len(word)))), min(MIN_PX, size))
         weight = 700 if share > 0.5 else 600
         spans.append(f'<span style="font-size:{size}px;font-weight:{weight};color:{colours[rank % len(colours)]};'
                      f'line-height:1.05;padding:0 .25em;white-space:nowrap" title="{count}">{html.escape(word)}</span>')

@@ -235,7 +235,9 @@ def _own_question(head, col, item: dict, columns: int) -> None:
             freqs = wordcloud.frequencies(item["texts"], item["hidden_words"], limit=40 if columns == 1 else 20)
             with st.container(key=f"present-cloud-{position}"):
                 if freqs:
-                    st.markdown(wordcloud.cloud_html(freqs), unsafe_allow_html=True)  # every word escaped
+                    # the right two thirds of a 1920 px screen, shared by the question columns
+                    st.markdown(wordcloud.cloud_html(freqs, width_px=1180 // columns - 30),
+                                unsafe_allow_html=True)  # every word escaped
                 else:
                     st.write(t("present.poll.cloud_empty"))
                 st.write(t("present.poll.texts_shown", received=fmt_number(item["received"]),

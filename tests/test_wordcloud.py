@@ -30,3 +30,11 @@ def test_german_stop_words_are_left_out():
 
     assert wordcloud.words("Wir brauchen mehr Vertrauen und einen Dialog mit der Stadt") == \
         ["brauchen", "vertrauen", "dialog", "stadt"]
+
+
+def test_no_word_is_wider_than_its_column():
+    html = wordcloud.cloud_html([("confiance", 9), ("dialogue", 4), ("écoute", 1)], width_px=360)
+    import re
+    for word, size in [(w, int(px)) for px, w in re.findall(r"font-size:(\d+)px[^>]*>([^<]+)<", html)]:
+        assert size * wordcloud.EM_WIDTH * len(word) <= 360 or size == wordcloud.MIN_PX, (word, size)
+    assert "font-size:110px" not in html
