@@ -298,3 +298,21 @@ def test_qa_posts_to_a_poll_without_qa_or_with_a_forged_token_store_nothing(con)
     assert forged.status == 403
     assert vote.submit(con, code, "en", token, {**form, "action": "vote", "question": "x"}).status == 400
     assert con.execute("SELECT count(*) FROM poll_qa_questions").fetchone()[0] == 0
+
+
+def test_app_py_builds_the_server_app_only_when_imported_by_the_server():
+    """`streamlit run app.py` imports app.py once for its st.App; page views run it as __main__ and must not
+    build the App again (nor the server import draw the shell)."""
+    import ast
+    from pathlib import Path
+
+    from alliance.routes import ROUTES
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "app.py").read_text())
+    guard = [node for node in tree.body if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)]
+    assert len(guard) == 1 and ast.unparse(guard[0].test) == "__name__ == '__main__'"
+    assert [ast.unparse(s) for s in guard[0].body] == ["main()"]
+    built = [s for s in ast.walk(guard[0]) if isinstance(s, ast.Call) and ast.unparse(s.func) == "st.App"]
+    assert built and all(any(s is b for o in guard[0].orelse for b in ast.walk(o)) for s in built)
+    assert not [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]  # no top-level run
+    assert {getattr(r, "path", None) for r in ROUTES} >= {"/vote/{code}", "/healthz"}
