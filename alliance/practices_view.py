@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from alliance import charts, data, db
+from alliance import chart_data, charts, data, db
 from alliance import practices as pr
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, label, set_language, t, tn
 from alliance.scoring import POPULATION_BANDS
@@ -658,6 +658,8 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
         st.caption(t("practices.chart_heatmap_help"))
         with st.expander(t("practices.table_alternative")):
             st.dataframe(matrix, width="stretch")
+        chart_data.download(chart_data.matrix_frame(matrix, t("practices.axis_approach")), t("practices.chart_heatmap"),
+                            "practices_heatmap")
     coverage = data.query("practices_coverage", **params, max_cities=MAX_COVERAGE_CITIES)
     if not coverage.empty:
         coverage = coverage.assign(approach=[labels("approach", a) for a in coverage["approach_id"]],
@@ -673,6 +675,8 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
                      total=fmt_number(int(coverage["cities_in_set"].iloc[0]))))
         with st.expander(t("practices.table_alternative")):
             st.dataframe(matrix, width="stretch")
+        chart_data.download(chart_data.matrix_frame(matrix, t("practices.axis_city")), t("practices.chart_coverage"),
+                            "practices_coverage")
     if not per_year.empty:
         per_year = per_year.assign(documented=per_year["activities"] - per_year["invented"])
         series = [("documented", t("practices.documented_series"))]
@@ -689,6 +693,8 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
                                         "documented": t("practices.documented_series"),
                                         "invented": t("practices.invented_series"),
                                         "activities": t("practices.axis_practices")})
+        headers = {"start_year": t("practices.axis_year"), **dict(series)}
+        chart_data.download(chart_data.labelled(per_year, headers), t("practices.chart_years"), "practices_years")
 
 
 # --- peer exchange --------------------------------------------------------------------------------------

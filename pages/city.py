@@ -3,7 +3,7 @@ size, index trend, similar cities). A missing or unknown id shows a city picker,
 import pandas as pd
 import streamlit as st
 
-from alliance import city, comparison, data, embed, maps, scoring
+from alliance import chart_data, city, comparison, data, embed, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
@@ -161,6 +161,10 @@ else:
                          column_config={"dimension": t("city.col_dimension"),
                                         "score": st.column_config.NumberColumn(t("city.col_score"), format="%.0f"),
                                         "median": st.column_config.NumberColumn(t("city.col_median"), format="%.0f")})
+        chart_data.download(chart_data.table({
+            t("city.col_dimension"): series["labels"], t("city.col_score"): series["city"],
+            t("city.col_median"): series["median"], t("chart_data.col_peer_q1"): series["q1"],
+            t("chart_data.col_peer_q3"): series["q3"]}), t("city.radar_title", year=year), "city_radar")
     with trend_col:
         trend = result.trend
         st.plotly_chart(cached_chart("trend_line", trend, "round_year", "value", title=t("city.trend_title"),
@@ -172,6 +176,7 @@ else:
             st.dataframe(trend[["round_year", "value"]], hide_index=True, width="stretch", column_config={
                 "round_year": st.column_config.NumberColumn(t("city.col_round"), format="%d"),
                 "value": st.column_config.NumberColumn(t("city.col_index"), format="%.0f")})
+        chart_data.download(chart_data.trend_frame(trend, None), t("city.trend_title"), "city_trend")
         st.page_link("pages/benchmark.py", label=t("city.benchmark_link"), icon=":material/bar_chart:",
                      query_params={"city": city_id, "peers": city.PROFILE_PEERS})
 

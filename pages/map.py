@@ -4,7 +4,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from alliance import data, embed, maps, scoring
+from alliance import chart_data, data, embed, maps, scoring
 from alliance.map_assist import map_assist, reported_width
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
 from alliance.ui import demo_notice, md_text, page_header, url_multiselect, url_selectbox
@@ -129,6 +129,8 @@ with map_col:
     event = st.pydeck_chart(deck, height=MAP_HEIGHT, width=MAP_MAX_WIDTH, on_select="rerun",
                             selection_mode="single-object", key=f"members_map_{filter_hash}",
                             alt=t("map.map_alt", measure=scale.title))
+    if not members.empty:
+        chart_data.download(chart_data.map_frame(members, scale), t("map.title"), "members_map")
 
 with side_col:
     st.markdown(maps.LEGEND_CSS + maps.legend_html(

@@ -152,8 +152,16 @@ def test_bad_weights_in_the_link_are_named_and_the_defaults_used(app_env, bad):
 def test_pdf_offered_beside_the_city_choice_and_at_the_end(app_env):
     at = app_test("benchmark", {"city": CITY})
     at.run()
-    buttons = at.get("download_button")
+    buttons = [b for b in at.get("download_button") if "PDF" in b.proto.label]
     assert [b.proto.label for b in buttons] == ["Report (PDF)", "Download the city report (PDF)"]
+
+
+def test_every_chart_has_its_data_beside_it(app_env):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    charts = at.get("plotly_chart")
+    data_buttons = [b for b in at.get("download_button") if b.proto.label == "Data (CSV)"]
+    assert len(charts) == len(data_buttons) == 4
 
 
 def test_hand_picked_peers_need_five(app_env):

@@ -1,0 +1,73 @@
+"""The data behind a chart or map: a CSV download beside it holding exactly the numbers drawn, with the
+column names in the reader's language (UTF-8 with a byte order mark, so that Excel reads accents right).
+The file is built only when the button is pressed (Streamlit calls the function then), so a page view costs
+nothing for it."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+def file_name(title: str) -> str:
+    """A plain file name from a chart title: 'Members per country' -> 'members-per-country.csv'."""
+    from alliance.practices import fold
+
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:60] or "data"
+    return f"{stem}.csv"
+
+
+def labelled(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    """The columns of `headers` (in that order) renamed to their shown names."""
+    return frame[list(headers)].rename(columns=headers).reset_index(drop=True)
+
+
+def table(columns: dict[str, list]) -> pd.DataFrame:
+    """A table from its shown column names and values."""
+    return pd.DataFrame(columns)
+
+
+def trend_frame(trend: pd.DataFrame, peers: pd.DataFrame | None) -> pd.DataFrame:
+    """The index trend as charts.trend_line draws it: the city's value per round and, when drawn, the peers'
+    median and quartiles of the same rounds."""
+    from alliance.i18n import t
+
+    out = trend[["round_year", "value"]].rename(columns={"value": "city"})
+    if peers is not None and not peers.empty:
+        out = out.merge(peers[["round_year", "median", "q1", "q3"]], on="round_year", how="outer")
+    headers = {"round_year": t("chart_data.col_round"), "city": t("chart_data.col_city_index"),
+               "median": t("chart_data.col_peer_median"), "q1": t("chart_data.col_peer_q1"),
+               "q3": t("chart_data.col_peer_q3")}
+    return labelled(out.sort_values("round_year"), {k: v for k, v in headers.items() if k in out.columns})
+
+
+def matrix_frame(matrix: pd.DataFrame, row_title: str) -> pd.DataFrame:
+    """A heatmap's matrix as a table: its rows' labels in a first column named `row_title`."""
+    out = matrix.reset_index()
+    out.columns = [row_title, *[str(c) for c in matrix.columns]]
+    return out
+
+
+def map_frame(members: pd.DataFrame, scale) -> pd.DataFrame:
+    """The members map as drawn: each point's member, place, population (its size) and colour class (the
+    legend's label, under the legend's title)."""
+    from alliance.i18n import t
+
+    labels = [label for label, _ in scale.classes]
+    classes = [labels[c] if c >= 0 else (scale.missing_label or "") for c in scale.codes]
+    return table({t("map.col_name"): members["name"].tolist(), t("map.col_country"): members["country"].tolist(),
+                  t("chart_data.col_latitude"): members["latitude"].round(4).tolist(),
+                  t("chart_data.col_longitude"): members["longitude"].round(4).tolist(),
+                  t("map.col_population"): members["population"].tolist(), scale.title: classes})
+
+
+def download(frame: pd.DataFrame, title: str, key: str, where=None) -> None:
+    """A 'Data (CSV)' button under a chart; `frame` already has the reader's column names."""
+    import streamlit as st
+
+    from alliance.exporter import csv_bytes
+    from alliance.i18n import t
+
+    (where or st).download_button(t("chart_data.download"), data=lambda: csv_bytes(frame), file_name=file_name(title),
+                                  mime="text/csv", key=f"chart_data_{key}", icon=":material/download:",
+                                  type="tertiary", help=t("chart_data.download_help"), on_click="ignore")
