@@ -21,6 +21,7 @@ PAGE_SPECS = [
     ("assess", "assess", ":material/checklist:", "section_compare"),
     ("submit", "submit", ":material/post_add:", "section_exchange"),
     ("review", "review", ":material/rate_review:", "section_exchange"),
+    ("events", "events", ":material/event:", "section_exchange"),
     ("explore", "explore", ":material/table_view:", "section_data"),
     ("admin", "admin", ":material/admin_panel_settings:", "section_data"),
     ("present", "present", ":material/slideshow:", "section_data"),

@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from alliance import events
 from alliance.auth import add_demo_users
 from alliance.db import refresh_search, schema_sql
 from alliance.paths import SEED_DIR
@@ -400,6 +401,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
                 .strftime("%Y-%m-%dT%H:%M:%SZ"), "generator": "alliance.demo"}
         insert("dataset_info", pd.DataFrame(sorted(info.items()), columns=["key", "value"]))
         refresh_search(con)  # the search's folded practice texts
+        events.seed_demo(con)  # the alliance's calendar: real events and invented ones, marked so
         add_demo_users(con)  # published demo accounts, so that a newcomer can try /assess
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
