@@ -3,11 +3,13 @@ iCalendar (.ics) export made with the `icalendar` library (RFC 5545), never writ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 import duckdb
 import pandas as pd
 
+from alliance.i18n import t
 from alliance.paths import SEED_DIR
 
 KINDS = ("conference", "study_visit", "webinar", "training")
@@ -26,18 +28,17 @@ def seed_demo(con: duckdb.DuckDBPyConnection) -> int:
     activities = {r[0] for r in con.execute("SELECT id FROM activities WHERE id IN (SELECT unnest($ids))",
                                             {"ids": [p for v in frame["practices"] for p in v.split(";") if p]}
                                             ).fetchall()}
+    columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_name = 'events'").fetchall()}
     loaded = 0
     for row in frame.to_dict("records"):
         if row["host_member_id"] not in members:
             continue
-        con.execute("INSERT INTO events (id, title_en, title_fr, summary_en, summary_fr, kind, host_member_id, place, "
-                    "starts_on, ends_on, languages, url, provenance) VALUES ($id, $te, $tf, $se, $sf, $k, $h, $p, "
-                    "$s, $e, $l, $u, $prov)",
-                    {"id": row["id"], "te": row["title_en"], "tf": row["title_fr"], "se": row["summary_en"] or None,
-                     "sf": row["summary_fr"] or None, "k": row["kind"], "h": row["host_member_id"],
-                     "p": row["place"] or None, "s": row["starts_on"], "e": row["ends_on"],
-                     "l": [v for v in row["languages"].split(";") if v], "u": row["url"] or None,
-                     "prov": row["provenance"]})
+        texts = [c for c in frame.columns if c in columns and re.fullmatch(r"(title|summary)_[a-z]{2}", c)]
+        names = ["id", *texts, "kind", "host_member_id", "place", "starts_on", "ends_on", "languages", "url",
+                 "provenance"]
+        values = {c: row[c] or None for c in names} | {"languages": [v for v in row["languages"].split(";") if v]}
+        con.execute(f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join('$' + n for n in names)})", values)
         for code in filter(None, row["dimensions"].split(";")):
             con.execute("INSERT INTO event_dimensions VALUES ($e, $d)", {"e": row["id"], "d": dimensions[code]})
         for approach in filter(None, row["approaches"].split(";")):
@@ -60,7 +61,7 @@ def ics_bytes(events: pd.DataFrame, lang: str, base_url: str | None = None, now:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Alliance events" if lang != "fr" else "Événements de l'alliance")
+    calendar.add("x-wr-calname", t("events.title"))
     for row in events.to_dict("records"):
         event = Event()
         event.add("uid", f"{row['id']}@alliance-dashboard")

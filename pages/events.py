@@ -3,7 +3,7 @@ study visits, webinars and trainings; filters in the URL; .ics for one event and
 import streamlit as st
 
 from alliance import data, events
-from alliance.i18n import fmt_date, get_language, label, t, tn
+from alliance.i18n import fmt_date, get_language, is_missing, label, t, tn
 from alliance.practices import language_name
 from alliance.shell import ensure_app_shell
 from alliance.ui import md_text, page_header, url_multiselect, url_selectbox
@@ -22,23 +22,27 @@ def values(facet: str) -> list[str]:
 dimension_labels = {r["value"]: label(r) for _, r in options[options["facet"] == "dimension"].iterrows()}
 host_labels = {r["value"]: r["label_en"] for _, r in options[options["facet"] == "host"].iterrows()}
 
-c1, c2, c3, c4, c5 = st.columns([1.2, 1.2, 1, 1.4, 1.2])
+c1, _ = st.columns([1, 2])
 with c1:
     when = url_selectbox(t("events.when"), list(events.WHEN), "when", default="upcoming",
                          format_func=lambda w: t(f"events.when_{w}"))
-with c2:
-    kinds = url_multiselect(t("events.kind"), values("kind"), "kind", format_func=lambda k: t(f"events.kinds.{k}"),
-                            placeholder=t("events.any"))
-with c3:
-    languages = url_multiselect(t("events.language"), values("language"), "language", format_func=language_name,
+filtered = any(p in st.query_params for p in ("kind", "language", "dimension", "host"))
+with st.expander(t("events.filters"), expanded=filtered, icon=":material/filter_list:"):
+    c2, c3 = st.columns(2)
+    c4, c5 = st.columns(2)
+    with c2:
+        kinds = url_multiselect(t("events.kind"), values("kind"), "kind", format_func=lambda k: t(f"events.kinds.{k}"),
                                 placeholder=t("events.any"))
-with c4:
-    dimensions = url_multiselect(t("events.dimension"), values("dimension"), "dimension",
-                                 format_func=lambda d: dimension_labels.get(d, d), placeholder=t("events.any"),
-                                 help=t("events.dimension_help"))
-with c5:
-    hosts = url_multiselect(t("events.host"), values("host"), "host", format_func=lambda h: host_labels.get(h, h),
-                            placeholder=t("events.any"))
+    with c3:
+        languages = url_multiselect(t("events.language"), values("language"), "language", format_func=language_name,
+                                    placeholder=t("events.any"))
+    with c4:
+        dimensions = url_multiselect(t("events.dimension"), values("dimension"), "dimension",
+                                     format_func=lambda d: dimension_labels.get(d, d), placeholder=t("events.any"),
+                                     help=t("events.dimension_help"))
+    with c5:
+        hosts = url_multiselect(t("events.host"), values("host"), "host", format_func=lambda h: host_labels.get(h, h),
+                                placeholder=t("events.any"))
 
 found = data.query("events_list", when=when, kinds=kinds, languages=languages, dimensions=dimensions, hosts=hosts)
 approach_labels = {r["value"]: label(r) for _, r in data.query("practices_options").iterrows()
@@ -69,19 +73,19 @@ def dates(row) -> str:
 
 for _, row in found.iterrows():
     with st.container(border=True):
-        title = row[f"title_{lang}"] if f"title_{lang}" in row and row[f"title_{lang}"] else row["title_en"]
+        title = row.get(f"title_{lang}") if not is_missing(row.get(f"title_{lang}")) else row["title_en"]
         st.markdown(f"#### {md_text(title)}")
         facts = [t(f"events.kinds.{row['kind']}"), dates(row),
-                 md_text(row["place"]) if row["place"] else t("events.online"),
+                 t("events.online") if is_missing(row["place"]) else md_text(row["place"]),
                  t("events.languages", names=", ".join(language_name(c) for c in row["languages"]))]
         st.markdown(" · ".join(facts))
-        summary = row.get(f"summary_{lang}") or row.get("summary_en")
+        summary = next((v for v in (row.get(f"summary_{lang}"), row.get("summary_en")) if not is_missing(v) and v), None)
         if summary:
             st.text(summary)
         st.page_link("pages/city.py", query_params={"city": row["host_member_id"]}, icon=":material/location_city:",
                      label=t("events.hosted_by", city=md_text(row["host_name"])))
-        covered = [dimension_labels.get(d, d) for d in row["dimension_codes"]] + \
-                  [approach_labels.get(a, a) for a in row["approach_ids"]]
+        covered = list(dict.fromkeys([dimension_labels.get(d, d) for d in row["dimension_codes"]] +
+                                     [approach_labels.get(a, a) for a in row["approach_ids"]]))
         if covered:
             st.caption(t("events.covers", topics=md_text("; ".join(covered))))
         if row["is_past"] and len(row["practice_ids"]):
@@ -89,11 +93,11 @@ for _, row in found.iterrows():
             for practice_id in row["practice_ids"]:
                 st.page_link("pages/practices.py", query_params={"id": practice_id}, icon=":material/menu_book:",
                              label=md_text(titles.get(practice_id, practice_id)))
-        if row["poll_code"]:
+        if not is_missing(row["poll_code"]):
             st.page_link("pages/present.py", query_params={"slides": "poll", "poll": row["poll_code"], "lang": lang},
                          icon=":material/how_to_vote:", label=t("events.poll", code=row["poll_code"]))
         actions = st.container(horizontal=True)
-        if row["url"]:
+        if not is_missing(row["url"]):
             actions.link_button(t("events.open_link"), row["url"], icon=":material/open_in_new:")
         actions.download_button(t("events.ics_one"), events.ics_bytes(found[found["id"] == row["id"]], lang),
                                 file_name=f"{row['id']}.ics", mime="text/calendar", on_click="ignore",

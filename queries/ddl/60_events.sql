@@ -36,3 +36,8 @@ CREATE TABLE IF NOT EXISTS event_practices (
     activity_id VARCHAR NOT NULL,  -- activities.id; no foreign key: an import may replace activities
     PRIMARY KEY (event_id, activity_id)
 );
+
+-- Texts in further languages: title_<code> / summary_<code>, found by name (alliance.events), so a language is
+-- two lines here and two seed columns. ALTER ... IF NOT EXISTS also updates a file built before.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS title_de VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS summary_de VARCHAR;
