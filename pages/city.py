@@ -180,6 +180,17 @@ else:
         st.page_link("pages/benchmark.py", label=t("city.benchmark_link"), icon=":material/bar_chart:",
                      query_params={"city": city_id, "peers": city.PROFILE_PEERS})
 
+# ------------------------------------------------------------------------------------- events hosted
+hosted = data.query("city_events", member_id=city_id)
+if len(hosted):  # a small section, only for hosts: most members have none
+    st.subheader(t("events.city_section"), anchor=False)
+    lang_now = get_language()
+    for _, event in hosted.head(5).iterrows():
+        title = event.get(f"title_{lang_now}") if not is_missing(event.get(f"title_{lang_now}")) else event["title_en"]
+        st.page_link("pages/events.py", query_params={"when": "past" if event["is_past"] else "upcoming",
+                                                      "host": city_id},
+                     label=f"{md_text(title)} · {fmt_date(event['starts_on'])}", icon=":material/event:")
+
 # ------------------------------------------------------------------------------------- similar cities
 st.subheader(t("city.similar"), anchor=False)
 similar, basis = similar_to(city_id, rounds[0] if result is not None else None, data.data_version())

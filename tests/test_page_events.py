@@ -40,3 +40,13 @@ def test_unknown_filter_values_are_dropped_and_french(app_env):
     assert at.selectbox(key="url_when").value == "upcoming"
     assert at.multiselect(key="url_kind").value == []
     assert "Visite d'étude" in body(at)
+
+
+def test_the_host_city_profile_lists_its_events(app_env):
+    at = app_test("city", {"city": "aarhus-dk"})
+    at.run()
+    assert not at.exception, at.exception
+    assert "Events hosted" in [s.value for s in at.subheader]
+    at = app_test("city", {"city": "brno-cz"})
+    at.run()
+    assert "Events hosted" not in [s.value for s in at.subheader]
