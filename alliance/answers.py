@@ -2,7 +2,7 @@
 member x round x dimension, turned into incoming `assessments` and `assessment_scores` rows.
 
 importer.plan_import hands every sheet `is_answers` recognises to `to_incoming`; the rows it returns are then
-checked, counted and written like any other import. Each row is parsed and checked by importer.validate_sheet
+checked, counted and written like any other import. Each row is parsed and checked by tables.validate_sheet
 against the target tables, so the rules (types, CHECK constraints) stay the schema's own.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from alliance import dictionary
-from alliance.importer import Incoming, Problem, Sheet, normalise, parse_value, validate_sheet
+from alliance.tables import Incoming, Problem, Sheet, normalise, parse_value, validate_sheet
 
 NAME = "assessment_answers"
 COLUMNS = ["member_id", "round_year", "dimension", "level", "evidence", "status", "assessed_on", "submitted_by"]

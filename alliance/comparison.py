@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from alliance import scoring
 
@@ -274,25 +273,3 @@ def suggested_peers(comparison: Comparison, candidates: pd.DataFrame, activities
     out["name"] = out["member_id"].map(names["name"])
     out["country_code"] = out["member_id"].map(names["country_code"])
     return out
-
-
-# ------------------------------------------------------------------------------- loading (Streamlit app)
-def load_framework() -> Framework:
-    from alliance import data
-
-    return Framework(data.query("bench_dimensions"), data.query("bench_descriptors"),
-                     data.query("bench_dimension_approaches"))
-
-
-def load_round_matrix(round_year: int) -> pd.DataFrame:
-    """The round's score matrix, computed once per data version (10,000 cities take a pivot each time)."""
-    from alliance import data
-
-    return _round_matrix(int(round_year), data.data_version())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _round_matrix(round_year: int, version: str) -> pd.DataFrame:
-    from alliance import data
-
-    return scoring.score_matrix(data.query("bench_round_scores", round_year=round_year))

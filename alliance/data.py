@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from alliance import db
+from alliance import db, scoring
+from alliance.comparison import Framework
 from alliance.paths import database_path
 from alliance.startup import ensure_database
 
@@ -95,3 +96,18 @@ def _is_demo(version: str) -> bool:
 
 def is_demo_data() -> bool:
     return _is_demo(data_version())
+
+
+# ------------------------------------------------------------------------------ the framework and score matrices
+def load_framework() -> Framework:
+    return Framework(query("bench_dimensions"), query("bench_descriptors"), query("bench_dimension_approaches"))
+
+
+def load_round_matrix(round_year: int) -> pd.DataFrame:
+    """The round's score matrix, computed once per data version (10,000 cities take a pivot each time)."""
+    return _round_matrix(int(round_year), data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _round_matrix(round_year: int, version: str) -> pd.DataFrame:
+    return scoring.score_matrix(query("bench_round_scores", round_year=round_year))

@@ -13,6 +13,7 @@ from functools import lru_cache
 import duckdb
 import pandas as pd
 
+from alliance.i18n import language_name
 from alliance.paths import DATA_DIR
 
 DICTIONARY_FILE = DATA_DIR / "dictionary.csv"
@@ -54,8 +55,6 @@ def meaning(table: str, column: str = "", lang: str = "en") -> str:
         if row["table"] == table and row["column"] == column:
             return row.get(f"meaning_{lang}") or row["meaning_en"]
     if table == "activities" and (m := re.fullmatch(r"(title|summary)_([a-z]{2})", column)):
-        from alliance.practices import language_name
-
         text = meaning(table, f"{m[1]}_en", lang)
         return text.replace(language_name("en", lang), language_name(m[2], lang), 1) if text else ""
     return ""

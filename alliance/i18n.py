@@ -92,6 +92,14 @@ def _languages_on_disk() -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
 
 
+def language_name(code: str, lang: str | None = None) -> str:
+    """A language's name in the reader's language ('en' -> 'anglais' for a French reader)."""
+    try:
+        return Locale.parse(lang or get_language()).languages.get(code, code)
+    except (ValueError, TypeError):
+        return code
+
+
 def set_language(lang: str | None) -> str:
     lang = lang if lang in available_languages() else DEFAULT_LANGUAGE
     _state.lang = lang

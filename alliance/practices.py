@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from alliance import exporter
-from alliance.i18n import DEFAULT_LANGUAGE, catalogue, get_language, is_missing, t
+from alliance.i18n import DEFAULT_LANGUAGE, catalogue, get_language, is_missing, language_name, t
 from alliance.scoring import POPULATION_BANDS
 
 MAX_TERMS = 8
@@ -153,16 +153,6 @@ def localized_series(rows: pd.DataFrame, field: str, lang: str | None = None) ->
     text[rest] = own[rest].fillna("") if rest.any() else text[rest]
     shown[rest] = original[rest]
     return text, shown
-
-
-def language_name(code: str, lang: str | None = None) -> str:
-    """A language's name in the reader's language ('en' -> 'anglais' for a French reader)."""
-    from babel import Locale
-
-    try:
-        return Locale.parse(lang or get_language()).languages.get(code, code)
-    except (ValueError, TypeError):
-        return code
 
 
 def language_note(shown: str, lang: str | None = None) -> str:

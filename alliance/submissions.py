@@ -9,7 +9,7 @@ entry being edited stays visible as published until the new version is. A draft'
 Every write is one transaction through alliance.db.write_transaction with this module's lock (as
 alliance.assessments does), checks the caller's base revision (a second, concurrent save is refused with
 `EditConflict` listing what changed) and is recorded in `app_audit`. The fields are checked by the import's
-table rules (alliance.importer), through `table_rule_problems` only.
+table rules (alliance.tables), through `table_rule_problems` only.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from alliance import auth, db, importer
+from alliance import auth, db, tables
 from alliance.i18n import t, tn
 
 TABLE = "activities"
@@ -70,12 +70,12 @@ class EditConflict(SubmissionRefused):
 def form_columns() -> list[str]:
     """The activities columns an entry's form edits, in table order (the import's catalogue: a column added
     to the table, e.g. a translated title, is part of the form's record at once)."""
-    return [c.name for c in importer.catalogue()[TABLE].columns if c.name not in MANAGED]
+    return [c.name for c in tables.catalogue()[TABLE].columns if c.name not in MANAGED]
 
 
 def list_columns() -> dict[str, tuple[str, str, str]]:
     """list field -> (bridge table, parent column, child column), as the import's friendly form has them."""
-    return importer.LIST_COLUMNS[TABLE]
+    return tables.LIST_COLUMNS[TABLE]
 
 
 _FIELD_KEYS = {"title": "form_title", "summary": "form_summary", "kind": "form_kind", "status": "form_status",
@@ -133,22 +133,22 @@ def _reason(text: str) -> str:
 
 def table_rule_problems(cur, practice_id: str, record: dict) -> list[tuple[str, str]]:
     """What the import's table rules say of this record, as (field, translated reason): the same types,
-    required values and CHECK constraints (alliance.importer, one set of rules), known ids for every
+    required values and CHECK constraints (alliance.tables, one set of rules), known ids for every
     reference, plus what a form adds: http(s) links only, length limits."""
-    tables = importer.catalogue()
+    rules = tables.catalogue()
     lists = list_columns()
     header = ["id", *form_columns(), *lists]
     cells = [practice_id, *[record.get(c) for c in form_columns()], *["; ".join(record.get(n) or []) for n in lists]]
-    problems: list[importer.Problem] = []
-    importer.validate_sheet(importer.Sheet("form", TABLE, header, [(2, cells)]), TABLE, problems)
+    problems: list[tables.Problem] = []
+    tables.validate_sheet(tables.Sheet("form", TABLE, header, [(2, cells)]), TABLE, problems)
     found = [(p.column or "", _reason(p.reason)) for p in problems]
     bad = {f for f, _ in found}
-    for column, ref_table, ref_column in tables[TABLE].foreign:
+    for column, ref_table, ref_column in rules[TABLE].foreign:
         value = record.get(column)
         if column not in bad and value is not None and not _exists(cur, ref_table, ref_column, value):
             found.append((column, t("submit.rule.unknown", value=str(value)[:60])))
     for name, (bridge, _, child) in lists.items():
-        _, ref_table, ref_column = next(f for f in tables[bridge].foreign if f[0] == child)
+        _, ref_table, ref_column = next(f for f in rules[bridge].foreign if f[0] == child)
         for value in record.get(name) or []:
             if not _exists(cur, ref_table, ref_column, value):
                 found.append((name, t("submit.rule.unknown", value=str(value)[:60])))

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from alliance import dictionary
+from alliance.tables import ImportRejected, catalogue, insert_rows, same_value, update_rows
 
 ACTIONS = ("inserted", "updated_before", "updated_after", "bridge_added", "bridge_removed")
 MAX_REASONS = 20
@@ -88,7 +89,6 @@ def record(cursor: duckdb.DuckDBPyConnection, audit_id: int, plan, tables: dict)
 
 
 def _same(a, b) -> bool:
-    from alliance.importer import _same as same_value
 
     if isinstance(a, (dt.date, dt.datetime, pd.Timestamp)):
         a = a.isoformat()[:10] if isinstance(b, str) and len(b) == 10 else a.isoformat()
@@ -192,7 +192,6 @@ def _plan_undo(cursor, audit_id: int, steps, tables) -> tuple[list, dict[str, li
 
 def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
     """Revert the newest import not yet undone; UndoRefused (changing nothing) when it cannot be done safely."""
-    from alliance.importer import ImportRejected, _insert, _update, catalogue
 
     tables = catalogue()
     cursor = con.cursor()
@@ -217,7 +216,7 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
         try:
             # set back first: DuckDB refuses to update a row after deleting rows that refer to it
             for name, _, rows in restores:
-                _update(cursor, name, pd.DataFrame(rows), tables[name])
+                update_rows(cursor, name, pd.DataFrame(rows), tables[name])
             for name, rows in steps["bridge_added"]:
                 relinked += _delete(cursor, name, _key_of(tables[name]), rows)
             for name, rows in steps["bridge_removed"]:
@@ -225,7 +224,7 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
                 present = _current(cursor, name, key, rows)  # one query for the whole list, not one a row
                 missing = [r for r in rows if tuple(r[k] for k in key) not in present]
                 if missing:
-                    _insert(cursor, name, pd.DataFrame(missing), tables[name])
+                    insert_rows(cursor, name, pd.DataFrame(missing), tables[name])
                     relinked += len(missing)
             cursor.execute("COMMIT")
         except BaseException:

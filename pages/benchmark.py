@@ -17,7 +17,7 @@ CHART_CONFIG = {"displayModeBar": False}
 page_header(t("benchmark.title"), t("benchmark.intro"))
 
 members = data.query("bench_members")
-framework = cmp.load_framework()
+framework = data.load_framework()
 dimensions = framework.dimensions
 dim_label = {int(r["dimension_id"]): label(r) for _, r in dimensions.iterrows()}
 dim_short = {int(r["dimension_id"]): label(r, "short") for _, r in dimensions.iterrows()}
@@ -126,12 +126,12 @@ def compare_view(city_id: str, round_year: int, kind: str, chosen: tuple, weight
     """The comparison and the learn-from suggestions of one view, cached per view and data version: they
     cost about 100 ms, which a rerun (an expander, a download) should not pay again."""
     members = data.query("bench_members")
-    framework = cmp.load_framework()
+    framework = data.load_framework()
     round_answers = data.query("bench_round_scores", round_year=round_year)
     result = cmp.compare(city_id, round_year, members=members, round_answers=round_answers,
                          history=data.query("bench_city_history", member_id=city_id), framework=framework,
                          kind=kind, chosen=list(chosen), weights=dict(weights), k=k,
-                         matrix=cmp.load_round_matrix(round_year))
+                         matrix=data.load_round_matrix(round_year))
     candidates = cmp.learn_from_candidates(result, round_answers, members)
     peer_ids = sorted(set(candidates["member_id"]))
     activities = data.query("bench_member_activities", member_ids=peer_ids) if peer_ids else None

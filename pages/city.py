@@ -15,7 +15,7 @@ def similar_to(city_id: str, round_year: int | None, version: str) -> tuple[list
     """Similar cities, cached per city and data version (a search over 10,000 members takes ~0.5 s)."""
     everyone = data.query("city_members")
     current = everyone[(everyone["status"] != "former") | (everyone["id"] == city_id)]  # suggest current members
-    matrix = comparison.load_round_matrix(round_year) if round_year is not None else None
+    matrix = data.load_round_matrix(round_year) if round_year is not None else None
     return city.similar_cities(city_id, current, matrix)
 
 
@@ -55,13 +55,13 @@ demo_notice(scores=True)
 activities = data.query("city_activities", member_id=city_id)
 history = data.query("bench_city_history", member_id=city_id)
 rounds = comparison.city_rounds(history)
-framework = comparison.load_framework()
+framework = data.load_framework()
 result = None
 if rounds:
     try:
         result = comparison.compare(city_id, rounds[0], members=data.query("bench_members"),
                                     round_answers=pd.DataFrame(), history=history, framework=framework,
-                                    kind=city.PROFILE_PEERS, matrix=comparison.load_round_matrix(rounds[0]))
+                                    kind=city.PROFILE_PEERS, matrix=data.load_round_matrix(rounds[0]))
     except KeyError:  # a former member: its answers are left out of every comparison
         result = None
 latest_index = None

@@ -6,35 +6,35 @@ import datetime as dt
 import duckdb
 import pytest
 
-from alliance import importer
+from alliance import importer, tables
 
 
 @pytest.mark.parametrize("raw,expected", [
     ("50,63373", 50.63373), ("50.63373", 50.63373), ("1.234,5", 1234.5), ("1,234.5", 1234.5), (" 7 ", 7.0),
 ])
 def test_decimal_commas_and_points(raw, expected):
-    assert importer.parse_value(raw, "DOUBLE") == pytest.approx(expected)
+    assert tables.parse_value(raw, "DOUBLE") == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("raw,expected", [("195.278", 195278), ("171 057", 171057), ("12", 12), (12.0, 12),
                                           ("1\u202f000", 1000), ("", None)])
 def test_whole_numbers_with_thousands_separators(raw, expected):
-    assert importer.parse_value(raw, "INTEGER") == expected
+    assert tables.parse_value(raw, "INTEGER") == expected
 
 
 @pytest.mark.parametrize("raw", ["12,5", "abc", 12.5])
 def test_a_fraction_is_not_a_whole_number(raw):
     with pytest.raises(ValueError, match="whole number"):
-        importer.parse_value(raw, "INTEGER")
+        tables.parse_value(raw, "INTEGER")
 
 
 def test_dates_in_iso_and_european_forms():
-    assert importer.parse_value("2025-03-02", "DATE") == dt.date(2025, 3, 2)
-    assert importer.parse_value("02/03/2025", "DATE") == dt.date(2025, 3, 2)
-    assert importer.parse_value("02.03.2025", "DATE") == dt.date(2025, 3, 2)
-    assert importer.parse_value(dt.datetime(2025, 3, 2, 0, 0), "DATE") == dt.date(2025, 3, 2)
+    assert tables.parse_value("2025-03-02", "DATE") == dt.date(2025, 3, 2)
+    assert tables.parse_value("02/03/2025", "DATE") == dt.date(2025, 3, 2)
+    assert tables.parse_value("02.03.2025", "DATE") == dt.date(2025, 3, 2)
+    assert tables.parse_value(dt.datetime(2025, 3, 2, 0, 0), "DATE") == dt.date(2025, 3, 2)
     with pytest.raises(ValueError):
-        importer.parse_value("2025-13-01", "DATE")
+        tables.parse_value("2025-13-01", "DATE")
 
 
 def test_encodings():
@@ -53,7 +53,7 @@ def test_separator_is_sniffed_from_the_header_and_quoted_line_breaks_survive():
 
 def test_check_reasons_come_from_the_schema():
     members = importer.catalogue()["members"]
-    reasons = {tuple(cols): importer.check_reason(expr) for cols, expr in members.checks}
+    reasons = {tuple(cols): tables.check_reason(expr) for cols, expr in members.checks}
     assert reasons[("status",)] == "must be one of: member, observer, former"
     assert reasons[("latitude",)] == "must be between 27 and 72 (outside Europe)"
 
