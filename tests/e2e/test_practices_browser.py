@@ -25,8 +25,16 @@ def shown_cards(page) -> list[tuple[str, str]]:
     return out
 
 
+def open_and_wait_for(page, url: str, selector: str) -> None:
+    """open_page, then also wait for the element the test reads: on a loaded machine the first run may not
+    have started when open_page sees the app idle."""
+    open_page(page, url, TIMEOUT)
+    page.wait_for_selector(selector, timeout=TIMEOUT)
+    wait_idle(page, TIMEOUT)
+
+
 def test_pick_two_practices_and_compare_them(page, app_url):
-    open_page(page, app_url + "/practices?country=BE", TIMEOUT)
+    open_and_wait_for(page, app_url + "/practices?country=BE", "[class*='st-key-card_']")
     assert error_boxes(page) == []
     cards = shown_cards(page)
     assert len(cards) >= 2
@@ -89,9 +97,9 @@ def hostile_url(demo_db, tmp_path_factory):
 def test_a_script_title_shows_as_text(page, hostile_url):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    open_page(page, hostile_url + "/practices?q=script", TIMEOUT)
+    open_and_wait_for(page, hostile_url + "/practices?q=script", "[class*='st-key-card_']")
     assert "<script>alert(1)</script>" in page.inner_text("body")
-    open_page(page, hostile_url + "/practices?id=xss-1", TIMEOUT)
+    open_and_wait_for(page, hostile_url + "/practices?id=xss-1", "[data-testid='stHeading'] h2")
     body = page.inner_text("body")
     assert "<script>alert(1)</script>" in body and "<img src=x onerror=alert(2)>" in body
     assert page.locator("a[href^='javascript']").count() == 0
