@@ -78,6 +78,26 @@ def main() -> None:
 if __name__ == "__main__":  # a page view (Streamlit runs the script as __main__)
     main()
 else:  # the server importing this file for its ASGI app
+    import contextlib
+    import threading
+
     from alliance.routes import MIDDLEWARE, ROUTES
 
-    app = st.App(__file__, routes=ROUTES, middleware=MIDDLEWARE)
+    @contextlib.asynccontextmanager
+    async def warm_caches(_app):
+        """Streamlit's runtime is up here: warm its caches in the background, so the first visitors after a
+        start do not wait for imports and queries (alliance.data.warm_up), and the server answers at once."""
+        import logging
+
+        from alliance import data
+
+        def warm():
+            try:
+                data.warm_up()
+            except Exception:  # noqa: BLE001 - a failed warm-up only means slower first visits
+                logging.getLogger("alliance").exception("warming the caches failed")
+
+        threading.Thread(target=warm, name="warm-up", daemon=True).start()
+        yield
+
+    app = st.App(__file__, routes=ROUTES, middleware=MIDDLEWARE, lifespan=warm_caches)

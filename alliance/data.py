@@ -111,3 +111,23 @@ def load_round_matrix(round_year: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _round_matrix(round_year: int, version: str) -> pd.DataFrame:
     return scoring.score_matrix(query("bench_round_scores", round_year=round_year))
+
+
+# ------------------------------------------------------------------------------------------ warming up
+def warm_up() -> None:
+    """Do once, right after the server starts, what its first visitors would otherwise wait for: import the
+    chart and map libraries, read the catalogues, open the database and fill the caches every page uses."""
+    import plotly.graph_objects  # noqa: F401 - the import itself is the work (about a second)
+    import pydeck  # noqa: F401
+
+    from alliance import charts, i18n, maps  # noqa: F401
+
+    for lang in i18n.available_languages():
+        i18n.catalogue(lang)
+    is_demo_data()
+    load_framework()
+    rounds = query("bench_rounds")
+    if not rounds.empty:
+        load_round_matrix(int(rounds.iloc[0, 0]))
+    members = query("map_filter_options")
+    maps.basemap_geojson(tuple(sorted(members.loc[members["kind"] == "country", "id"])))

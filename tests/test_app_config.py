@@ -41,3 +41,18 @@ def test_the_check_sees_a_bare_expression(tmp_path):
     page = tmp_path / "page.py"
     page.write_text('"""doc"""\nimport streamlit as st\nst.title("x")\nvalue = 3\nvalue\n', encoding="utf-8")
     assert _magic_candidates(page) == ["page.py:5"]
+
+
+def test_warm_up_fills_what_the_first_visitors_need(app_env):
+    from alliance import data, i18n, maps
+
+    maps.basemap_geojson.cache_clear()
+    i18n._load.cache_clear()
+    data.warm_up()
+    assert maps.basemap_geojson.cache_info().currsize == 1
+    assert i18n._load.cache_info().currsize == len(i18n.available_languages())
+    # the map page asks for the outlines of exactly these countries, so its first request is a cache hit
+    countries = data.query("map_filter_options").query("kind == 'country'")["id"]
+    hits = maps.basemap_geojson.cache_info().hits
+    maps.basemap_geojson(tuple(sorted(countries)))
+    assert maps.basemap_geojson.cache_info().hits == hits + 1
