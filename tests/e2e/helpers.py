@@ -31,8 +31,13 @@ def served_copy(source: Path, folder: Path, change=None):
 
 
 def open_page(pg, url: str, timeout_ms: int = 60_000) -> None:
-    """Navigate and wait until the script has finished running and no spinner is left."""
+    """Navigate and wait until the script has finished running and no spinner is left. Before its first run
+    the app also reads "not running", so wait for the page to hold something drawn as well (on a loaded
+    machine the bare state came first and tests counted 0 cards on a page that showed 12)."""
     pg.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    pg.wait_for_function(
+        "() => document.querySelector(\"[data-testid='stMain'] [data-testid='stElementContainer']\")",
+        timeout=timeout_ms)
     wait_idle(pg, timeout_ms)
 
 
