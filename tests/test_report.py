@@ -41,7 +41,7 @@ def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
     return reader, "\n".join(page.extract_text() for page in reader.pages)
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
 def test_report_has_city_and_all_14_dimensions(con, language):
     pdf, result = make_pdf(con, language)
     assert pdf.startswith(b"%PDF")
@@ -66,6 +66,9 @@ def test_report_is_in_the_chosen_language_and_says_the_data_is_invented(con):
     assert squeeze("Next steps") in squeeze(text_en)
     assert squeeze("données de démonstration") in squeeze(text_fr)
     assert squeeze("These scores are invented") in squeeze(text_en)
+    _, text_de = pdf_text(make_pdf(con, "de")[0])
+    assert squeeze("Nächste Schritte") in squeeze(text_de) and squeeze("Next steps") not in squeeze(text_de)
+    assert squeeze("Politische Führung und Engagement") in squeeze(text_de)
     assert squeeze("All members") in squeeze(text_en) and "2025" in text_en
 
 
