@@ -61,6 +61,20 @@ def map_frame(members: pd.DataFrame, scale) -> pd.DataFrame:
                   t("map.col_population"): members["population"].tolist(), scale.title: classes})
 
 
+def city_map_frame(city: pd.Series, others: pd.DataFrame, country_column: str) -> pd.DataFrame:
+    """/city's small map as drawn: the city first, then the other members it shows, with their positions."""
+    from alliance.i18n import t
+    from alliance.maps import near_members
+
+    near = near_members(city, others)
+    return table({t("map.col_name"): [city["name"], *near["name"]],
+                  t("map.col_country"): [city[country_column], *near[country_column]],
+                  t("chart_data.col_latitude"): [round(float(city["latitude"]), 4),
+                                                 *near["latitude"].astype(float).round(4)],
+                  t("chart_data.col_longitude"): [round(float(city["longitude"]), 4),
+                                                  *near["longitude"].astype(float).round(4)]})
+
+
 def download(frame: pd.DataFrame, title: str, key: str, where=None) -> None:
     """A 'Data (CSV)' button under a chart; `frame` already has the reader's column names."""
     import streamlit as st

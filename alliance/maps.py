@@ -435,12 +435,17 @@ def members_deck(points: pd.DataFrame, member_countries: set[str], view: pdk.Vie
                     tooltip=tooltip(), views=[pdk.View(type="MapView", controller=True)])
 
 
+def near_members(city: pd.Series, others: pd.DataFrame) -> pd.DataFrame:
+    """The other members in or near city_deck's view (the faint points it draws)."""
+    return others[((others["longitude"] - float(city["longitude"])).abs() <= 25)
+                  & ((others["latitude"] - float(city["latitude"])).abs() <= 14)]
+
+
 def city_deck(city: pd.Series, others: pd.DataFrame, zoom: float = 4.6) -> pdk.Deck:
     """A small map around one member: its country shaded, the other members faint, the city marked.
 
     Only the other members near enough to be in view are sent (a few hundred, not 10,000)."""
-    near = others[((others["longitude"] - float(city["longitude"])).abs() <= 25)
-                  & ((others["latitude"] - float(city["latitude"])).abs() <= 14)]
+    near = near_members(city, others)
     faint = pd.DataFrame({"lon": near["longitude"].astype(float).round(4),
                           "lat": near["latitude"].astype(float).round(4)})
     mark = pd.DataFrame({"lon": [round(float(city["longitude"]), 4)], "lat": [round(float(city["latitude"]), 4)]})

@@ -103,6 +103,8 @@ with facts_col:
 with map_col:
     others = members[members["id"] != city_id]
     st.pydeck_chart(maps.city_deck(row, others), height=340, alt=t("city.map_alt", name=row["name"]))
+    chart_data.download(chart_data.city_map_frame(row, others, country_col),
+                        f"{row['name']} {t('embed.map_title')}", "city_map")
     st.page_link("pages/map.py", label=t("city.open_map"), icon=":material/map:",
                  query_params={"country": row["country_code"]})
 

@@ -54,3 +54,13 @@ def test_the_csv_is_utf8_with_a_byte_order_mark_for_excel():
     data = exporter.csv_bytes(chart_data.table({"Pays": ["Belgique"], "Membres": [3]}))
     assert data.startswith("\ufeff".encode())
     assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig").to_dict("records") == [{"Pays": "Belgique", "Membres": 3}]
+
+
+def test_the_city_map_table_holds_the_city_and_the_members_drawn_around_it():
+    set_language("en")
+    city = pd.Series({"name": "Aarhus", "country_en": "Denmark", "latitude": 56.15674, "longitude": 10.21076})
+    others = pd.DataFrame({"name": ["Malmö", "Lisbon"], "country_en": ["Sweden", "Portugal"],
+                           "latitude": [55.605, 38.72], "longitude": [13.0, -9.14]})
+    out = chart_data.city_map_frame(city, others, "country_en")
+    assert out.values.tolist() == [["Aarhus", "Denmark", 56.1567, 10.2108], ["Malmö", "Sweden", 55.605, 13.0]]
+    assert len(maps.near_members(city, others)) == 1  # Lisbon is out of the small map's view, as in city_deck

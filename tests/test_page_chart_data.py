@@ -15,7 +15,7 @@ def _data_buttons(at) -> list:
 @pytest.mark.parametrize("page, query, plotly, maps", [
     ("overview", {}, 2, 0),
     ("map", {}, 0, 1),
-    ("city", {"city": "aarhus-dk"}, 2, 0),
+    ("city", {"city": "aarhus-dk"}, 2, 1),
     ("practices", {"view": "charts"}, 3, 0),
 ])
 def test_each_chart_has_a_data_download(app_env, page, query, plotly, maps):
