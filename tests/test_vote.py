@@ -181,7 +181,8 @@ def test_question_texts_from_data_are_literal(con):
 
 
 @pytest.mark.parametrize("asked, header, expected", [("fr", "en", "fr"), (None, "fr-CH,fr;q=0.9,en;q=0.8", "fr"),
-                                                     (None, "de-DE,en;q=0.5", "en"), ("xx", None, "en")])
+                                                     (None, "es-ES,en;q=0.5", "en"), (None, "de-DE,en;q=0.5", "de"),
+                                                     ("xx", None, "en")])
 def test_language_from_the_link_then_the_browser(asked, header, expected):
     assert vote.choose_language(asked, header) == expected
 
