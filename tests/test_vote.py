@@ -52,6 +52,14 @@ def test_the_page_offers_every_question_and_level_in_the_participants_language(c
     assert vote.token_ok(reply.cookie)
 
 
+def test_the_page_speaks_german_with_the_frameworks_german_labels(con):
+    code = poll.open_poll(con, [1, 2], "organiser")
+    reply = vote.page(con, code, "de", None)
+    assert reply.status == 200 and '<html lang="de">' in reply.body
+    assert "Meine Antworten senden" in reply.body and "Frage 1 von 2" in reply.body
+    assert "Wie stark engagiert sich die politische Führung Ihrer Stadt" in reply.body
+
+
 def test_a_sent_form_stores_the_answers_once_and_redirects(con):
     code = poll.open_poll(con, [1, 2, 3], "organiser")
     token, form = _start(con, code)
