@@ -57,7 +57,7 @@ if len(found):
 if len(found):
     head = st.container(horizontal=True, vertical_alignment="center")
     head.markdown("**" + tn(f"events.count_{when}", len(found)) + "**")
-    head.download_button(t("events.ics_list"), events.ics_bytes(found, lang), file_name="alliance-events.ics",
+    head.download_button(t("events.ics_list"), lambda: events.ics_bytes(found, lang), file_name="alliance-events.ics",
                          mime="text/calendar", icon=":material/calendar_add_on:", help=t("events.ics_help"),
                          on_click="ignore", key="ics_all")
 if found.empty:
@@ -99,6 +99,7 @@ for _, row in found.iterrows():
         actions = st.container(horizontal=True)
         if not is_missing(row["url"]):
             actions.link_button(t("events.open_link"), row["url"], icon=":material/open_in_new:")
-        actions.download_button(t("events.ics_one"), events.ics_bytes(found[found["id"] == row["id"]], lang),
+        one = found[found["id"] == row["id"]]
+        actions.download_button(t("events.ics_one"), lambda one=one: events.ics_bytes(one, lang),  # built when pressed
                                 file_name=f"{row['id']}.ics", mime="text/calendar", on_click="ignore",
                                 icon=":material/event:", key=f"ics_{row['id']}")
