@@ -65,7 +65,8 @@ def main() -> None:
             page = st.Page(f"pages/{name}.py", title=t(f"common.nav.{name}"), icon=icon,
                            url_path=url_path or None, default=not url_path)
             sections.setdefault(t(f"common.nav.{section}"), []).append(page)
-    navigation = st.navigation(sections, position="hidden" if embedded else "sidebar")
+    navigation = st.navigation(sections, position="hidden" if embedded else "sidebar",
+                               expanded=True)  # every page listed: no "View 3 more" from 13 pages on
 
     if not embedded:
         with st.sidebar:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from alliance import data, events
 from alliance.i18n import fmt_date, get_language, is_missing, label, t, tn
-from alliance.practices import language_name
+from alliance.practices import language_name, localized_text
 from alliance.shell import ensure_app_shell
 from alliance.ui import md_text, page_header, url_multiselect, url_selectbox
 
@@ -52,7 +52,7 @@ if len(found):
     ids = sorted({p for ps in found["practice_ids"] for p in ps})
     if ids:
         presented = data.query("practices_by_ids", ids=ids)
-        titles = dict(zip(presented["id"], presented["title"]))
+        titles = {r["id"]: localized_text(r, "title")[0] for r in presented.to_dict("records")}  # reader's language
 
 if len(found):
     head = st.container(horizontal=True, vertical_alignment="center")

@@ -66,6 +66,8 @@ def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchang
     try:
         # 1. the editor submits a new practice
         open_signed_in(editor, url, "/submit", "editor-aarhus", "demo-editor-2015", "text=Save and submit for review")
+        # with the exchange pages there are 13: the navigation still lists them all (no "View 3 more")
+        assert editor.locator("[data-testid='stSidebarNav'] a", has_text="Live poll").is_visible()
         editor.get_by_label("Title", exact=True).fill("Street mediators for youth clubs")
         editor.get_by_label("Summary", exact=True).fill("Mediators visit *youth clubs* weekly; <b>not</b> HTML.")
         editor.get_by_role("spinbutton", name="Start year").fill("2023")
