@@ -55,12 +55,20 @@ if requested_round is not None and requested_round not in {str(y) for y in round
     st.warning(t("assess.forged_round", value=md_text(requested_round[:20])), icon=":material/event_busy:")
     del st.query_params["round"]
 
+# The city and round chosen last in this session come back after a visit to another page (a widget's own state
+# does not survive it), and stay in the link so that a reload opens them too.
+last_city, last_round = st.session_state.get("assess_last", (None, None))
 left, right = st.columns([3, 1])
 with left:
-    city = url_selectbox(t("assess.city"), editable, "city", default=editable[0], format_func=display.get,
-                         help=t("assess.city_help"))
+    city = url_selectbox(t("assess.city"), editable, "city", format_func=display.get, help=t("assess.city_help"),
+                         default=last_city if last_city in editable else editable[0])
 with right:
-    round_year = url_selectbox(t("assess.round"), rounds, "round", default=rounds[0], help=t("assess.round_help"))
+    round_year = url_selectbox(t("assess.round"), rounds, "round", help=t("assess.round_help"),
+                               default=last_round if last_round in rounds else rounds[0])
+st.session_state["assess_last"] = (city, round_year)
+for param, value, first in (("city", city, editable[0]), ("round", round_year, rounds[0])):
+    if value != first:
+        st.query_params[param] = str(value)
 
 # ----------------------------------------------------------------------------------------- the stored round
 con = data.connection()

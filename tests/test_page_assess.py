@@ -266,3 +266,14 @@ def test_a_reload_keeps_the_sign_in_until_it_ends(own_db, monkeypatch):
     later = signed_in(None)
     assert len(later.radio) == 0
     assert any("sign-in has ended" in i.value and "unsaved answers are kept" in i.value for i in later.info)
+
+
+def test_the_chosen_city_comes_back_after_another_page(own_db):
+    at = signed_in("admin", {"city": "liege-be"})
+    assert at.selectbox(key="url_city").value == "liege-be"
+    at.query_params.clear()
+    at.switch_page("pages/map.py").run()
+    at.query_params.clear()  # the sidebar's link carries no parameters
+    at.switch_page("pages/assess.py").run()
+    assert at.selectbox(key="url_city").value == "liege-be"
+    assert at.query_params["city"] in ("liege-be", ["liege-be"])  # kept in the link for a reload

@@ -106,9 +106,11 @@ def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_ap
         page.locator("textarea").nth(1).click()
         page.keyboard.press("Control+V")  # pasted as a user would
         assert len(page.locator("textarea").nth(1).input_value()) == 7400
-        # straight to another page, without saving, and back
+        page.keyboard.press("Tab")  # on to the next field: Streamlit sends a text area's value when it loses focus
+        wait_idle(page)
+        # to another page, without saving, and back
         page.locator("[data-testid='stSidebarNav'] a", has_text="Map").click()
-        page.wait_for_url("**/map**")
+        page.wait_for_url("**/map**", wait_until="commit", timeout=60_000)
         wait_idle(page)
         page.locator("[data-testid='stSidebarNav'] a", has_text="Self-assessment").click()
         page.wait_for_selector("[data-testid='stRadio']", timeout=60_000)
