@@ -379,16 +379,22 @@ def save(con, user: auth.User | None, practice_id: str | None, record: dict, bas
     return _transaction(con, work)
 
 
+def _existing(cur, user, practice_id: str, base_revision: int, admin: bool = False) -> Entry:
+    """The entry a decision is about, after checking who acts and that nobody changed it since `base_revision`."""
+    entry = _fetch(cur, practice_id)
+    if entry is None:
+        raise SubmissionRefused("id", "unknown_entry", value=str(practice_id)[:80])
+    _check_user(user, entry.member_id, admin=admin)
+    _check_base(entry, base_revision)
+    return entry
+
+
 def submit(con, user, practice_id: str, base_revision: int, now: dt.datetime | None = None) -> Entry:
     """Send a draft (or a returned entry) for review as it stands."""
     now = now or _now()
 
     def work(cur) -> Entry:
-        entry = _fetch(cur, practice_id)
-        if entry is None:
-            raise SubmissionRefused("id", "unknown_entry", value=str(practice_id)[:80])
-        _check_user(user, entry.member_id)
-        _check_base(entry, base_revision)
+        entry = _existing(cur, user, practice_id, base_revision)
         if entry.state not in ("draft", "returned"):
             raise SubmissionRefused("entry", "cannot_submit", state=t(f"submit.state.{entry.state}"))
         problems = table_rule_problems(cur, practice_id, entry.record)
@@ -406,11 +412,7 @@ def undo(con, user, practice_id: str, base_revision: int, now: dt.datetime | Non
     now = now or _now()
 
     def work(cur) -> Entry:
-        entry = _fetch(cur, practice_id)
-        if entry is None:
-            raise SubmissionRefused("id", "unknown_entry", value=str(practice_id)[:80])
-        _check_user(user, entry.member_id)
-        _check_base(entry, base_revision)
+        entry = _existing(cur, user, practice_id, base_revision)
         if not entry.can_undo:
             raise SubmissionRefused("entry", "nothing_to_undo")
         _append(cur, practice_id, entry.member_id, "draft", "undo", _undo_stack(entry.history)[-2],
@@ -436,11 +438,7 @@ def review(con, user, practice_id: str, base_revision: int, decision: str, *, co
         raise SubmissionRefused("evaluation", "unknown_evaluation", value=str(evaluation)[:40])
 
     def work(cur) -> Entry:
-        entry = _fetch(cur, practice_id)
-        if entry is None:
-            raise SubmissionRefused("id", "unknown_entry", value=str(practice_id)[:80])
-        _check_user(user, entry.member_id, admin=True)
-        _check_base(entry, base_revision)
+        entry = _existing(cur, user, practice_id, base_revision, admin=True)
         if entry.state != "submitted":
             raise SubmissionRefused("entry", "not_submitted", state=t(f"submit.state.{entry.state}"))
         record = dict(entry.record)
