@@ -67,7 +67,7 @@ with right:
                                default=last_round if last_round in rounds else rounds[0])
 st.session_state["assess_last"] = (city, round_year)
 for param, value, first in (("city", city, editable[0]), ("round", round_year, rounds[0])):
-    if value != first:
+    if value != first and st.query_params.get(param) != str(value):
         st.query_params[param] = str(value)
 
 # ----------------------------------------------------------------------------------------- the stored round
