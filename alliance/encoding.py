@@ -143,14 +143,16 @@ def _checked(text: str, codec: str) -> str:
 # --------------------------------------------------------------------------------------- plausibility
 
 
+# a stretch of text around a non-ASCII character, cut at spaces, CSV separators, quotes and digits
+_TOKEN = re.compile(r'[^\s;,\t"0-9]*[^\x00-\x7f][^\s;,\t"0-9]*')
+
+
 def implausible(text: str, single_byte: bool = False) -> str | None:
     """Why this text looks misread (quoting the word), or None. Judges letters in words only."""
     for char in set(text):
         if 0x80 <= ord(char) <= 0x9F:
             return f"control character U+{ord(char):04X}"
-    for word in set(text.split()):
-        if word.isascii():
-            continue
+    for word in set(_TOKEN.findall(text)):  # unique stretches holding a non-ASCII character: fast on big files
         if reason := _word_problem(word, single_byte):
             return f"{reason} in {word[:40]!r}"
     return None
@@ -217,8 +219,10 @@ def _pairs() -> tuple[Counter, int]:
     return counts, sum(counts.values())
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W\d_]+", text.lower()) if not w.isascii()]
+@lru_cache(maxsize=16)
+def _word_counts(text: str) -> Counter:
+    """How often each word holding a non-ASCII letter occurs (lower case)."""
+    return Counter(w for w in re.findall(r"[^\W\d_]+", text.lower()) if not w.isascii())
 
 
 def likelihood(text: str, other: str) -> float:
@@ -226,9 +230,9 @@ def likelihood(text: str, other: str) -> float:
     differently."""
     counts, total = _pairs()
     vocabulary = len(counts) + 1
-    theirs = set(_words(other))
+    theirs = _word_counts(other)
     score, n = 0.0, 0
-    for word in _words(text):
+    for word, times in _word_counts(text).items():
         if word in theirs:
             continue
         padded = f"^{word}$"
@@ -236,8 +240,8 @@ def likelihood(text: str, other: str) -> float:
             pair = padded[i:i + 2]
             if pair.isascii():
                 continue
-            score += math.log((counts[pair] + 0.1) / (total + 0.1 * vocabulary))
-            n += 1
+            score += times * math.log((counts[pair] + 0.1) / (total + 0.1 * vocabulary))
+            n += times
     return score / n if n else 0.0
 
 
