@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from alliance import scoring
+from alliance.practices import TEXT_COLUMN
 
 OVERALL = "overall"
 NEXT_STEPS = 3
@@ -265,8 +266,10 @@ def suggested_peers(comparison: Comparison, candidates: pd.DataFrame, activities
 
     ``candidates``: from ``learn_from_candidates``. ``activities``: bench_member_activities of those peers.
     """
+    # the title's other languages come along, for pages to show it in the reader's (practices.localized_text)
+    passed = ("title", "original_language", "evaluation", "provenance")
     acts = activities[["activity_id", "member_id", "approach_id",
-                                          *[c for c in ("title", "evaluation", "provenance") if c in activities]]]
+                       *[c for c in activities if c in passed or TEXT_COLUMN.fullmatch(c)]]]
     out = scoring.learn_from(comparison.weak_dimensions, candidates, framework.dimension_approaches, acts,
                              per_dimension=per_dimension)
     names = members.set_index("id")

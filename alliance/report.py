@@ -18,6 +18,7 @@ from fpdf.enums import XPos, YPos
 from alliance import comparison as cmp
 from alliance import i18n, scoring
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
+from alliance.practices import localized_text
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -395,7 +396,7 @@ class _Builder:
                     tag = f" ({t('report.invented')})" if act.get("provenance") == "invented" else ""
                     self.font(9, "", MUTED)
                     self.pdf.set_x(MARGIN + 6)
-                    self.pdf.multi_cell(CONTENT - 6, 4.5, f"– {act['title']}{tag}", new_x=XPos.LMARGIN,
+                    self.pdf.multi_cell(CONTENT - 6, 4.5, f"– {localized_text(act, 'title')[0]}{tag}", new_x=XPos.LMARGIN,
                                         new_y=YPos.NEXT)
             self.pdf.ln(1)
 

@@ -7,6 +7,7 @@ import streamlit as st
 from alliance import chart_data, data, report, scoring
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, is_plural, label, t, tn
+from alliance.practices import localized_text
 from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
 
@@ -292,7 +293,7 @@ else:
                 line = (f"[{md_text(first['name'])}](/city?city={quote(str(member_id))}{lang_suffix()}) "
                         f"({md_text(first['country_code'])}) · {t('benchmark.at_level', level=int(first['level']))}")
                 listed = acts.dropna(subset=["activity_id"]).drop_duplicates("activity_id").head(3)
-                items = [f"    - [{md_text(a['title'])}](/practices?id={quote(str(a['activity_id']))}{lang_suffix()})"
+                items = [f"    - [{md_text(localized_text(a, 'title')[0])}](/practices?id={quote(str(a['activity_id']))}{lang_suffix()})"
                          + (f" · _{t('common.invented_label')}_" if a.get("provenance") == "invented" else "")
                          for _, a in listed.iterrows()]
                 if not items:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from alliance import chart_data, city, comparison, data, embed, maps, scoring
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
+from alliance.practices import localized_series
 from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
 from alliance.shell import ensure_app_shell
 
@@ -116,7 +117,7 @@ else:
     st.caption(t("city.activities_caption"))
     years = [city.year_span(s, e) for s, e in zip(activities["start_year"], activities["end_year"])]
     table = pd.DataFrame({
-        "title": city.titled_links(activities["id"], activities["title"], get_language()),
+        "title": city.titled_links(activities["id"], localized_series(activities, "title")[0], get_language()),
         "role": activities["role"].map(lambda r: t(f"city.role.{r}")),
         "kind": activities["kind"].map(lambda k: t(f"common.activity_kind.{k}")),
         "years": years,

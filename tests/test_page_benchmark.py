@@ -3,10 +3,12 @@ weights bound to their controls, forged parameters handled kindly, French texts,
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import pytest
 
+from alliance.ui import md_text
 from conftest import app_test
 
 CITY = "aarhus-dk"
@@ -194,3 +196,21 @@ def test_forged_parameters_fall_back_quietly(app_env, query):
     assert metrics(at)["Overall index"]  # the city's own scores are always shown
     if query.get("peers") == "bogus":
         assert at.selectbox(key="url_peers").value == "all"
+
+
+def test_peers_practices_are_listed_in_the_readers_language(app_env, demo_db):
+    """In French, "who to learn from" names the peers' practices by their French titles where they have one."""
+    at = app_test("benchmark", {"city": CITY, "lang": "fr"})
+    at.run()
+    assert not at.exception, at.exception
+    listed = dict((i, t) for t, i in re.findall(r"\[([^\]]+)\]\(/practices\?id=([^)&]+)&lang=fr\)",
+                                                   "\n".join(m.value for m in at.markdown)))
+    assert listed
+    con = duckdb.connect(str(demo_db), read_only=True)
+    rows = con.execute("SELECT id, title, original_language, title_fr, title_en FROM activities "
+                       "WHERE id IN (SELECT unnest(?))", [list(listed)]).fetchall()
+    con.close()
+    # French, else English, else the original (the rule of the catalogue)
+    expected = {i: title if lang == "fr" else (fr or en or title) for i, title, lang, fr, en in rows}
+    assert any(expected[i] != title for i, title, *_ in rows)  # some are written in another language first
+    assert listed == {i: md_text(title) for i, title in expected.items()}

@@ -209,3 +209,15 @@ def test_the_profile_offers_its_iframe_snippet_for_a_members_website(app_env):
     code = box[0].code[0].value
     assert code.startswith("<iframe ") and f"/city?city={CITY}&amp;embed=true" in code
     assert 'width="800" height="600"' in code and 'title="Aarhus on the Alliance Dashboard"' in code
+
+
+def test_activities_show_their_titles_in_the_readers_language(app_env, demo_db):
+    """In French, the activities table shows the French title of the Aarhus model, not its English original."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    original, french = con.execute("SELECT title, title_fr FROM activities WHERE id = 'aarhus-model'").fetchone()
+    con.close()
+    assert french and french != original
+    at = open_city({"city": CITY, "lang": "fr"})
+    table = next(d.value for d in at.dataframe if "title" in d.value.columns)
+    shown = {link.split("#")[0]: city.link_title(link) for link in table["title"]}
+    assert shown["practices?id=aarhus-model&lang=fr"] == french

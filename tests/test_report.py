@@ -127,3 +127,11 @@ def test_report_builds_with_only_the_repositorys_fonts(demo_db, tmp_path):
         fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
                  for font in page["/Resources"]["/Font"].values()}
         assert any("DejaVuSans" in f for f in fonts), fonts
+
+
+def test_peers_practices_are_named_in_the_reports_language(con):
+    """The French report lists the peers' practices by their French titles (as /benchmark does)."""
+    _, text_fr = pdf_text(make_pdf(con, "fr")[0])
+    listed = con.execute("""SELECT title, title_fr FROM activities WHERE id = 'nordic-safe-cities'""").fetchone()
+    assert listed[1] and listed[1] != listed[0]
+    assert squeeze(listed[1]) in squeeze(text_fr) and squeeze(listed[0]) not in squeeze(text_fr)
