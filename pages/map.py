@@ -57,17 +57,9 @@ if embed.is_embedded():
     embed.back_link("map", {key: st.query_params.get_all(key) for key in st.query_params})
 demo_notice(scores=True)
 
-options = data.query("map_filter_options")
-label_col = localized_column("label")
-
-
-def choices(kind: str) -> dict[str, str]:
-    subset = options[options["kind"] == kind]
-    return dict(zip(subset["id"], subset[label_col]))
-
-
-countries, regions, networks = choices("country"), choices("region"), choices("network")
-approaches, dimensions = choices("approach"), choices("dimension")
+choices = data.choices_by_kind("map_filter_options", localized_column("label"))
+countries, regions, networks = (choices.get(kind, {}) for kind in ("country", "region", "network"))
+approaches, dimensions = (choices.get(kind, {}) for kind in ("approach", "dimension"))
 
 with st.sidebar:
     st.subheader(t("map.filters"), help=t("map.filters_help"))

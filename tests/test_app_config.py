@@ -56,3 +56,14 @@ def test_warm_up_fills_what_the_first_visitors_need(app_env):
     hits = maps.basemap_geojson.cache_info().hits
     maps.basemap_geojson(tuple(sorted(countries)))
     assert maps.basemap_geojson.cache_info().hits == hits + 1
+
+
+def test_choices_by_kind_match_the_query_and_are_built_once(app_env):
+    from alliance import data
+
+    frame = data.query("map_filter_options")
+    choices = data.choices_by_kind("map_filter_options", "label_fr")
+    for kind, group in frame.groupby("kind"):
+        assert choices[kind] == dict(zip(group["id"], group["label_fr"]))
+    assert data.choices_by_kind("map_filter_options", "label_fr") is choices
+    assert data.choices_by_kind("map_filter_options", "label_en") is not choices
