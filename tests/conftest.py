@@ -79,3 +79,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         elif item.module is not None and ("app_test" in vars(item.module) or "AppTest" in vars(item.module)):
             item.add_marker(pytest.mark.apptest)
+
+
+def run_coroutine(coro):
+    """asyncio.run in a thread of its own: in a worker that ran browser tests, Playwright's event loop is still
+    running in this thread, and asyncio.run refuses to start inside it."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

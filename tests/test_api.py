@@ -3,7 +3,6 @@ paging, the ETag round trip, the rate limit, refusals (400 naming the parameter,
 that nothing private ever leaves, on a real DuckDB copy of the demonstration data."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -14,6 +13,7 @@ from starlette.requests import Request
 
 from alliance import api, db, dictionary, routes, scoring
 from alliance import practices as pr
+from conftest import run_coroutine
 
 SECRETS = ("zz-private-user", "secret.person@example.org", "zz-auditor", "ZZ-PRIVATE-EVIDENCE", "zz-draft-editor",
            "ZZ-DRAFT-PRACTICE", "zz-app-auditor")
@@ -266,27 +266,27 @@ def served(con, monkeypatch):
 def test_the_rate_limit_refuses_with_a_clear_429_per_address(served):
     handler = _route("/api/v1/members")
     for _ in range(3):
-        assert asyncio.run(handler(_request("/api/v1/members", "limit=1"))).status_code == 200
-    refused = asyncio.run(handler(_request("/api/v1/members", "limit=1")))
+        assert run_coroutine(handler(_request("/api/v1/members", "limit=1"))).status_code == 200
+    refused = run_coroutine(handler(_request("/api/v1/members", "limit=1")))
     assert refused.status_code == 429
     error = json.loads(refused.body)
     assert error["error"] == "rate_limited" and "minute" in error["reason"]
     assert 1 <= int(refused.headers["retry-after"]) <= 60 and error["retry_after"] == int(refused.headers["retry-after"])
     # another address is not held back
-    assert asyncio.run(handler(_request("/api/v1/members", "limit=1", client="10.0.0.2"))).status_code == 200
+    assert run_coroutine(handler(_request("/api/v1/members", "limit=1", client="10.0.0.2"))).status_code == 200
 
 
 def test_cors_preflight_and_headers(served):
     handler = _route("/api/v1/practices")
-    pre = asyncio.run(handler(_request("/api/v1/practices", method="OPTIONS")))
+    pre = run_coroutine(handler(_request("/api/v1/practices", method="OPTIONS")))
     assert pre.status_code == 204 and "GET" in pre.headers["access-control-allow-methods"]
     assert "If-None-Match" in pre.headers["access-control-allow-headers"]
-    ok = asyncio.run(handler(_request("/api/v1/practices", "q=youth")))
+    ok = run_coroutine(handler(_request("/api/v1/practices", "q=youth")))
     assert ok.headers["access-control-allow-origin"] == "*" and "ETag" in ok.headers["access-control-expose-headers"]
 
 
 def test_openapi_describes_every_endpoint_and_parameter(served):
-    spec = json.loads(asyncio.run(_route("/api/v1/openapi.json")(_request("/api/v1/openapi.json"))).body)
+    spec = json.loads(run_coroutine(_route("/api/v1/openapi.json")(_request("/api/v1/openapi.json"))).body)
     assert spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {e.full_path for e in api.ENDPOINTS}
     for endpoint in api.ENDPOINTS:
@@ -298,7 +298,7 @@ def test_openapi_describes_every_endpoint_and_parameter(served):
 
 @pytest.mark.parametrize("lang, heading", [("en", "Alliance open data"), ("fr", "Données ouvertes")])
 def test_the_human_page_lists_every_endpoint_with_working_examples(served, lang, heading):
-    page = asyncio.run(_route("/api/v1/")(_request("/api/v1/", f"lang={lang}"))).body.decode()
+    page = run_coroutine(_route("/api/v1/")(_request("/api/v1/", f"lang={lang}"))).body.decode()
     assert heading in page and f'lang="{lang}"' in page
     for endpoint in api.ENDPOINTS:
         assert endpoint.full_path in page

@@ -1,9 +1,9 @@
 """Embeddable views: the iframe snippet, the base address, and which answers other websites may frame."""
 from __future__ import annotations
 
-import asyncio
 
 from alliance import embed, routes
+from conftest import run_coroutine
 
 
 def test_the_snippet_points_at_the_embedded_view_and_escapes_the_title():
@@ -33,7 +33,7 @@ def _headers_for(path: str, query: bytes, content_type: bytes = b"text/html", ex
         sent.append(message)
 
     scope = {"type": "http", "path": path, "query_string": query, "headers": []}
-    asyncio.run(routes.FramingHeaders(inner)(scope, None, send))
+    run_coroutine(routes.FramingHeaders(inner)(scope, None, send))
     return {k.decode().lower(): v.decode() for k, v in sent[0]["headers"]}
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from alliance import db, maps, scoring
 from alliance.i18n import set_language
+from conftest import run_coroutine
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
@@ -341,14 +342,13 @@ def test_basemap_geojson_shades_member_countries_and_drops_names():
 
 def _get(handler, path_and_query: str):
     """Call a Starlette route handler as the server would, for one GET."""
-    import asyncio
 
     from starlette.requests import Request
 
     path, _, query = path_and_query.partition("?")
     scope = {"type": "http", "method": "GET", "path": path, "query_string": query.encode(), "headers": [],
              "path_params": {}}
-    return asyncio.run(handler(Request(scope)))
+    return run_coroutine(handler(Request(scope)))
 
 
 def test_basemap_route_answers_cacheable_geojson_and_refuses_bad_codes():

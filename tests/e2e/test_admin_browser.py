@@ -87,7 +87,11 @@ def test_an_unclear_encoding_is_refused_then_read_as_chosen_with_old_and_new_val
     assert page.get_by_text("members.csv was read as Windows-1250 (Central European).").is_visible()
     assert page.get_by_text("Changes to existing rows").is_visible()
     page.screenshot(path=str(tmp_path / "admin-changes.png"), full_page=True)
-    cells = page.locator("[data-testid='stDataFrame']").last.locator("td").all_text_contents()
+    # the grid draws its cells a moment after the run ends: wait for them before reading
+    table = page.locator("[data-testid='stDataFrame']").last
+    page.wait_for_function("(grid) => grid.querySelectorAll('td').length >= 5", arg=table.element_handle(),
+                           timeout=30_000)
+    cells = table.locator("td").all_text_contents()
     assert cells == ["members", "aarhus-dk", "population", "285273", "290000"]
     assert not error_boxes(page)
     assert not page.outside_requests
