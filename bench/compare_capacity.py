@@ -1,0 +1,81 @@
+"""Viewer capacity of two (or more) checkouts in one run: N Streamlit sessions open a page at the same moment,
+timed from the request to script finished, on a server of each checkout over the same demo database copy.
+
+    git worktree add --detach /tmp/before <rev> && ln -s "$PWD/.venv" /tmp/before/.venv
+    .venv/bin/python bench/compare_capacity.py before=/tmp/before after=.
+
+Loopback only, every burst bounded (300 s). A page that draws an error box counts as an error, not a view.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from alliance import load  # noqa: E402
+from alliance.demo import build_demo  # noqa: E402
+from alliance.serve import start_streamlit, stop  # noqa: E402
+
+CASES = [("map", "", 20), ("map", "", 50), ("benchmark", "city=aarhus-dk", 20)]
+
+
+async def burst(url: str, page: str, query: str, n: int) -> dict:
+    sessions = [load.StreamlitSession(url) for _ in range(n)]
+    await asyncio.gather(*(s.open() for s in sessions))
+    times: list[float] = []
+    errors = 0
+
+    async def one(session):
+        nonlocal errors
+        started = time.perf_counter()
+        try:
+            elements = await session.run(page, query)
+            times.append(time.perf_counter() - started)
+            errors += any(e.WhichOneof("type") == "exception" for e in elements)
+        except Exception:  # noqa: BLE001 - counted, the run goes on
+            errors += 1
+
+    await asyncio.wait_for(asyncio.gather(*(one(s) for s in sessions)), 300)
+    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    return {"p50_s": round(load.percentile(times, 50), 2), "p95_s": round(load.percentile(times, 95), 2),
+            "all_done_s": round(max(times), 2), "errors": errors}
+
+
+async def measure(url: str) -> dict:
+    keeper = load.StreamlitSession(url)  # one session stays: Streamlit drops compiled scripts when none is left
+    await keeper.open()
+    for page, query, _ in CASES:
+        await keeper.run("")
+        await keeper.run(page, query)
+    out = {f"/{page}{'?' + query if query else ''} x{n}": await burst(url, page, query, n) for page, query, n in CASES}
+    await keeper.close()
+    return out
+
+
+def main(argv: list[str]) -> None:
+    trees = {label: Path(path).resolve() for label, path in (a.split("=", 1) for a in argv)}
+    work = Path(tempfile.mkdtemp(prefix="capacity-"))
+    source = work / "source.duckdb"
+    build_demo(source)
+    results = {}
+    for label, tree in trees.items():
+        db = work / f"{label}.duckdb"
+        shutil.copyfile(source, db)
+        proc, url = start_streamlit(tree / "app.py", db, work / f"{label}.log")
+        try:
+            results[label] = asyncio.run(measure(url))
+        finally:
+            stop(proc)
+    print(json.dumps(results, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or any("=" not in a for a in sys.argv[1:]):
+        sys.exit(__doc__)
+    main(sys.argv[1:])
