@@ -27,6 +27,18 @@ def writable_db(demo_db, tmp_path) -> Path:
     return path
 
 
+@pytest.fixture
+def con(writable_db):
+    """A read-write connection to a private copy, with the newest schema: for tests of the writers (poll, Q&A,
+    assessments, accounts, submissions). A module that needs another kind of connection defines its own `con`."""
+    from alliance import db
+
+    connection = db.connect(writable_db)
+    db.apply_schema(connection)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def app_db(demo_db, tmp_path_factory) -> Path:
     """A copy for the app run in-process by AppTest: its read-write connection must not meet the tests'

@@ -20,14 +20,6 @@ NOW = dt.datetime(2026, 5, 4, 10, 30)
 
 
 @pytest.fixture
-def con(writable_db):
-    connection = db.connect(writable_db)
-    db.apply_schema(connection)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def dims(con) -> list[int]:
     return [r[0] for r in con.execute("SELECT id FROM dimensions ORDER BY id").fetchall()]
 

@@ -9,14 +9,6 @@ import pytest
 from alliance import auth, db
 
 
-@pytest.fixture
-def con(writable_db):
-    connection = db.connect(writable_db)
-    db.apply_schema(connection)
-    yield connection
-    connection.close()
-
-
 def count(con, sql: str, **params) -> int:
     return con.execute(sql, params).fetchone()[0]
 

@@ -12,14 +12,6 @@ import pytest
 from alliance import db, poll
 
 
-@pytest.fixture
-def con(writable_db):
-    connection = db.connect(writable_db)
-    db.apply_schema(connection)
-    yield connection
-    connection.close()
-
-
 def _token(i: int) -> str:
     return f"participant-{i:06d}-abcdef"
 

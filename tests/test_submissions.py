@@ -13,14 +13,6 @@ OTHER = auth.User("editor-liege", "editor", frozenset({"liege-be"}))
 ADMIN = auth.User("admin", "admin")
 
 
-@pytest.fixture
-def con(writable_db):
-    c = db.connect(writable_db)
-    db.apply_schema(c)
-    yield c
-    c.close()
-
-
 def record(**changes) -> dict:
     base = submissions.empty_record("aarhus-dk") | {
         "title": "Parent circles against polarisation", "summary": "Parents meet *monthly*; see <b>notes</b>.",
