@@ -376,15 +376,23 @@ def _form(lang: str, view: PollView, token: str, earlier: dict, notice: str = ""
 DONE = {"1": "poll.sent", "asked": "vote.qa_asked", "voted": "vote.qa_vote_counted"}
 
 
-def page(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str | None, sent=None) -> Reply:
-    """GET /vote/CODE: the form (with the participant's earlier answers chosen), or why there is none."""
-    set_language(lang)
+def _open_poll(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str):
+    """(code, view, None) for an open poll; otherwise the page saying it is unknown (404) or closed (410)."""
     code = poll.normalize_code(raw_code)
     view = poll_view(con, code) if code else None
     if view is None:
-        return _message(lang, 404, "error", t("poll.unknown", code=raw_code[:12]))
+        return code, None, _message(lang, 404, "error", t("poll.unknown", code=raw_code[:12]))
     if not view.poll.is_open:
-        return _message(lang, 410, "info", t("poll.closed"), code)
+        return code, view, _message(lang, 410, "info", t("poll.closed"), code)
+    return code, view, None
+
+
+def page(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str | None, sent=None) -> Reply:
+    """GET /vote/CODE: the form (with the participant's earlier answers chosen), or why there is none."""
+    set_language(lang)
+    code, view, refusal = _open_poll(con, raw_code, lang)
+    if refusal is not None:
+        return refusal
     new_cookie = None
     if not token_ok(token):
         token = new_cookie = new_token()
@@ -428,12 +436,9 @@ def submit(con: duckdb.DuckDBPyConnection, raw_code: str, lang: str, token: str 
     (303, so a reload does not send again). Any refusal is a page in the participant's language and stores
     nothing."""
     set_language(lang)
-    code = poll.normalize_code(raw_code)
-    view = poll_view(con, code) if code else None
-    if view is None:
-        return _message(lang, 404, "error", t("poll.unknown", code=raw_code[:12]))
-    if not view.poll.is_open:
-        return _message(lang, 410, "info", t("poll.closed"), code)
+    code, view, refusal = _open_poll(con, raw_code, lang)
+    if refusal is not None:
+        return refusal
     if form is None:
         return _refuse(con, lang, view, token, "bad_form", 400)
     if not token_ok(token):
