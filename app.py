@@ -1,5 +1,5 @@
 """Entry point: page configuration, the shared sidebar (language, data badge) and navigation; and the server's
-plain HTTP routes (alliance.routes, e.g. the light poll page /vote/CODE) beside the pages.
+plain HTTP routes (alliance.app.routes, e.g. the light poll page /vote/CODE) beside the pages.
 
 `streamlit run app.py` finds the `st.App` below and imports this file once as the server's module; every page
 view then runs this file as `__main__`, which draws the shell and never builds the App again."""
@@ -32,10 +32,10 @@ PAGE_SPECS = [
 def main() -> None:
     # imported here, not at the top: the server's import of this file must not touch Streamlit's caches
     # before its runtime exists
-    from alliance import data, embed
+    from alliance.app import data, embed_view
     from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
-    embedded = embed.is_embedded()  # ?embed=true: inside another website's iframe, the page alone
+    embedded = embed_view.is_embedded()  # ?embed=true: inside another website's iframe, the page alone
     st.set_page_config(page_title="Alliance Dashboard", page_icon=str(ROOT / "static" / "icon.png"), layout="wide",
                        initial_sidebar_state="collapsed" if embedded else "auto")
 
@@ -82,15 +82,15 @@ else:  # the server importing this file for its ASGI app
     import contextlib
     import threading
 
-    from alliance.routes import MIDDLEWARE, ROUTES
+    from alliance.app.routes import MIDDLEWARE, ROUTES
 
     @contextlib.asynccontextmanager
     async def warm_caches(_app):
         """Streamlit's runtime is up here: warm its caches in the background, so the first visitors after a
-        start do not wait for imports and queries (alliance.data.warm_up), and the server answers at once."""
+        start do not wait for imports and queries (alliance.app.data.warm_up), and the server answers at once."""
         import logging
 
-        from alliance import data
+        from alliance.app import data
 
         def warm():
             try:

@@ -1,4 +1,4 @@
-"""The open-data API, `/api/v1/...`: read-only JSON and CSV beside the pages (served by alliance.routes).
+"""The open-data API, `/api/v1/...`: read-only JSON and CSV beside the pages (served by alliance.app.routes).
 
 Each endpoint is declared once (`Endpoint`: path, parameters, fetch function); the parameter check, the
 OpenAPI description and the human page are all read from those declarations, so they cannot drift apart.
@@ -12,7 +12,7 @@ OpenAPI description and the human page are all read from those declarations, so 
   from the data version, so a client revalidating gets a 304 without any query running.
 
 `answer()` is the whole behaviour on plain values (a connection, a version, the query's items) and returns a
-Starlette Response; alliance.routes adds the rate limit and runs it in the thread pool.
+Starlette Response; alliance.app.routes adds the rate limit and runs it in the thread pool.
 """
 from __future__ import annotations
 

@@ -115,8 +115,8 @@ sys.path.insert(0, {str(REPO_ROOT)!r})
 os.environ["ALLIANCE_DB"] = {str(path)!r}
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from alliance.apptest import run_pages_through_app_py
-from alliance.data import clear_caches
+from alliance.app.apptest import run_pages_through_app_py
+from alliance.app.data import clear_caches
 run_pages_through_app_py()
 pages = json.loads(sys.argv[1]); runs = int(sys.argv[2]); out = {{}}
 for label, name, params, _ in pages:

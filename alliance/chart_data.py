@@ -73,15 +73,3 @@ def city_map_frame(city: pd.Series, others: pd.DataFrame, country_column: str) -
                                                  *near["latitude"].astype(float).round(4)],
                   t("chart_data.col_longitude"): [round(float(city["longitude"]), 4),
                                                   *near["longitude"].astype(float).round(4)]})
-
-
-def download(frame: pd.DataFrame, title: str, key: str, where=None) -> None:
-    """A 'Data (CSV)' button under a chart; `frame` already has the reader's column names."""
-    import streamlit as st
-
-    from alliance.exporter import csv_bytes
-    from alliance.i18n import t
-
-    (where or st).download_button(t("chart_data.download"), data=lambda: csv_bytes(frame), file_name=file_name(title),
-                                  mime="text/csv", key=f"chart_data_{key}", icon=":material/download:",
-                                  type="tertiary", help=t("chart_data.download_help"), on_click="ignore")

@@ -31,7 +31,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from alliance import bench
 
     if args.load is not None:
-        from alliance import load
+        from alliance.app import load
 
         phones, viewers = _counts(args.load), (_counts(args.viewers) if args.viewers else [])
         paths = [p.strip() for p in args.paths.split(",") if p.strip()]

@@ -1,7 +1,7 @@
 """Database access: opening the file, and running the named, parameterised queries of queries/*.sql.
 
 No user value is ever formatted into SQL text: every value travels as a bound `$name` parameter.
-This module does not import Streamlit; alliance.data adds the app's caching on top of it.
+This module does not import Streamlit; alliance.app.data adds the app's caching on top of it.
 """
 from __future__ import annotations
 

@@ -2,12 +2,12 @@
 
 Streamlit's own embed mode (`?embed=true`) drops its toolbar and padding; app.py then hides the navigation
 and the sidebar too, and the page shows a link back to its full version. Framing of every other page is
-refused by the server (alliance.routes.FramingHeaders). Pure builders here, the few Streamlit calls at the end.
+refused by the server (alliance.app.routes.FramingHeaders). Pure builders here; the Streamlit calls are in
+alliance.app.embed_view.
 """
 from __future__ import annotations
 
 import html
-import os
 from urllib.parse import urlencode
 
 EMBEDDABLE = ("city", "map")  # the pages another website may frame (with embed=true)
@@ -37,35 +37,3 @@ def base_url(page_address: str | None, override: str | None = None) -> str | Non
         if base and not override and base.endswith("/" + page):
             base = base[: -len(page) - 1]
     return base
-
-
-# ------------------------------------------------------------------------------------------ Streamlit
-def is_embedded() -> bool:
-    import streamlit as st
-
-    return bool(st.context.is_embedded)
-
-
-def back_link(page: str, params: dict) -> None:
-    """In an embedded view: the way to the full page, opened in a new tab (the visitor leaves the host site)."""
-    import streamlit as st
-
-    from alliance.i18n import t
-
-    st.link_button(t("embed.open_full"), page_url("", page, params) or "/", icon=":material/open_in_new:",
-                   help=t("embed.open_full_help"))
-
-
-def snippet_box(page: str, params: dict, title: str) -> None:
-    """'Put this on your website': the iframe to copy, and where it leads."""
-    import streamlit as st
-
-    from alliance.i18n import t
-
-    base = base_url(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL")) or ""
-    with st.expander(t("embed.box_title"), icon=":material/code:"):
-        st.caption(t("embed.box_intro", width=WIDTH, height=HEIGHT))
-        st.code(snippet(base, page, params, title), language="html", wrap_lines=True)
-        preview = page_url(base, page, params)
-        st.link_button(t("embed.box_preview"), preview + ("&" if "?" in preview else "?") + "embed=true",
-                       icon=":material/preview:")

@@ -204,7 +204,7 @@ def tooltip_texts(members: pd.DataFrame, invented_scores: bool = True) -> list[s
     return texts
 
 
-# maxWidth below a phone's map width, so that alliance.map_assist can always place it inside the map
+# maxWidth below a phone's map width, so that alliance.app.map_assist can always place it inside the map
 TOOLTIP_STYLE = {"backgroundColor": "#1B1F24", "color": "#FFFFFF", "fontSize": "17px", "lineHeight": "1.45",
                  "padding": "10px 14px", "borderRadius": "6px", "whiteSpace": "pre-line",
                  "maxWidth": "min(340px, calc(100vw - 60px))", "overflowWrap": "anywhere",
@@ -278,7 +278,7 @@ def country_scale(values: dict[str, float], title: str, edges: list[float] | Non
 
 
 # The outlines are 250 KB: sent inside every map's JSON they were 95 % of each map view's bytes and of the
-# server's hashing and serialising. The deck names them by URL instead (served by alliance.routes, same
+# server's hashing and serialising. The deck names them by URL instead (served by alliance.app.routes, same
 # origin, nothing outside), and the browser fetches them once and keeps them.
 BASEMAP_ROUTE = "/geo/countries.geojson"
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")

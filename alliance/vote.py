@@ -1,7 +1,7 @@
 """The light participant path, `/vote/CODE`: a small server-rendered HTML form with plain POSTs, no
 JavaScript and no Streamlit script run, so that a room of phones costs the server almost nothing.
 
-No Starlette here either (alliance.routes wraps it): `page()` and `submit()` take plain values and return a
+No Starlette here either (alliance.app.routes wraps it): `page()` and `submit()` take plain values and return a
 `Reply` (status, HTML, headers), so the rules are tested directly.
 - The participant is an anonymous random token in a cookie, signed with the app's secret: a forged token is
   refused. No IP address and no user agent are stored.

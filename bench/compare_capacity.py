@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from alliance import load  # noqa: E402
+from alliance.app import load  # noqa: E402
 from alliance.demo import build_demo  # noqa: E402
 from alliance.serve import start_streamlit, stop  # noqa: E402
 

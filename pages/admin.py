@@ -6,11 +6,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from alliance import data, encoding, exporter, importer, undo
+from alliance import encoding, exporter, importer, undo
+from alliance.app import data
 from alliance.i18n import get_language, t, tn
-from alliance.session import require_role
-from alliance.ui import md_text, page_header
-from alliance.shell import ensure_app_shell
+from alliance.app.session import require_role
+from alliance.app.ui import md_text, page_header
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 

@@ -2,12 +2,13 @@
 an administrator validates it. Every write goes through alliance.assessments (the single writer)."""
 import streamlit as st
 
-from alliance import assessments, auth, data, session
+from alliance import assessments, auth
+from alliance.app import data, session
 from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
 from alliance.paths import REPO_ROOT
-from alliance.ui import md_text, page_header, url_selectbox
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import md_text, page_header, url_selectbox
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 

@@ -4,12 +4,13 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from alliance import chart_data, data, report, scoring
+from alliance import chart_data, report, scoring
+from alliance.app import data
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, is_plural, label, t, tn
 from alliance.practices import localized_text
-from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -196,7 +197,7 @@ if group.ok:
                                     "percentile": t("benchmark.col_percentile"), "q1": t("benchmark.col_q1"),
                                     "median": t("benchmark.col_median"), "q3": t("benchmark.col_q3"),
                                     "n": t("benchmark.col_n")})
-    chart_data.download(chart_data.labelled(strips, {
+    chart_download(chart_data.labelled(strips, {
         "label": t("benchmark.col_measure"), "value": t("benchmark.col_city"), "minimum": t("chart_data.col_minimum"),
         "q1": t("benchmark.col_q1"), "median": t("benchmark.col_median"), "q3": t("benchmark.col_q3"),
         "maximum": t("chart_data.col_maximum")}), t("benchmark.position_title"), "bench_positions")
@@ -215,7 +216,7 @@ st.plotly_chart(cached_chart("score_radar",
     [_val(v) for v in spread["median"]], [_val(v) for v in spread["q1"]], [_val(v) for v in spread["q3"]],
     title=t("benchmark.radar_title"), city_name=city_name, median_name=t("benchmark.peer_median"),
     band_name=t("benchmark.peer_iqr")), config=CHART_CONFIG, key="radar")
-chart_data.download(chart_data.table({
+chart_download(chart_data.table({
     t("benchmark.col_dimension"): [dim_short[d] for d in ids], t("benchmark.col_city"): [_val(result.city_scores.get(d)) for d in ids],
     t("benchmark.col_median"): [_val(v) for v in spread["median"]], t("benchmark.col_q1"): [_val(v) for v in spread["q1"]],
     t("benchmark.col_q3"): [_val(v) for v in spread["q3"]]}), t("benchmark.radar_title"), "bench_radar")
@@ -223,7 +224,7 @@ if group.ok and not result.gaps.empty:
     gaps = result.gaps.assign(label=result.gaps["dimension_id"].map(dim_label))
     st.plotly_chart(cached_chart("gap_bars", gaps, "label", "gap", title=t("benchmark.gaps_title"),
                                     value_title=t("benchmark.gaps_axis")), config=CHART_CONFIG)
-    chart_data.download(chart_data.labelled(gaps, {"label": t("benchmark.col_dimension"),
+    chart_download(chart_data.labelled(gaps, {"label": t("benchmark.col_dimension"),
                                                    "gap": t("benchmark.col_gap")}), t("benchmark.gaps_title"), "bench_gaps")
 with st.expander(t("benchmark.table_alternative")):
     table = dimensions[["dimension_id"]].assign(
@@ -254,7 +255,7 @@ else:
                                         value_title=t("benchmark.index_axis"), name=city_name, peers=peer_trend,
                                         median_name=t("benchmark.peer_median"), band_name=t("benchmark.peer_iqr_short")),
                       config=CHART_CONFIG)
-    chart_data.download(chart_data.trend_frame(result.trend, peer_trend), t("benchmark.trend_title"), "bench_trend",
+    chart_download(chart_data.trend_frame(result.trend, peer_trend), t("benchmark.trend_title"), "bench_trend",
                         left)
     by_round = result.dimension_trend.T.reindex(ids).map(fmt_number)
     by_round.columns = [str(c) for c in by_round.columns]

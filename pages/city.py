@@ -3,11 +3,12 @@ size, index trend, similar cities). A missing or unknown id shows a city picker,
 import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, city, comparison, data, embed, maps, scoring
+from alliance import chart_data, city, comparison, maps, scoring
+from alliance.app import data, embed_view
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.practices import localized_series
-from alliance.ui import cached_chart, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -27,7 +28,7 @@ display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], me
 
 requested = st.query_params.get("city")
 header = st.container()  # the title goes above the picker, once the picker has said which city it is
-if embed.is_embedded() and requested in names:  # a member's website shows its own profile, no picker
+if embed_view.is_embedded() and requested in names:  # a member's website shows its own profile, no picker
     city_id = requested
 else:
     picker_col, _ = st.columns([2, 3])
@@ -49,8 +50,8 @@ with header:
     page_header(md_text(row["name"]), t("city.kind_status", kind=t(f"common.kind.{row['kind']}"),
                                         country=md_text(row[country_col]),
                                         status=t(f"city.status_label.{row['status']}")))
-if embed.is_embedded():
-    embed.back_link("city", {"city": city_id, "lang": st.query_params.get("lang")})
+if embed_view.is_embedded():
+    embed_view.back_link("city", {"city": city_id, "lang": st.query_params.get("lang")})
 demo_notice(scores=True)
 
 activities = data.query("city_activities", member_id=city_id)
@@ -104,7 +105,7 @@ with facts_col:
 with map_col:
     others = members[members["id"] != city_id]
     st.pydeck_chart(maps.city_deck(row, others), height=340, alt=t("city.map_alt", name=row["name"]))
-    chart_data.download(chart_data.city_map_frame(row, others, country_col),
+    chart_download(chart_data.city_map_frame(row, others, country_col),
                         f"{row['name']} {t('embed.map_title')}", "city_map")
     st.page_link("pages/map.py", label=t("city.open_map"), icon=":material/map:",
                  query_params={"country": row["country_code"]})
@@ -164,7 +165,7 @@ else:
                          column_config={"dimension": t("city.col_dimension"),
                                         "score": st.column_config.NumberColumn(t("city.col_score"), format="%.0f"),
                                         "median": st.column_config.NumberColumn(t("city.col_median"), format="%.0f")})
-        chart_data.download(chart_data.table({
+        chart_download(chart_data.table({
             t("city.col_dimension"): series["labels"], t("city.col_score"): series["city"],
             t("city.col_median"): series["median"], t("chart_data.col_peer_q1"): series["q1"],
             t("chart_data.col_peer_q3"): series["q3"]}), t("city.radar_title", year=year), "city_radar")
@@ -179,7 +180,7 @@ else:
             st.dataframe(trend[["round_year", "value"]], hide_index=True, width="stretch", column_config={
                 "round_year": st.column_config.NumberColumn(t("city.col_round"), format="%d"),
                 "value": st.column_config.NumberColumn(t("city.col_index"), format="%.0f")})
-        chart_data.download(chart_data.trend_frame(trend, None), t("city.trend_title"), "city_trend")
+        chart_download(chart_data.trend_frame(trend, None), t("city.trend_title"), "city_trend")
         st.page_link("pages/benchmark.py", label=t("city.benchmark_link"), icon=":material/bar_chart:",
                      query_params={"city": city_id, "peers": city.PROFILE_PEERS})
 
@@ -209,6 +210,6 @@ else:
                                                population=fmt_number(other_row["population"])),
                       query_params={"city": other}, icon=":material/location_city:")
 
-if not embed.is_embedded():
-    embed.snippet_box("city", {"city": city_id, "lang": st.query_params.get("lang")},
+if not embed_view.is_embedded():
+    embed_view.snippet_box("city", {"city": city_id, "lang": st.query_params.get("lang")},
                       t("embed.iframe_title", name=row["name"]))

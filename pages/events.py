@@ -2,11 +2,12 @@
 study visits, webinars and trainings; filters in the URL; .ics for one event and for the filtered list."""
 import streamlit as st
 
-from alliance import data, events
+from alliance import events
+from alliance.app import data
 from alliance.i18n import fmt_date, get_language, is_missing, label, t, tn
 from alliance.practices import language_name, localized_text
-from alliance.shell import ensure_app_shell
-from alliance.ui import md_text, page_header, url_multiselect, url_selectbox
+from alliance.app.shell import ensure_app_shell
+from alliance.app.ui import md_text, page_header, url_multiselect, url_selectbox
 
 ensure_app_shell()  # first, before anything is drawn
 

@@ -2,13 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from alliance import charts, data, db, explore, exporter
+from alliance import charts, db, explore, exporter
+from alliance.app import data
 from alliance.city import closest_members
 from alliance.dictionary import meaning
 from alliance.i18n import decimal_comma, fmt_number, get_language, label, t, tn
 from alliance.sandbox import Sandbox, SandboxError
-from alliance.ui import demo_notice, md_text, page_header, url_selectbox
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import demo_notice, md_text, page_header, url_selectbox
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 

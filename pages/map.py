@@ -4,11 +4,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, data, embed, maps, scoring
-from alliance.map_assist import map_assist, reported_width
+from alliance import chart_data, maps, scoring
+from alliance.app import data, embed_view
+from alliance.app.map_assist import map_assist, reported_width
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
-from alliance.ui import demo_notice, md_text, page_header, url_multiselect, url_selectbox
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import chart_download, demo_notice, md_text, page_header, url_multiselect, url_selectbox
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -53,8 +54,8 @@ def build_map(params: tuple, measure: str, dimension: str | None, network: str |
 
 
 page_header(t("map.title"), t("map.intro"))
-if embed.is_embedded():
-    embed.back_link("map", {key: st.query_params.get_all(key) for key in st.query_params})
+if embed_view.is_embedded():
+    embed_view.back_link("map", {key: st.query_params.get_all(key) for key in st.query_params})
 demo_notice(scores=True)
 
 choices = data.choices_by_kind("map_filter_options", localized_column("label"))
@@ -122,7 +123,7 @@ with map_col:
                             selection_mode="single-object", key=f"members_map_{filter_hash}",
                             alt=t("map.map_alt", measure=scale.title))
     if not members.empty:
-        chart_data.download(chart_data.map_frame(members, scale), t("map.title"), "members_map")
+        chart_download(chart_data.map_frame(members, scale), t("map.title"), "members_map")
 
 with side_col:
     st.markdown(maps.LEGEND_CSS + maps.legend_html(

@@ -1,11 +1,12 @@
 """/ : the alliance at a glance."""
 import streamlit as st
 
-from alliance import chart_data, data
+from alliance import chart_data
+from alliance.app import data
 from alliance.i18n import fmt_date, fmt_number, localized_column, t, tn
 from alliance.practices import language_note, localized_series
-from alliance.ui import cached_chart, demo_notice, page_header
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import cached_chart, chart_download, demo_notice, page_header
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -40,10 +41,10 @@ with left.expander(t("overview.table_alternative")):
 with right.expander(t("overview.table_alternative")):
     st.dataframe(by_approach[["approach", "activities"]], hide_index=True,
                  column_config={"approach": t("overview.col_approach"), "activities": t("overview.axis_activities")})
-chart_data.download(chart_data.labelled(per_country, {"country": t("overview.col_country"),
+chart_download(chart_data.labelled(per_country, {"country": t("overview.col_country"),
                                                     "members": t("overview.axis_members")}),
                      t("overview.members_per_country"), "members_per_country", left)
-chart_data.download(chart_data.labelled(by_approach, {"approach": t("overview.col_approach"),
+chart_download(chart_data.labelled(by_approach, {"approach": t("overview.col_approach"),
                                                      "activities": t("overview.axis_activities")}),
                      t("overview.activities_by_approach"), "activities_by_approach", right)
 

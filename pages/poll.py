@@ -10,11 +10,12 @@ import os
 import pandas as pd
 import streamlit as st
 
-from alliance import data, poll, present, qa, wordcloud
+from alliance import poll, present, qa, wordcloud
+from alliance.app import data
 from alliance.i18n import fmt_date, fmt_number, get_language, label, set_language, t
-from alliance.session import require_role
-from alliance.ui import page_header
-from alliance.shell import ensure_app_shell
+from alliance.app.session import require_role
+from alliance.app.ui import page_header
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 

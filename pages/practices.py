@@ -2,10 +2,10 @@
 filtered catalogue with its results, overview charts and "who to contact". All state is in the URL."""
 import streamlit as st
 
-from alliance import practices_view as view
+from alliance.app import practices_view as view
 from alliance.i18n import t
-from alliance.ui import demo_notice, page_header
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import demo_notice, page_header
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 

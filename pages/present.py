@@ -12,10 +12,11 @@ import time
 import pandas as pd
 import streamlit as st
 
-from alliance import data, maps, poll, present, qa, scoring, wordcloud
+from alliance import maps, poll, present, qa, scoring, wordcloud
+from alliance.app import data
 from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t, tn
-from alliance.ui import demo_notice
-from alliance.shell import ensure_app_shell
+from alliance.app.ui import demo_notice
+from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
 

@@ -3,11 +3,12 @@ return with a comment, or decline. Every write goes through alliance.submissions
 import pandas as pd
 import streamlit as st
 
-from alliance import data, session, submissions
+from alliance import submissions
+from alliance.app import data, session
 from alliance.i18n import fmt_date, label, t
 from alliance.practices import language_name
-from alliance.shell import ensure_app_shell
-from alliance.ui import md_text, page_header, url_selectbox
+from alliance.app.shell import ensure_app_shell
+from alliance.app.ui import md_text, page_header, url_selectbox
 
 ensure_app_shell()  # first, before anything is drawn
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alliance.apptest import run_pages_through_app_py
+from alliance.app.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
@@ -55,7 +55,7 @@ def app_env(app_db, monkeypatch):
     return app_db
 
 
-run_pages_through_app_py()  # see alliance/apptest.py
+run_pages_through_app_py()  # see alliance/app/apptest.py
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The open-data API /api/v1/ (alliance.api, served by alliance.routes): every endpoint in JSON and CSV,
+"""The open-data API /api/v1/ (alliance.api, served by alliance.app.routes): every endpoint in JSON and CSV,
 paging, the ETag round trip, the rate limit, refusals (400 naming the parameter, 404 for an unknown id), and
 that nothing private ever leaves, on a real DuckDB copy of the demonstration data."""
 from __future__ import annotations
@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from starlette.requests import Request
 
-from alliance import api, db, dictionary, routes, scoring
+from alliance import api, db, dictionary, scoring
+from alliance.app import routes
 from alliance import practices as pr
 from conftest import run_coroutine
 

@@ -44,7 +44,8 @@ def test_the_check_sees_a_bare_expression(tmp_path):
 
 
 def test_warm_up_fills_what_the_first_visitors_need(app_env):
-    from alliance import data, i18n, maps
+    from alliance import i18n, maps
+    from alliance.app import data
 
     maps.basemap_geojson.cache_clear()
     i18n._load.cache_clear()
@@ -59,7 +60,7 @@ def test_warm_up_fills_what_the_first_visitors_need(app_env):
 
 
 def test_choices_by_kind_match_the_query_and_are_built_once(app_env):
-    from alliance import data
+    from alliance.app import data
 
     frame = data.query("map_filter_options")
     choices = data.choices_by_kind("map_filter_options", "label_fr")

@@ -38,7 +38,7 @@ def test_position_strips_without_any_peers_show_only_the_city():
 
 
 def test_a_cached_chart_is_the_same_figure_as_a_fresh_one():
-    from alliance.ui import cached_chart
+    from alliance.app.ui import cached_chart
 
     gaps = pd.DataFrame({"label": ["Strategy", "Training", "Evaluation"], "gap": [-12.0, 3.0, 0.0]})
     fresh = charts.gap_bars(gaps, "label", "gap", title="Gaps", value_title="points")
@@ -91,7 +91,7 @@ def test_charts_write_numbers_the_reader_s_way_even_from_the_cache():
     """Issue 19, item 8: '0.5' on a French page. A figure cached for an English reader is served to a
     French one with French separators."""
     from alliance import i18n
-    from alliance.ui import cached_chart
+    from alliance.app.ui import cached_chart
 
     gaps = pd.DataFrame({"label": ["Strategy", "Training"], "gap": [0.5, -1.5]})
     english = cached_chart("gap_bars", gaps, "label", "gap", title="Gaps", value_title="points")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 
-from alliance import embed, routes
+from alliance import embed
+from alliance.app import routes
 from conftest import run_coroutine
 
 

@@ -17,7 +17,7 @@ import pytest
 from google.protobuf.message import Message
 
 from alliance import i18n
-from alliance.session import SESSION_KEY
+from alliance.app.session import SESSION_KEY
 from conftest import app_test
 
 ROOT_PAGES = __import__("pathlib").Path(__file__).resolve().parent.parent / "pages"

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from alliance import bench, cli, load
+from alliance import bench, cli
+from alliance.app import load
 
 
 def test_percentiles_are_nearest_rank():

@@ -352,7 +352,7 @@ def _get(handler, path_and_query: str):
 
 
 def test_basemap_route_answers_cacheable_geojson_and_refuses_bad_codes():
-    from alliance.routes import ROUTES, basemap
+    from alliance.app.routes import ROUTES, basemap
 
     assert maps.BASEMAP_ROUTE in [route.path for route in ROUTES]
     url = maps.basemap_url({"DK", "NO", "<script>"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alliance import importer
-from alliance.session import SESSION_KEY
+from alliance.app.session import SESSION_KEY
 from conftest import app_test
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"

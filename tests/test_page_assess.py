@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from alliance import assessments
-from alliance.session import SESSION_KEY
+from alliance.app.session import SESSION_KEY
 from conftest import app_test
 
 
@@ -245,7 +245,8 @@ def test_over_long_evidence_is_kept_whole_and_not_saved_with_a_message(own_db):
 
 
 def test_a_reload_keeps_the_sign_in_until_it_ends(own_db, monkeypatch):
-    from alliance import auth, session
+    from alliance import auth
+    from alliance.app import session
 
     at = signed_in(None)
     at.text_input[0].input("editor-aarhus")

@@ -8,7 +8,7 @@ import re
 import duckdb
 import pytest
 
-from alliance.ui import md_text
+from alliance.app.ui import md_text
 from conftest import app_test
 
 CITY = "aarhus-dk"

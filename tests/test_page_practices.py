@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from alliance.ui import md_text
+from alliance.app.ui import md_text
 from conftest import app_test
 
 

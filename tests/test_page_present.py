@@ -8,7 +8,7 @@ import time
 import pytest
 
 from alliance import auth, db, poll, present
-from alliance.session import SESSION_KEY
+from alliance.app.session import SESSION_KEY
 from conftest import app_test as _app_test
 
 

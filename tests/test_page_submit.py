@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alliance import auth, submissions
 from alliance.i18n import set_language
-from alliance.session import SESSION_KEY
+from alliance.app.session import SESSION_KEY
 from conftest import app_test
 
 

@@ -315,7 +315,7 @@ def test_app_py_builds_the_server_app_only_when_imported_by_the_server():
     import ast
     from pathlib import Path
 
-    from alliance.routes import ROUTES
+    from alliance.app.routes import ROUTES
 
     tree = ast.parse((Path(__file__).resolve().parent.parent / "app.py").read_text())
     guard = [node for node in tree.body if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)]

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from alliance.load import HttpClient
+from alliance.app.load import HttpClient
 from alliance import db, poll
 from e2e.helpers import open_page, served_copy, wait_idle
 from e2e.test_present_browser import TITLES, level_counts, wait_title

@@ -1,7 +1,7 @@
 """Plain HTTP routes served beside the Streamlit pages by app.py's `st.App` (one process, one port).
 
 ROUTES is the one list: later routes (open data, health) are added here. Handlers run their DuckDB work in
-Starlette's thread pool, each call on its own cursor of the app's one connection (alliance.data), and every
+Starlette's thread pool, each call on its own cursor of the app's one connection (alliance.app.data), and every
 write goes through alliance.poll's single writer (one transaction under its lock).
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ SECURITY_HEADERS = {
 
 
 def _connection():
-    from alliance import data
+    from alliance.app import data
 
     return data.connection()
 
@@ -100,7 +100,7 @@ async def healthz(_request: Request) -> Response:
 
 def _api_version() -> str:
     """The data version the API answers for (tests give their own)."""
-    from alliance import data
+    from alliance.app import data
 
     return data.data_version()
 

@@ -8,17 +8,17 @@ set from the URL on every run and writes the URL back in its on_change callback.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, charts, data, db
+from alliance import chart_data, charts, db
+from alliance.app import data
 from alliance import practices as pr
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, label, set_language, t, tn
 from alliance.scoring import POPULATION_BANDS
-from alliance.ui import md_text
+from alliance.app.ui import chart_download, md_text
 
 PAGE = "pages/practices.py"
 CITY_PAGE = "pages/city.py"
@@ -463,12 +463,9 @@ def labels_frame(labels: Labels) -> pd.DataFrame:
 # --- detail ---------------------------------------------------------------------------------------------
 
 def member_link(member_id: str, name: str, country: str | None = None) -> None:
-    """A link to the member's profile: st.page_link when pages/city.py exists, a plain link otherwise."""
+    """A link to the member's profile page."""
     text = name if not country else f"{name} ({country})"
-    if (Path(__file__).resolve().parent.parent / CITY_PAGE).exists():
-        st.page_link(CITY_PAGE, label=md_text(text), query_params={"city": member_id}, icon=":material/location_city:")
-    else:
-        st.markdown(f"[{md_text(text)}](/city?city={member_id})")
+    st.page_link(CITY_PAGE, label=md_text(text), query_params={"city": member_id}, icon=":material/location_city:")
 
 
 def back_button(name: str) -> None:
@@ -658,7 +655,7 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
         st.caption(t("practices.chart_heatmap_help"))
         with st.expander(t("practices.table_alternative")):
             st.dataframe(matrix, width="stretch")
-        chart_data.download(chart_data.matrix_frame(matrix, t("practices.axis_approach")), t("practices.chart_heatmap"),
+        chart_download(chart_data.matrix_frame(matrix, t("practices.axis_approach")), t("practices.chart_heatmap"),
                             "practices_heatmap")
     coverage = data.query("practices_coverage", **params, max_cities=MAX_COVERAGE_CITIES)
     if not coverage.empty:
@@ -675,7 +672,7 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
                      total=fmt_number(int(coverage["cities_in_set"].iloc[0]))))
         with st.expander(t("practices.table_alternative")):
             st.dataframe(matrix, width="stretch")
-        chart_data.download(chart_data.matrix_frame(matrix, t("practices.axis_city")), t("practices.chart_coverage"),
+        chart_download(chart_data.matrix_frame(matrix, t("practices.axis_city")), t("practices.chart_coverage"),
                             "practices_coverage")
     if not per_year.empty:
         per_year = per_year.assign(documented=per_year["activities"] - per_year["invented"])
@@ -694,7 +691,7 @@ def overview_charts(f: pr.Filters, labels: Labels, total: int) -> None:
                                         "invented": t("practices.invented_series"),
                                         "activities": t("practices.axis_practices")})
         headers = {"start_year": t("practices.axis_year"), **dict(series)}
-        chart_data.download(chart_data.labelled(per_year, headers), t("practices.chart_years"), "practices_years")
+        chart_download(chart_data.labelled(per_year, headers), t("practices.chart_years"), "practices_years")
 
 
 # --- peer exchange --------------------------------------------------------------------------------------

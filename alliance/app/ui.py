@@ -1,9 +1,12 @@
 """Small Streamlit pieces every page shares: the demonstration notice and the page header."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from alliance import data
+from alliance import chart_data
+from alliance.app import data
+from alliance.exporter import csv_bytes
 from alliance.i18n import number_separators, t
 
 
@@ -116,3 +119,11 @@ def cached_chart(builder: str, *args, **kwargs):
     fig = go.Figure(_figure_dict(builder, args, tuple(sorted(kwargs.items()))), _validate=False)
     fig.layout.separators = number_separators()  # the reader's, whoever built the cached figure
     return fig
+
+
+def chart_download(frame: pd.DataFrame, title: str, key: str, where=None) -> None:
+    """A 'Data (CSV)' button under a chart; `frame` already has the reader's column names (alliance.chart_data)."""
+    (where or st).download_button(t("chart_data.download"), data=lambda: csv_bytes(frame),
+                                  file_name=chart_data.file_name(title), mime="text/csv", key=f"chart_data_{key}",
+                                  icon=":material/download:", type="tertiary", help=t("chart_data.download_help"),
+                                  on_click="ignore")

@@ -14,7 +14,8 @@ import functools
 
 import streamlit as st
 
-from alliance import auth, data
+from alliance import auth
+from alliance.app import data
 from alliance.i18n import t
 
 SESSION_KEY = "signed_in_user"
