@@ -118,6 +118,12 @@ def _fetch(cur, member_id: str, round_year: int) -> Assessment | None:
     return Assessment(row[0], member_id, round_year, row[1], row[2], row[3], row[4], answers, version)
 
 
+def under_review(cur, assessment_id: int) -> bool:
+    """Whether a review of the round is open (alliance.round_review): its answers are then closed to edits."""
+    return cur.execute("SELECT 1 FROM round_reviews WHERE assessment_id = $a AND state IN ('assigned', 'reviewed', "
+                       "'answered')", {"a": assessment_id}).fetchone() is not None
+
+
 def load(con: duckdb.DuckDBPyConnection, member_id: str, round_year: int) -> Assessment | None:
     """The stored assessment of a member for a round, with its answers; None when there is none yet."""
     cur = con.cursor()
@@ -211,6 +217,10 @@ def _append_version(cur, assessment_id: int, user: str, action: str, status: str
     return version
 
 
+# alliance.round_review validates a reviewed round in its own transaction and keeps the same history
+append_version = _append_version
+
+
 def _check_complete(answers: Mapping[int, Answer], dimension_ids: set[int]) -> None:
     missing = missing_dimensions(answers, sorted(dimension_ids))
     if missing:
@@ -237,6 +247,8 @@ def save(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id: str,
         current = _fetch(cur, member_id, round_year)
         if current is not None and not current.editable_by_editors and not user.is_admin:
             raise AssessmentRefused("round", "validated_closed", value=round_year)
+        if current is not None and under_review(cur, current.id):  # the reviewer reads the answers as they are
+            raise AssessmentRefused("round", "under_review", value=round_year)
         if current is None:
             assessment_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM assessments").fetchone()[0]
             cur.execute("INSERT INTO assessments (id, member_id, round_year, status, assessed_on, submitted_by, "

@@ -31,6 +31,7 @@ EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DEMO_ACCOUNTS = (
     ("editor-aarhus", "demo-editor-2015", "editor", ("aarhus-dk",)),
     ("admin", "demo-admin-2015", "admin", ()),
+    ("editor-liege", "demo-editor-2015", "editor", ("liege-be",)),  # agreed to review other cities' rounds
 )
 
 _hasher = PasswordHasher()

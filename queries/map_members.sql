@@ -2,7 +2,8 @@
 -- kind, status, latitude, longitude, population, year joined, network ids separated by ';' (a list column
 -- costs 0.1 s per cached read at 10,000 members), number of activities it leads or partners in (archived ones
 -- left out), and its latest self-assessment (round year and overall index 0-100: weighted mean of level/5*100
--- over the dimensions that apply; drafts do not count). An empty list parameter means "no filter".
+-- over the dimensions that apply; drafts do not count; a validated round's levels are those agreed in its review).
+-- An empty list parameter means "no filter".
 -- @param countries LIST = NULL list of country codes to keep
 -- @param regions LIST = NULL list of region ids to keep
 -- @param networks LIST = NULL list of network ids: keep members in at least one of them
@@ -10,6 +11,7 @@
 -- @param approaches LIST = NULL list of approach ids: keep members in a current activity with one of them
 -- @param pop_min BIGINT = NULL smallest population kept (inclusive)
 -- @param pop_max BIGINT = NULL population kept below this (exclusive)
+-- @param validated_only BOOLEAN = false only rounds an administrator validated
 WITH involvement AS (
     SELECT id AS activity_id, lead_member_id AS member_id FROM activities WHERE status <> 'archived'
     UNION
@@ -24,18 +26,21 @@ member_network_lists AS (
     SELECT member_id, list(network_id ORDER BY network_id) AS networks FROM member_networks GROUP BY member_id
 ),
 latest AS (
-    SELECT member_id, id AS assessment_id, round_year
+    SELECT member_id, id AS assessment_id, round_year, status
     FROM assessments
-    WHERE status <> 'draft'
+    WHERE status <> 'draft' AND (NOT $validated_only OR status = 'validated')
     QUALIFY row_number() OVER (PARTITION BY member_id ORDER BY round_year DESC) = 1
 ),
 latest_index AS (
     SELECT l.member_id, l.round_year,
-           sum(d.weight * s.level / 5.0 * 100) / nullif(sum(d.weight), 0) AS overall_index
+           sum(d.weight * CASE WHEN ri.review_id IS NULL THEN s.level ELSE ri.agreed_level END / 5.0 * 100) / nullif(sum(d.weight), 0) AS overall_index
     FROM latest l
     JOIN assessment_scores s ON s.assessment_id = l.assessment_id
+    -- a validated round counts with the levels agreed in its review, the city's answers otherwise
+    LEFT JOIN round_reviews rv ON rv.assessment_id = l.assessment_id AND rv.state = 'validated' AND l.status = 'validated'
+    LEFT JOIN round_review_items ri ON ri.review_id = rv.id AND ri.dimension_id = s.dimension_id
     JOIN dimensions d ON d.id = s.dimension_id
-    WHERE NOT s.not_applicable AND s.level IS NOT NULL
+    WHERE NOT CASE WHEN ri.review_id IS NULL THEN s.not_applicable ELSE ri.agreed_not_applicable END AND CASE WHEN ri.review_id IS NULL THEN s.level ELSE ri.agreed_level END IS NOT NULL
     GROUP BY ALL
 )
 SELECT m.id, m.name, m.country_code, c.name_en AS country_en, c.name_fr AS country_fr, c.name_de AS country_de, c.region,

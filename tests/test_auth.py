@@ -127,7 +127,7 @@ def test_email_maps_to_the_account(con):
 
 def test_demo_database_has_the_published_accounts(con):
     published = {name: (password, role, members) for name, password, role, members in auth.demo_accounts(con)}
-    assert set(published) == {"editor-aarhus", "admin"}
+    assert set(published) == {"editor-aarhus", "admin", "editor-liege"}
     for name, (password, role, members) in published.items():
         signed_in = auth.authenticate(con, name, password)
         assert signed_in.ok and signed_in.user.role == role and signed_in.user.members == set(members)
@@ -136,7 +136,7 @@ def test_demo_database_has_the_published_accounts(con):
 def test_demo_accounts_with_a_changed_password_are_not_published(con):
     con.execute("UPDATE users SET password_hash = $h WHERE username = 'admin'",
                 {"h": auth.hash_password("a private password")})
-    assert [a[0] for a in auth.demo_accounts(con)] == ["editor-aarhus"]
+    assert [a[0] for a in auth.demo_accounts(con)] == ["editor-aarhus", "editor-liege"]
 
 
 def test_demo_accounts_only_in_demo_databases(tmp_path):
