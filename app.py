@@ -19,6 +19,7 @@ PAGE_SPECS = [
     ("city", "city", ":material/location_city:", "section_discover"),
     ("benchmark", "benchmark", ":material/bar_chart:", "section_compare"),
     ("assess", "assess", ":material/checklist:", "section_compare"),
+    ("round_review", "round-review", ":material/fact_check:", "section_compare"),
     ("submit", "submit", ":material/post_add:", "section_exchange"),
     ("review", "review", ":material/rate_review:", "section_exchange"),
     ("events", "events", ":material/event:", "section_exchange"),

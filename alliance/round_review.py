@@ -155,12 +155,12 @@ def for_round(con: duckdb.DuckDBPyConnection, member_id: str, round_year: int) -
 
 
 def listing(con: duckdb.DuckDBPyConnection, user: auth.User) -> list[Review]:
-    """The reviews `user` has a part in, newest first: every one for an admin; for an editor those assigned to
-    them and those of their cities."""
+    """The reviews `user` has a part in, newest first: every one for an admin (withdrawn ones too); for an
+    editor those assigned to them and those of their cities, not withdrawn."""
     def work(cur):
         ids = [r[0] for r in cur.execute(
             "SELECT r.id FROM round_reviews r LEFT JOIN round_review_people p ON p.review_id = r.id "
-            "WHERE r.state <> 'withdrawn' AND ($admin OR p.reviewer = $u OR list_contains($m, r.member_id)) "
+            "WHERE ($admin OR (r.state <> 'withdrawn' AND (p.reviewer = $u OR list_contains($m, r.member_id)))) "
             "ORDER BY r.round_year DESC, r.id DESC",
             {"admin": user.is_admin, "u": user.username, "m": sorted(user.members)}).fetchall()]
         return [_fetch(cur, i) for i in ids]
@@ -253,6 +253,13 @@ def _conflict(cur, review: Review, base_version) -> ReviewConflict:
             if old.get(name) != getattr(item, name):
                 changes.append((d, name, old.get(name), getattr(item, name)))
     return ReviewConflict(changes, last[2], last[1])
+
+
+def changes_since(con: duckdb.DuckDBPyConnection, review: Review, version: int) -> ReviewConflict | None:
+    """What changed in `review` since `version` (the one a page showed), as the conflict a write would meet."""
+    if version == review.version:
+        return None
+    return _read(con, lambda cur: _conflict(cur, review, version))
 
 
 def _text(value, field_name: str) -> str | None:
