@@ -2,7 +2,7 @@
 an administrator validates it. Every write goes through alliance.assessments (the single writer)."""
 import streamlit as st
 
-from alliance import assessments, auth
+from alliance import assessments, auth, round_review
 from alliance.app import data, session
 from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
@@ -78,6 +78,9 @@ reported = current is not None and current.provenance == "reported"
 stored = current.answers if reported else {}
 status = current.status if reported else "none"
 closed = reported and not current.editable_by_editors and not user.is_admin
+review = round_review.for_round(con, city, round_year) if reported else None
+under_review = review is not None and review.state in round_review.OPEN_STATES
+closed = closed or under_review  # the reviewer reads the answers as they are (the writer refuses changes too)
 
 questionnaire = data.query("assess_questionnaire")
 dimension_rows = questionnaire.drop_duplicates("dimension_id")
@@ -147,6 +150,11 @@ elif status == "draft":
     st.caption(t("assess.draft_notice"))
 elif status == "validated" and not user.is_admin:
     st.info(t("assess.validated_notice"), icon=":material/verified:")
+if under_review:
+    st.info(t("round_review.under_review_notice"), icon=":material/fact_check:")
+if review is not None:
+    st.page_link("pages/round_review.py", label=t("round_review.open_review"), icon=":material/fact_check:",
+                 query_params={"review": str(review.id)})
 if status in ("submitted", "validated") and (REPO_ROOT / "pages" / "benchmark.py").exists():
     st.page_link("pages/benchmark.py", label=t("assess.see_benchmark"), icon=":material/bar_chart:",
                  query_params={"city": city, "round": str(round_year)})
@@ -163,7 +171,7 @@ if user.is_admin and reported and status in ("submitted", "validated"):
     admin_box = st.container(border=True, horizontal=True, vertical_alignment="center")
     admin_box.markdown(f":material/admin_panel_settings: **{t('assess.admin_actions')}**")
     try:
-        if status == "submitted" and admin_box.button(t("assess.validate"), help=t("assess.validate_help"),
+        if status == "submitted" and not under_review and admin_box.button(t("assess.validate"), help=t("assess.validate_help"),
                                                icon=":material/verified:", key="assess_validate"):
             assessments.mark_validated(con, user, city, round_year)
             finish(("success", t("assess.validated_done", round=round_year, city=md_text(display[city])),

@@ -165,7 +165,7 @@ def test_page_in_french_shows_no_english(app_env, monkeypatch, page, signed_in):
 
 # Deeper states of pages (a chosen city, another colour measure): (page, query parameters).
 VIEWS = [("benchmark", {"city": "aarhus-dk"}), ("city", {"city": "aarhus-dk"}), ("map", {"colour": "dimension"}),
-         ("practices", {"layout": "table"}), ("assess", {"city": "aarhus-dk"})]
+         ("practices", {"layout": "table"}), ("assess", {"city": "aarhus-dk"}), ("round_review", {})]
 
 
 @pytest.mark.parametrize("page, query", VIEWS, ids=[f"{p}-{'-'.join(q.values())}" for p, q in VIEWS])

@@ -151,6 +151,21 @@ def test_admin_validates_and_the_editor_can_no_longer_change(own_db):
     assert any("validated" in i.value for i in at.info)
 
 
+def test_a_round_under_review_is_closed_and_validated_through_its_review(own_db):
+    from alliance import round_review
+
+    editor = assessments.auth.User("editor-aarhus", "editor", frozenset({"aarhus-dk"}))
+    assessments.save(own_db, editor, "aarhus-dk", 2025, {d: assessments.Answer(3) for d in range(1, 15)}, submit=True)
+    review = round_review.assign(own_db, assessments.auth.User("admin", "admin"), "aarhus-dk", 2025, "admin")
+    at = signed_in("editor-aarhus")
+    assert all(r.disabled for r in at.radio)
+    assert any("under review" in i.value for i in at.info)
+    admin = signed_in("admin", {"city": "aarhus-dk"})
+    assert not [b for b in admin.button if b.label == "Validate this round"]
+    links = [link.proto for link in admin.get("page_link")]
+    assert any(link.query_string == f"review={review.id}" for link in links)
+
+
 def test_an_editor_cannot_open_the_admin_actions(own_db):
     at = signed_in("editor-aarhus")
     assert not [b for b in at.button if b.label in ("Validate this round", "Reopen for changes")]
