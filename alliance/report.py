@@ -54,6 +54,7 @@ class ReportInput:
     city_name: str
     generated_on: dt.date = field(default_factory=dt.date.today)
     peer_trend: pd.DataFrame | None = None  # bench_peer_trend (rounds with enough peers only)
+    validation: str | None = None  # whether and by whom the round was validated (round_review.validation_note)
 
 
 def font_dir() -> Path:
@@ -168,6 +169,7 @@ class _Builder:
             (t("report.round"), str(result.round_year)),
             (t("report.status"), t(f"report.status_value.{info.get('status', 'submitted')}")
              + (f" · {fmt_date(info.get('assessed_on'))}" if info.get("assessed_on") is not None else "")),
+            *([(t("round_review.report_label"), data.validation)] if data.validation else []),
             (t("report.peer_group"), group_text),
             (t("report.weights"), t("report.weights_custom") if result.custom_weights else t("report.weights_default")),
             (t("report.generated"), fmt_date(data.generated_on, "long")),

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import duckdb
 
 from alliance import assessments, auth, db, tables
-from alliance.i18n import t, tn
+from alliance.i18n import fmt_date, t, tn
 from alliance.submissions import audit
 
 OPEN_STATES = ("assigned", "reviewed", "answered")
@@ -214,6 +214,26 @@ def suggested_levels(review: Review) -> dict[int, int | None]:
         else:
             out[d] = None if item.original_not_applicable else item.original_level
     return out
+
+
+ROUND_CHOICES = ("all", "validated")  # the benchmark's and the map's choice of rounds (?rounds=validated)
+
+
+def reviewer_text(review: Review, city_name) -> str:
+    """Who reviewed, by role and city, never by name: "the secretariat", "a peer reviewer from Liège (BE)"."""
+    if review.reviewer_role == "secretariat":
+        return t("round_review.by_secretariat")
+    return t("round_review.by_peer", city=city_name(review.reviewer_member_id))
+
+
+def validation_note(status: str | None, review: Review | None, city_name) -> str:
+    """Whether a round was validated, and by whom (role and city), for the report and the benchmark."""
+    if status != "validated":
+        return t("round_review.note_not_validated")
+    if review is None or review.state != "validated":
+        return t("round_review.note_validated_direct")
+    return t("round_review.note_validated_review", date=fmt_date(review.validated_on),
+             reviewer=reviewer_text(review, city_name))
 
 
 # ---------------------------------------------------------------------------------------------- checking

@@ -2,9 +2,10 @@
 take, and who to learn from. Distributions only: no rank list, and no peer group under five cities."""
 from urllib.parse import quote
 
+import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, report, scoring
+from alliance import chart_data, report, round_review, scoring
 from alliance.app import data
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, is_plural, label, t, tn
@@ -45,6 +46,13 @@ with controls[1]:
     kind = url_selectbox(t("benchmark.peers"), list(scoring.PEER_KINDS), "peers", default="all",
                          format_func=lambda k: t(f"benchmark.peer_kind.{k}"), help=t("benchmark.peers_help"))
 
+# which rounds count: every submitted one, or only those an administrator validated (after a review)
+with st.columns([3, 3, 4])[0]:
+    rounds_choice = url_selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
+                                  default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
+                                  help=t("round_review.rounds_help"))
+validated_only = rounds_choice == "validated"
+
 requested = st.query_params.get("city")
 if city_id is None:
     if requested:
@@ -52,7 +60,7 @@ if city_id is None:
     st.info(t("benchmark.choose_city"), icon=":material/location_city:")
     st.stop()
 
-history = data.query("bench_city_history", member_id=city_id)
+history = data.query("bench_city_history", member_id=city_id, validated_only=validated_only)
 rounds = cmp.city_rounds(history)
 with controls[2]:
     if rounds:
@@ -62,6 +70,9 @@ with controls[2]:
         round_year = None
 
 demo_notice(scores=True)
+if round_year is None and validated_only and not data.query("bench_city_history", member_id=city_id).empty:
+    st.info(t("round_review.no_validated_round", city=md_text(member_name[city_id])), icon=":material/verified:")
+    st.stop()
 if round_year is None:
     st.info(t("benchmark.no_assessment", city=md_text(member_name[city_id])), icon=":material/pending_actions:")
     st.markdown(f"[{t('benchmark.go_assess')}](/assess?city={city_id}{lang_suffix()})")
@@ -124,16 +135,17 @@ st.session_state["weights_in_link"] = in_link
 
 # ------------------------------------------------------------------------------------- comparison
 @st.cache_data(show_spinner=False, max_entries=64)
-def compare_view(city_id: str, round_year: int, kind: str, chosen: tuple, weights: tuple, k: int, version: str):
+def compare_view(city_id: str, round_year: int, kind: str, chosen: tuple, weights: tuple, k: int, validated_only: bool,
+                 version: str):
     """The comparison and the learn-from suggestions of one view, cached per view and data version: they
     cost about 100 ms, which a rerun (an expander, a download) should not pay again."""
     members = data.query("bench_members")
     framework = data.load_framework()
-    round_answers = data.query("bench_round_scores", round_year=round_year)
+    round_answers = data.query("bench_round_scores", round_year=round_year, validated_only=validated_only)
     result = cmp.compare(city_id, round_year, members=members, round_answers=round_answers,
-                         history=data.query("bench_city_history", member_id=city_id), framework=framework,
-                         kind=kind, chosen=list(chosen), weights=dict(weights), k=k,
-                         matrix=data.load_round_matrix(round_year))
+                         history=data.query("bench_city_history", member_id=city_id, validated_only=validated_only),
+                         framework=framework, kind=kind, chosen=list(chosen), weights=dict(weights), k=k,
+                         matrix=data.load_round_matrix(round_year, validated_only))
     candidates = cmp.learn_from_candidates(result, round_answers, members)
     peer_ids = sorted(set(candidates["member_id"]))
     activities = data.query("bench_member_activities", member_ids=peer_ids) if peer_ids else None
@@ -142,10 +154,13 @@ def compare_view(city_id: str, round_year: int, kind: str, chosen: tuple, weight
     return result, suggestions
 
 
+round_info = round_review.for_round(data.connection(), city_id, round_year)
 with st.spinner(t("benchmark.computing")):
     result, suggestions = compare_view(city_id, round_year, kind, tuple(chosen), tuple(sorted(weights.items())), k,
-                                       data.data_version())
+                                       validated_only, data.data_version())
 city_name = member_name[city_id]
+validation = round_review.validation_note(result.assessment.get("status"), round_info,
+                                          lambda i: member_display.get(i, i))
 
 if link_problems:
     shown = "; ".join(t("benchmark.weights_link_item", item=md_text(item[:40]),
@@ -249,7 +264,8 @@ else:
     peer_trend = None
     if group.ok:
         peer_trend = cmp.shown_peer_trend(data.query("bench_peer_trend", member_ids=list(group.member_ids),
-                                                     weights=cmp.weights_by_position(result.weights)))
+                                                     weights=cmp.weights_by_position(result.weights),
+                                                     validated_only=validated_only))
     left, right = st.columns([2, 3])
     left.plotly_chart(cached_chart("trend_line", result.trend, "round_year", "value", title=t("benchmark.trend_title"),
                                         value_title=t("benchmark.index_axis"), name=city_name, peers=peer_trend,
@@ -305,7 +321,8 @@ else:
 with st.expander(t("benchmark.answers_heading", round=round_year)):
     info = result.assessment
     st.caption(t("benchmark.answers_status", status=t(f"benchmark.status.{info.get('status', 'submitted')}"),
-                 date=fmt_date(info.get("assessed_on"))))
+                 date=fmt_date(info.get("assessed_on"))) + " · " + validation)
+    this_round = history[history["round_year"] == round_year].set_index("dimension_id")
     answers = result.answers.assign(
         dimension=result.answers["dimension_id"].map(dim_label),
         answer=[t("benchmark.not_applicable") if na or lv != lv or lv is None else
@@ -313,8 +330,21 @@ with st.expander(t("benchmark.answers_heading", round=round_year)):
                 for d, lv, na in zip(result.answers["dimension_id"], result.answers["level"],
                                      result.answers["not_applicable"])],
         evidence=result.answers["evidence"].fillna("–"))
-    st.dataframe(answers[["dimension", "answer", "evidence"]], hide_index=True, width="stretch",
+    # the city's own answer beside the agreed level, where a validated review changed it
+    def original_answer(d) -> str:
+        level = this_round.at[d, "original_level"]
+        if this_round.at[d, "original_not_applicable"] or pd.isna(level):
+            return t("benchmark.not_applicable")
+        return f"{int(level)} · {level_label[(int(d), int(level))]}"
+
+    original = [original_answer(d) for d in result.answers["dimension_id"]]
+    columns = ["dimension", "answer", "evidence"]
+    if any(o != a for o, a in zip(original, answers["answer"])):
+        answers = answers.assign(original=original)
+        columns = ["dimension", "original", "answer", "evidence"]
+    st.dataframe(answers[columns], hide_index=True, width="stretch",
                  column_config={"dimension": t("benchmark.col_dimension"), "answer": t("benchmark.col_answer"),
+                                "original": t("round_review.col_original"),
                                 "evidence": st.column_config.TextColumn(t("benchmark.col_evidence"), width="large")})
 
 # ----------------------------------------------------------------------------------------- weights
@@ -331,7 +361,7 @@ with st.expander(t("benchmark.weights_heading"), icon=":material/tune:", key="we
 language = get_language()
 report_input = report.ReportInput(
     comparison=result, framework=framework, suggestions=suggestions, peer_kind=kind, language=language,
-    demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend)
+    demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend, validation=validation)
 for where, text, key in ((controls[3], t("benchmark.download_pdf_short"), "pdf_top"),
                          (st, t("benchmark.download_pdf"), "pdf_bottom")):  # beside the city choice, and at the end
     where.download_button(text, data=lambda: report.build_pdf(report_input),  # built only when pressed

@@ -4,7 +4,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, maps, scoring
+from alliance import chart_data, maps, round_review, scoring
 from alliance.app import data, embed_view
 from alliance.app.map_assist import map_assist, reported_width
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
@@ -42,7 +42,8 @@ def build_map(params: tuple, measure: str, dimension: str | None, network: str |
     members = load_members(params)
     levels = level_labels = None
     if measure == "dimension":
-        levels = data.query("map_dimension_levels", dimension_id=int(dimension)).set_index("member_id")["level"]
+        levels = data.query("map_dimension_levels", dimension_id=int(dimension),
+                            validated_only=dict(params).get("validated_only", False)).set_index("member_id")["level"]
         level_rows = data.query("map_maturity_levels")
         level_labels = dict(zip(level_rows["level"].astype(int), level_rows[localized_column("label")]))
     scale = maps.measure_scale(measure, members, levels=levels, level_labels=level_labels, network=network,
@@ -80,12 +81,17 @@ with st.sidebar:
     filtered = bool(chosen_countries or chosen_regions or chosen_networks or chosen_statuses or band
                     or chosen_approaches)
     st.button(t("map.reset"), on_click=reset_filters, disabled=not filtered, icon=":material/restart_alt:")
+    # which rounds give the index and levels: every submitted one, or only validated ones (agreed levels)
+    rounds_choice = url_selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
+                                  default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
+                                  help=t("round_review.rounds_help"))
 
 low, high = BANDS.get(band, (None, None))
 params = (("countries", tuple(chosen_countries)), ("regions", tuple(chosen_regions)),
           ("networks", tuple(chosen_networks)), ("statuses", tuple(chosen_statuses)),
           ("approaches", tuple(chosen_approaches)), ("pop_min", low),
           ("pop_max", None if high is None or high == float("inf") else int(high))) if filtered else ()
+params += (("validated_only", True),) if rounds_choice == "validated" else ()
 members = load_members(params)
 total = len(data.query("map_members"))
 

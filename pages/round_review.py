@@ -49,9 +49,7 @@ def level_text(d: int, level, not_applicable=False) -> str:
 
 
 def reviewer_text(review: R.Review) -> str:
-    if review.reviewer_role == "secretariat":
-        return t("round_review.by_secretariat")
-    return t("round_review.by_peer", city=city_name.get(review.reviewer_member_id, review.reviewer_member_id))
+    return R.reviewer_text(review, lambda i: city_name.get(i, i))
 
 
 def show_conflict(conflict: R.ReviewConflict) -> None:
@@ -198,7 +196,7 @@ for _, row in answers[answers["round_year"] == review.round_year].iterrows():
 suggested = R.suggested_levels(review)
 
 for d, item in review.items.items():
-    with st.container(border=True):
+    with st.container(border=True, key=f"review_dimension_{d}"):
         st.markdown(f"**{md_text(dimension_name[d])}**")
         st.markdown(f"{t('round_review.city_answer')}: **{md_text(level_text(d, item.original_level, item.original_not_applicable))}**")
         note = evidence.get(d)

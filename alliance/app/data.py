@@ -121,14 +121,15 @@ def load_framework() -> Framework:
     return Framework(query("bench_dimensions"), query("bench_descriptors"), query("bench_dimension_approaches"))
 
 
-def load_round_matrix(round_year: int) -> pd.DataFrame:
-    """The round's score matrix, computed once per data version (10,000 cities take a pivot each time)."""
-    return _round_matrix(int(round_year), data_version())
+def load_round_matrix(round_year: int, validated_only: bool = False) -> pd.DataFrame:
+    """The round's score matrix, computed once per data version (10,000 cities take a pivot each time);
+    `validated_only`: only the rounds an administrator validated."""
+    return _round_matrix(int(round_year), bool(validated_only), data_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _round_matrix(round_year: int, version: str) -> pd.DataFrame:
-    return scoring.score_matrix(query("bench_round_scores", round_year=round_year))
+def _round_matrix(round_year: int, validated_only: bool, version: str) -> pd.DataFrame:
+    return scoring.score_matrix(query("bench_round_scores", round_year=round_year, validated_only=validated_only))
 
 
 # ------------------------------------------------------------------------------------------ warming up
