@@ -5,7 +5,7 @@ import streamlit as st
 
 from alliance import auth, submissions
 from alliance.app import data, session
-from alliance.i18n import fmt_date, label, t, tn
+from alliance.i18n import available_languages, fmt_date, get_language, label, t, tn
 from alliance.practices import language_name, text_languages
 from alliance.app.shell import ensure_app_shell
 from alliance.app.ui import md_text, page_header, url_selectbox
@@ -152,11 +152,14 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
         placeholder=t("submit.form_pick"), help=t("submit.form_partners_help"), disabled=locked,
         key=f"{prefix}_partners")
     translated = {}
-    if languages and "original_language" in shown:
-        original = shown.get("original_language") or languages[0]
+    if "original_language" in shown:  # asked, never left empty: a new entry starts in the reader's language
+        written_in = list(dict.fromkeys([get_language(), *available_languages(), *languages]))
+        original = shown.get("original_language") or get_language()
+        if original not in written_in:
+            written_in.append(original)
         translated["original_language"] = st.selectbox(
-            t("submit.form_original_language"), languages, index=languages.index(original) if original in languages
-            else 0, format_func=language_name, help=t("submit.form_original_help"),
+            t("submit.form_original_language"), written_in, index=written_in.index(original),
+            format_func=language_name, help=t("submit.form_original_help"),
             disabled=locked, key=f"{prefix}_original_language")
     if languages:
         with st.expander(t("submit.form_translations")):

@@ -126,3 +126,28 @@ def test_undo_and_french(own_db):
     assert not at.exception
     assert any("annulée" in s.value for s in at.success)
     assert widget(at.text_input, "_title").value == "Un"
+
+
+def test_the_original_language_is_asked_and_stored_defaulting_to_the_readers_language(own_db):
+    """A new practice's text language was stored empty (read as English); the form now asks, starting with the
+    language the editor reads the app in, and the choice is stored."""
+    def saved_language(lang: str, button_label: str, choose: str | None = None) -> str | None:
+        at = signed_in("submit", "editor-aarhus", lang=lang)
+        original = widget(at.selectbox, "_original_language")
+        assert original.value == lang
+        if choose:
+            original.set_value(choose)
+        widget(at.text_input, "_title").input(f"Practice written in {choose or lang}")
+        set_language(lang)
+        try:
+            button(at, button_label).click().run()
+        finally:
+            set_language("en")
+        assert not at.exception
+        practice_id = own_db.execute("SELECT practice_id FROM practice_revisions WHERE json_extract_string(record, "
+                                     "'$.title') = $t", {"t": f"Practice written in {choose or lang}"}).fetchone()[0]
+        return submissions.load(own_db, practice_id).record["original_language"]
+
+    assert saved_language("fr", "Enregistrer le brouillon") == "fr"
+    assert saved_language("en", "Save the draft") == "en"
+    assert saved_language("en", "Save the draft", choose="de") == "de"
