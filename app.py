@@ -23,6 +23,8 @@ PAGE_SPECS = [
     ("submit", "submit", ":material/post_add:", "section_exchange"),
     ("review", "review", ":material/rate_review:", "section_exchange"),
     ("events", "events", ":material/event:", "section_exchange"),
+    ("exchange", "exchange", ":material/handshake:", "section_exchange"),
+    ("inbox", "inbox", ":material/inbox:", "section_exchange"),
     ("explore", "explore", ":material/table_view:", "section_data"),
     ("admin", "admin", ":material/admin_panel_settings:", "section_data"),
     ("present", "present", ":material/slideshow:", "section_data"),

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from alliance import events, round_review
+from alliance import events, exchange, round_review
 from alliance.auth import add_demo_users
 from alliance.db import refresh_search, schema_sql
 from alliance.paths import SEED_DIR
@@ -402,6 +402,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
         insert("dataset_info", pd.DataFrame(sorted(info.items()), columns=["key", "value"]))
         refresh_search(con)  # the search's folded practice texts
         events.seed_demo(con)  # the alliance's calendar: real events and invented ones, marked so
+        exchange.seed_demo(con)  # invented offers, needs and requests between members, marked so
         add_demo_users(con)  # published demo accounts, so that a newcomer can try /assess
         round_review.seed_demo(con)  # a few invented reviews of validated rounds; the demo reviewer's consent
         con.execute("COMMIT")

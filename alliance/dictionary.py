@@ -2,7 +2,8 @@
 
 The export writes it beside the tables, /explore shows it in the schema browser, and it is also the list of
 public tables: only these are exported and copied into the analysts' SQL sandbox (accounts, the import audit
-and other internal tables never leave the database).
+and other internal tables never leave the database). Its `access` column marks each table and column public or
+private: a private table (exchange requests, contact persons) is described there but never leaves either.
 """
 from __future__ import annotations
 
@@ -39,13 +40,33 @@ def _rows() -> tuple[dict, ...]:
         return tuple(csv.DictReader(f))
 
 
+def _private(row: dict) -> bool:
+    return (row.get("access") or "public").strip() == "private"
+
+
 def public_tables() -> list[str]:
     """Public tables in dependency order (a table comes after the tables it references)."""
+    private = set(private_tables())
     seen: list[str] = []
     for row in _rows():
-        if row["table"] not in seen:
+        if row["table"] not in seen and row["table"] not in private:
             seen.append(row["table"])
     return seen
+
+
+def private_tables() -> list[str]:
+    """Tables the dictionary marks private (the row describing the table itself): never exported, never in the
+    sandbox or the API."""
+    return [row["table"] for row in _rows() if not row["column"] and _private(row)]
+
+
+def private_columns() -> dict[str, list[str]]:
+    """table -> the columns the dictionary marks private (of public and private tables alike)."""
+    out: dict[str, list[str]] = {}
+    for row in _rows():
+        if row["column"] and _private(row):
+            out.setdefault(row["table"], []).append(row["column"])
+    return out
 
 
 def meaning(table: str, column: str = "", lang: str = "en") -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from alliance import dictionary
@@ -29,6 +30,11 @@ LIST_COLUMNS = {
         "target_groups": ("activity_target_groups", "activity_id", "target_group_id"),
         "stakeholders": ("activity_stakeholders", "activity_id", "stakeholder_id"),
     },
+    "offers": {
+        "dimensions": ("offer_dimensions", "offer_id", "dimension_id"),
+        "approaches": ("offer_approaches", "offer_id", "approach_id"),
+    },
+    "needs": {"dimensions": ("need_dimensions", "need_id", "dimension_id")},
 }
 # values used when an optional column of a NOT NULL field is left out or empty
 DEFAULTS = {
@@ -157,6 +163,9 @@ def cell_text(value) -> str | None:
 
 def parse_value(value, type_name: str):
     """A cell as the column's type; raises ValueError with a reason."""
+    if type_name.endswith("[]"):  # a list column (events.languages): a list, or text joined with ';'
+        items = list(value) if isinstance(value, (list, tuple, np.ndarray)) else (cell_text(value) or "").split(";")
+        return [str(v).strip() for v in items if str(v).strip()] or None
     if isinstance(value, bool) and type_name == "BOOLEAN":
         return value
     if isinstance(value, (dt.datetime, dt.date)) and type_name == "DATE":
@@ -309,6 +318,8 @@ def shown(value, empty: str = "") -> str:
 
 
 def same_value(a, b) -> bool:
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
+        return (None if a is None else list(a)) == (None if b is None else list(b))
     if (a is None or a is pd.NA or (isinstance(a, float) and a != a)) and \
             (b is None or b is pd.NA or (isinstance(b, float) and b != b)):
         return True

@@ -75,6 +75,29 @@ def url_selectbox(label: str, options: list, param: str, *, default=None, format
                         key=widget_key, format_func=format_func, on_change=_to_url, **kwargs)
 
 
+def url_segmented(label: str, options: list, param: str, *, default, format_func=str, **kwargs):
+    """A segmented control (one choice, e.g. a page's view) whose value lives in the URL as ``?param=<option>``,
+    as ``url_selectbox``; the default is left out of the URL. Never empty: a click on the chosen segment keeps it."""
+    widget_key = f"url_{param}"
+    wanted = st.query_params.get(param)
+    by_text = {str(o): o for o in options}
+    current = st.session_state.get(widget_key)
+    value = by_text.get(wanted, default) if wanted is not None else (current if current in options else default)
+    st.session_state[widget_key] = value
+
+    def _to_url():
+        chosen = st.session_state.get(widget_key)
+        if chosen is None:  # a click on the chosen segment unselects it: keep showing that view
+            st.session_state[widget_key] = by_text.get(st.query_params.get(param), default)
+        elif chosen == default:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = str(chosen)
+
+    st.segmented_control(label, options, key=widget_key, format_func=format_func, on_change=_to_url, **kwargs)
+    return st.session_state.get(widget_key) or default
+
+
 def url_multiselect(label: str, options: list, param: str, *, format_func=str, **kwargs) -> list:
     """A multiselect whose choices live in the URL as repeated ``?param=<option>`` (raw options, e.g. country
     codes), like ``url_selectbox``: links stay language-independent. Unknown URL values are dropped from the

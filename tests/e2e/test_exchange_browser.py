@@ -1,11 +1,14 @@
 """Peer exchange in a real browser (issue 15): an editor submits a practice, an admin returns it with a comment,
-the editor fixes it, the admin publishes it, and the catalogue search finds it.
+the editor fixes it, the admin publishes it, and the catalogue search finds it. Offers and needs: a need proposed
+from Aarhus's lowest self-assessment dimension is matched to an offer and to a strong peer; Aarhus's editor
+expresses interest, and the offering city's editor accepts the request in its inbox.
 
 One server on its own database copy for the module: these tests write. Set EXCHANGE_SHOTS to a folder to keep
 screenshots of each step (for looking at the pages, not asserted)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,9 +21,28 @@ pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("EXCHANGE_SHOTS")
 
 
+OFFERING_PASSWORD = "a-test-editor-password-7"
+OFFERING: dict = {}  # the offer matched first for Aarhus's need, and its city's test account (set by the fixture)
+
+
+def add_offering_editor(con) -> None:
+    """An editor account, in the test's own copy, for the city whose offer is matched first with the need Aarhus
+    will post (the demonstration data's offers are invented from the latest round's strongest cities)."""
+    from alliance import auth, db, exchange
+
+    proposal = exchange.propose_need(con, "aarhus-dk")
+    offers = db.run_query(con, "exchange_offers")
+    first = exchange.matching_offers(offers, [d for d, _ in proposal.dimensions], "aarhus-dk").iloc[0]
+    labels = dict(con.execute("SELECT id, label_en FROM dimensions").fetchall())
+    OFFERING.update(offer_id=first["id"], title=first["title"], city=first["member_id"],
+                    username=f"test-editor-{first['member_id']}", weakest=labels[proposal.dimensions[0][0]],
+                    level=proposal.dimensions[0][1])
+    auth.add_user(con, OFFERING["username"], OFFERING_PASSWORD, "editor", members=[first["member_id"]])
+
+
 @pytest.fixture(scope="module")
 def exchange_app(demo_db, tmp_path_factory):
-    with served_copy(demo_db, tmp_path_factory.mktemp("exchange-server")) as (url, path):
+    with served_copy(demo_db, tmp_path_factory.mktemp("exchange-server"), change=add_offering_editor) as (url, path):
         yield url, path
 
 
@@ -120,3 +142,59 @@ def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchang
     finally:
         editor.context.close()
         admin.context.close()
+
+
+def test_a_need_from_the_self_assessment_is_matched_and_the_request_accepted_in_the_other_inbox(browser, exchange_app):
+    url, _ = exchange_app
+    outside: list[str] = []
+    aarhus, offering = new_page(browser, outside), new_page(browser, outside)
+    try:
+        # Aarhus's editor opens the offers and needs: the need form proposes its lowest dimension
+        open_signed_in(aarhus, url, "/inbox", "editor-aarhus", "demo-editor-2015", "text=Exchange inbox")
+        navigate(aarhus, "Offers and needs")
+        aarhus.wait_for_selector("text=Proposed from your self-assessment of", timeout=60_000)
+        body = aarhus.inner_text("body")
+        assert f"{OFFERING['weakest']} (level {OFFERING['level']} of 5)" in body
+        need_dims = aarhus.locator("[data-testid='stMultiSelect']").filter(has_text="Dimensions").first
+        assert OFFERING["weakest"] in need_dims.inner_text()
+        shot(aarhus, "exchange-need-form-en")
+        aarhus.get_by_role("button", name="Post the need").click()
+        aarhus.wait_for_selector("text=Your need is posted", timeout=60_000)
+        wait_idle(aarhus)
+
+        # its matches: the offer covering it and a strong peer (level 4 or more, with practices on it)
+        matches = aarhus.locator("[data-testid='stExpander']").filter(has_text="Offers that cover this need").first
+        assert OFFERING["title"] in matches.inner_text()
+        assert re.search(r"level [45], \d+ practices?", matches.inner_text())
+        shot(aarhus, "exchange-matches-en")
+        card = matches.locator("[data-testid='stVerticalBlock']").filter(has_text=OFFERING["title"]).filter(
+            has=aarhus.get_by_role("button", name="Express interest")).last  # the innermost: the offer's card
+        card.get_by_role("button", name="Express interest").click()
+        aarhus.locator("textarea[aria-label='Message (optional)']:visible").first.fill(
+            "Could two of our officers visit in March?")
+        aarhus.locator("button:visible", has_text="Send the request").first.click()
+        aarhus.wait_for_selector("text=Request sent to", timeout=60_000)
+        wait_idle(aarhus)
+
+        # the offering city's editor accepts it in its inbox
+        open_signed_in(offering, url, "/inbox", OFFERING["username"], OFFERING_PASSWORD, "text=Exchange inbox")
+        offering.wait_for_selector("text=Could two of our officers visit in March?", timeout=60_000)
+        request = offering.locator("[data-testid='stVerticalBlock']").filter(
+            has_text="Could two of our officers visit in March?").filter(
+            has=offering.get_by_role("button", name="Accept")).last
+        assert "Aarhus" in request.inner_text() and "Proposed" in request.inner_text()
+        shot(offering, "inbox-proposed-en")
+        request.get_by_role("button", name="Accept").click()
+        offering.wait_for_selector("text=Accepted. Both cities see it", timeout=60_000)
+        wait_idle(offering)
+
+        # Aarhus sees it accepted, with the date and who accepted it
+        navigate(aarhus, "Exchange inbox")
+        aarhus.wait_for_selector(f"text=by {OFFERING['username']}", timeout=60_000)
+        assert "Accepted on" in aarhus.inner_text("body")
+        shot(aarhus, "inbox-accepted-en")
+        assert error_boxes(aarhus) == [] and error_boxes(offering) == []
+        assert outside == []
+    finally:
+        aarhus.context.close()
+        offering.context.close()
