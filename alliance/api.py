@@ -383,6 +383,56 @@ def fetch_practice(con, _params, path, _offset, _limit, _version):
     return Result(record=records(rows[_practice_columns(con, rows)])[0])
 
 
+# --- events and offers (issue 15): public columns only; offers published only, never their contact persons
+EVENT_FILTERS = (
+    (Param("kind", "event kinds", many=True, choices=("conference", "study_visit", "webinar", "training")), "kind"),
+    (Param("host", "host member ids", many=True), "host_member_id"),
+)
+OFFER_KINDS = ("study_visit", "mentoring", "training", "materials", "speaking")
+OFFER_DERIVED = ("dimension_ids", "approach_ids")
+OFFER_PARAMS = PAGING + (
+    Param("kind", "offer kinds", many=True, choices=OFFER_KINDS),
+    Param("member", "offering member ids", many=True),
+    Param("dimension", "dimension ids the offer covers (any of)", type="integer", many=True, minimum=1, maximum=99),
+    Param("language", "ISO 639-1 language codes (any of)", many=True, example="fr"),
+)
+
+
+def _published_offers(con, version: str) -> pd.DataFrame:
+    def build():
+        offers = _table(con, "offers", "updated_on DESC, id", version)
+        if offers.empty:
+            return offers.assign(dimension_ids=[], approach_ids=[])
+        offers = offers[offers["state"] == "published"].reset_index(drop=True)
+        dims = _table(con, "offer_dimensions", "offer_id, dimension_id", version)
+        approaches = _table(con, "offer_approaches", "offer_id, approach_id", version)
+        by_dim = dims.groupby("offer_id")["dimension_id"].agg(lambda v: [int(i) for i in v]).to_dict()
+        by_approach = approaches.groupby("offer_id")["approach_id"].agg(list).to_dict()
+        return offers.assign(dimension_ids=offers["id"].map(lambda i: by_dim.get(i, [])),
+                             approach_ids=offers["id"].map(lambda i: by_approach.get(i, [])))
+
+    return _memoised(("offers",), version, build)
+
+
+def fetch_offers(con, params, _path, offset, limit, version):
+    frame = _published_offers(con, version)
+    frame = _in(frame, "kind", params["kind"])
+    frame = _in(frame, "member_id", params["member"])
+    if params["dimension"]:
+        wanted = set(params["dimension"])
+        frame = frame[frame["dimension_ids"].map(lambda ids: bool(wanted & set(ids)))]
+    if params["language"]:
+        wanted_languages = set(params["language"])
+        frame = frame[frame["languages"].map(lambda codes: bool(wanted_languages & set(codes)))]
+    return _page(frame, offset, limit)
+
+
+def fetch_offer(con, _params, path, _offset, _limit, version):
+    frame = _published_offers(con, version)
+    found = frame[frame["id"] == path["id"]]
+    return Result(record=records(found)[0] if len(found) else None)
+
+
 # --- framework
 def fetch_framework(con, _params, _path, _offset, _limit, version):
     return Result(document={
@@ -463,6 +513,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("distributions", "/distributions", "Scores (0-100) per dimension and round: count, quartiles "
              f"and median; withheld for fewer than {scoring.MIN_PEER_GROUP} members",
              DISTRIBUTION_PARAMS, fetch_distributions, example="round={round}&dimension=1,2"),
+    table_endpoint("events", "/events", "events", "starts_on DESC, id", "The alliance's events: conferences, study "
+                   "visits, webinars and trainings", EVENT_FILTERS, example="kind=conference"),
+    Endpoint("offers", "/offers", "Published offers of members (study visits, mentoring, trainings, materials, "
+             "speakers), with the dimensions and approaches they cover; never their contact persons",
+             OFFER_PARAMS, fetch_offers, example="kind=study_visit&limit=5"),
+    Endpoint("offer", "/offers/{id}", "One published offer by id", (FORMAT,), fetch_offer, kind="item"),
     table_endpoint("countries", "/countries", "countries", "code", "Countries"),
     table_endpoint("regions", "/regions", "regions", "id", "European regions"),
     table_endpoint("approaches", "/approaches", "approaches", "id", "Approaches a practice takes"),
@@ -695,7 +751,9 @@ def sample_ids(con: duckdb.DuckDBPyConnection, version: str) -> dict[str, str]:
         members = _table(con, "members", "id", version)
         practice = db.run_query(con, "practices_results", **pr.Filters().params(), sort="updated", limit=1, offset=0)
         rounds = db.run_query(con, "bench_rounds")
+        offers = _published_offers(con, version)
         return {"member": members["id"].iloc[0] if len(members) else "ID",
+                "offer": offers["id"].iloc[0] if len(offers) else "ID",
                 "practice": practice["id"].iloc[0] if len(practice) else "ID",
                 "round": str(rounds["round_year"].iloc[0]) if len(rounds) else "2025"}
 

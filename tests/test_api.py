@@ -17,7 +17,8 @@ from alliance import practices as pr
 from conftest import run_coroutine
 
 SECRETS = ("zz-private-user", "secret.person@example.org", "zz-auditor", "ZZ-PRIVATE-EVIDENCE", "zz-draft-editor",
-           "ZZ-DRAFT-PRACTICE", "zz-app-auditor")
+           "ZZ-DRAFT-PRACTICE", "zz-app-auditor", "ZZ-CONTACT-PERSON", "zz.contact@example.org", "ZZ-REQUEST-MESSAGE",
+           "ZZ-WITHDRAWN-OFFER")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,13 @@ def con(tmp_path_factory, demo_db):
                        "'{\"title\": \"ZZ-DRAFT-PRACTICE\"}', NULL, NULL, now(), 'zz-private-user')")
     connection.execute("INSERT INTO app_audit VALUES (999, now(), 'zz-app-auditor', 'save', 'practice', "
                        "'act-zz-draft', 'ZZ-DRAFT-PRACTICE')")
+    # issue 15: a contact person and a request's message (private), and a withdrawn offer (not served)
+    offer = connection.execute("SELECT id FROM offers WHERE state = 'published' ORDER BY id LIMIT 1").fetchone()[0]
+    connection.execute("UPDATE exchange_contacts SET name = 'ZZ-CONTACT-PERSON', email = 'zz.contact@example.org' "
+                       "WHERE offer_id = $o", {"o": offer})
+    connection.execute("UPDATE exchange_requests SET message = 'ZZ-REQUEST-MESSAGE'")
+    connection.execute("UPDATE offers SET state = 'withdrawn', title = 'ZZ-WITHDRAWN-OFFER' WHERE id = (SELECT max(id) "
+                       "FROM offers)")
     api.cache._items.clear()
     yield connection
     connection.close()
@@ -211,10 +219,12 @@ def _every_response(con) -> list:
 
 def test_no_private_column_or_value_appears_in_any_response(con):
     described = dictionary.describe(con)
-    public = set(described["column"]) | set(api.PRACTICE_DERIVED) | set(api.DISTRIBUTION_COLUMNS) | {
+    public = set(described["column"]) | set(api.PRACTICE_DERIVED) | set(api.DISTRIBUTION_COLUMNS) | \
+        set(api.OFFER_DERIVED) | {
         "round_year", "opened_on", "assessments_counted"}
     private = {"username", "password_hash", "email", "failed_attempts", "locked_until", "imported_by",
-               "submitted_by", "evidence", "saved_by", "token", "rows_json"}
+               "submitted_by", "evidence", "saved_by", "token", "rows_json", "role", "message",
+               "proposed_by", "accepted_by", "updated_by"}
     responses = _every_response(con)
     assert len(responses) >= 2 * len(api.ENDPOINTS) - 2
     for endpoint, response in responses:
