@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from alliance import encoding, exporter, importer, undo
+from alliance import dictionary, encoding, exporter, importer, undo
 from alliance.app import data
 from alliance.i18n import get_language, t, tn
 from alliance.app.session import require_role
@@ -87,6 +87,7 @@ with tab_import:
 
 with tab_export:
     st.caption(t("admin.export_help"))
+    st.info(t("admin.privacy_note", tables=", ".join(dictionary.private_tables())), icon=":material/shield_person:")
     fmt = st.radio(t("admin.format"), list(exporter.FORMATS), horizontal=True, key="export_format")
     if st.button(t("admin.prepare_export"), icon=":material/inventory_2:"):
         with st.spinner(t("admin.exporting")):
