@@ -352,9 +352,11 @@ else:
     if int(per_dim[["offers", "needs", "exchanges"]].to_numpy().sum()) == 0:
         st.info(t("exchange.no_counts"), icon=":material/bar_chart:")
     else:
-        st.bar_chart(table.set_index(t("exchange.col_dimension")), horizontal=True, stack=False,
-                     color=["#0072B2", "#E69F00", "#009E73"], height=520)
-        st.dataframe(table, hide_index=True, width="stretch")
+        top = max(int(per_dim[["offers", "needs", "exchanges"]].to_numpy().max()), 1)
+        bars = {t(f"exchange.col_{c}"): st.column_config.ProgressColumn(t(f"exchange.col_{c}"), format="%d",
+                                                                       min_value=0, max_value=top)
+                for c in ("offers", "needs", "exchanges")}
+        st.dataframe(table, hide_index=True, width="stretch", column_config=bars)  # the counts drawn as bars
         chart_download(table, t("exchange.per_dimension"), "exchange_per_dimension")
     st.subheader(t("exchange.flows"))
     flows = data.query("exchange_flows")
