@@ -35,6 +35,7 @@ PAGE_SPECS = [
 def main() -> None:
     # imported here, not at the top: the server's import of this file must not touch Streamlit's caches
     # before its runtime exists
+    from alliance import store
     from alliance.app import data, embed_view
     from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
@@ -76,7 +77,10 @@ def main() -> None:
             if data.is_demo_data():
                 st.caption(f":material/science: **{t('common.demo_badge')}**")
 
-    navigation.run()
+    try:
+        navigation.run()
+    except store.StoreUnavailable:  # cluster mode, PostgreSQL away: the write was refused whole, say so
+        st.error(t("common.store_unavailable"), icon=":material/cloud_off:")
 
 
 if __name__ == "__main__":  # a page view (Streamlit runs the script as __main__)

@@ -273,7 +273,7 @@ def save(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id: str,
             if dimension_id in merged:
                 answer = merged[dimension_id]
                 cur.execute("INSERT INTO assessment_scores (assessment_id, dimension_id, level, not_applicable, "
-                            "evidence) VALUES ($a, $d, $l, $n, $e) ON CONFLICT DO UPDATE SET level = excluded.level, "
+                            "evidence) VALUES ($a, $d, $l, $n, $e) ON CONFLICT (assessment_id, dimension_id) DO UPDATE SET level = excluded.level, "
                             "not_applicable = excluded.not_applicable, evidence = excluded.evidence",
                             {"a": assessment_id, "d": dimension_id, "l": answer.level,
                              "n": answer.not_applicable, "e": answer.evidence})
@@ -354,7 +354,8 @@ def keep_edit(con: duckdb.DuckDBPyConnection, user: auth.User | None, member_id:
             cur.execute("DELETE FROM assessment_edits WHERE username = $u AND member_id = $m AND round_year = $r "
                         "AND dimension_id = $d", where)
             return False
-        cur.execute("INSERT INTO assessment_edits VALUES ($u, $m, $r, $d, $l, $n, $e, $t) ON CONFLICT DO UPDATE "
+        cur.execute("INSERT INTO assessment_edits VALUES ($u, $m, $r, $d, $l, $n, $e, $t) "
+                    "ON CONFLICT (username, member_id, round_year, dimension_id) DO UPDATE "
                     "SET level = excluded.level, not_applicable = excluded.not_applicable, "
                     "evidence = excluded.evidence, edited_at = excluded.edited_at",
                     where | {"l": tidy.level, "n": tidy.not_applicable, "e": tidy.evidence, "t": now})

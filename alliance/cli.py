@@ -57,6 +57,36 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster_init(args: argparse.Namespace) -> int:
+    """Cluster mode: create the PostgreSQL schema named by ALLIANCE_DATABASE_URL and, when it holds no data yet,
+    fill it from a DuckDB file (the demonstration data by default)."""
+    import duckdb
+
+    from alliance import store
+    from alliance.startup import ensure_database
+
+    if not store.cluster_url():
+        print(f"cluster-init: set {store.URL_ENV}=postgresql://USER@HOST:PORT/DATABASE", file=sys.stderr)
+        return 2
+    try:
+        shared = store.get()
+        if not shared.is_empty():
+            print(f"PostgreSQL already holds data (version {shared.current_version()}); nothing copied")
+            return 0
+        path = ensure_database(Path(args.db) if args.db else database_path())
+        source = duckdb.connect(str(path), read_only=True)
+        counts = shared.load_from(source)
+        source.close()
+    except (store.StoreUnavailable, duckdb.Error) as error:
+        print(f"cluster-init: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - psycopg's connection errors, said in one line
+        print(f"cluster-init: {str(error).splitlines()[0] if str(error) else type(error).__name__}", file=sys.stderr)
+        return 1
+    print(f"Copied {sum(counts.values()):,} rows of {len(counts)} tables from {path} into PostgreSQL")
+    return 0
+
+
 def _open_for_users(db_path: str | None):
     """The database for account commands (built as demonstration data when missing), or None with the
     reason on stderr when another process (the running app) holds its lock."""
@@ -350,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--days", type=int, required=True, help="keep the texts of polls closed within N days")
     retention.add_argument("--db", default=None, help="database file (default: ALLIANCE_DB or data/alliance.duckdb)")
     retention.set_defaults(func=cmd_poll_retention)
+
+    cluster = commands.add_parser("cluster-init", help="cluster mode: create the PostgreSQL schema "
+                                  "(ALLIANCE_DATABASE_URL) and fill it from a DuckDB file when empty")
+    cluster.add_argument("--db", default=None, help="DuckDB file to copy (default: ALLIANCE_DB or the demonstration data)")
+    cluster.set_defaults(func=cmd_cluster_init)
 
     report = commands.add_parser("i18n-report", help="translation completeness per language (exit 1 if incomplete)")
     report.add_argument("languages", nargs="*", metavar="LANG", help="language codes (default: every shipped one)")

@@ -103,13 +103,26 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFra
         cursor.close()
 
 
+_writer = None  # cluster mode (alliance.store): every write_transaction goes to PostgreSQL instead
+
+
+def set_writer(writer) -> None:
+    """Send every write_transaction to `writer(con, work, lock, retries)` (alliance.store in cluster mode);
+    None restores the DuckDB writer."""
+    global _writer
+    _writer = writer
+
+
 def write_transaction(con: duckdb.DuckDBPyConnection, work, lock=None, retries: int = 5):
     """Run `work(cursor)` in one transaction on a fresh cursor of `con`: committed when it returns, rolled back
     when it raises (nothing half-written). A DuckDB write conflict (another transaction changed the same
-    rows) is retried; `lock` (e.g. a threading.Lock) serialises this process's writers."""
+    rows) is retried; `lock` (e.g. a threading.Lock) serialises this process's writers. The app's one write
+    path: in cluster mode (alliance.store) the same `work` runs on PostgreSQL."""
     import contextlib
     import time
 
+    if _writer is not None:
+        return _writer(con, work, lock, retries)
     with lock or contextlib.nullcontext():
         for attempt in range(retries):
             cur = con.cursor()

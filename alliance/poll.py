@@ -328,13 +328,13 @@ def _write_forms(cur, forms: list[_Form]) -> None:
             form.result = len(form.rows) + len(form.items)
     if new_nonces:
         cur.execute("INSERT INTO poll_used_nonces (nonce, poll_code) SELECT * FROM (SELECT unnest($n) AS nonce, "
-                    "unnest($c) AS poll_code)", {"n": [n for n, _ in new_nonces], "c": [c for _, c in new_nonces]})
+                    "unnest($c) AS poll_code) AS batch", {"n": [n for n, _ in new_nonces], "c": [c for _, c in new_nonces]})
     if answers:
         keys = list(answers)
         cur.execute(
             """INSERT INTO poll_answers (poll_code, dimension_id, participant, level, answered_at)
                SELECT code, dim, who, level, current_timestamp
-               FROM (SELECT unnest($code) AS code, unnest($dim) AS dim, unnest($who) AS who, unnest($level) AS level)
+               FROM (SELECT unnest($code) AS code, unnest($dim) AS dim, unnest($who) AS who, unnest($level) AS level) AS batch
                ON CONFLICT (poll_code, dimension_id, participant) DO UPDATE
                SET changes = poll_answers.changes + CASE WHEN poll_answers.level <> excluded.level THEN 1 ELSE 0 END,
                    level = excluded.level, answered_at = excluded.answered_at""",
@@ -348,7 +348,7 @@ def _write_forms(cur, forms: list[_Form]) -> None:
             """INSERT INTO poll_item_answers (poll_code, position, participant, choice, text, answered_at)
                SELECT code, pos, who, choice, text, current_timestamp
                FROM (SELECT unnest($code) AS code, unnest($pos) AS pos, unnest($who) AS who,
-                            unnest($choice) AS choice, unnest($text) AS text)
+                            unnest($choice::INTEGER[]) AS choice, unnest($text::VARCHAR[]) AS text) AS batch
                ON CONFLICT (poll_code, position, participant) DO UPDATE
                SET choice = excluded.choice, text = excluded.text, answered_at = excluded.answered_at""",
             {"code": [k[0] for k in keys], "pos": [k[1] for k in keys], "who": [k[2] for k in keys],
@@ -428,7 +428,7 @@ def participant_count(con: duckdb.DuckDBPyConnection, code: str) -> int:
     cur = con.cursor()
     try:
         return int(cur.execute("SELECT count(*) FROM (SELECT participant FROM poll_answers WHERE poll_code = $code "
-                               "UNION SELECT participant FROM poll_item_answers WHERE poll_code = $code)",
+                               "UNION SELECT participant FROM poll_item_answers WHERE poll_code = $code) AS everyone",
                                {"code": code}).fetchone()[0])
     finally:
         cur.close()

@@ -99,10 +99,10 @@ def _write_jobs(cur, jobs: list[_QAJob]) -> None:
                 asks.append(job)
     if new_nonces:
         cur.execute("INSERT INTO poll_used_nonces (nonce, poll_code) SELECT * FROM (SELECT unnest($n) AS nonce, "
-                    "unnest($c) AS poll_code)", {"n": [n for n, _ in new_nonces], "c": [c for _, c in new_nonces]})
+                    "unnest($c) AS poll_code) AS batch", {"n": [n for n, _ in new_nonces], "c": [c for _, c in new_nonces]})
     if votes:
         cur.execute("INSERT INTO poll_qa_votes (question_id, participant) SELECT * FROM (SELECT unnest($q) AS q, "
-                    "unnest($w) AS w)", {"q": [j.question_id for j in votes], "w": [j.participant for j in votes]})
+                    "unnest($w) AS w) AS batch", {"q": [j.question_id for j in votes], "w": [j.participant for j in votes]})
     for job in asks:  # ids come back one by one; a batch holds few questions next to many votes
         job.result = cur.execute("INSERT INTO poll_qa_questions (poll_code, participant, text) "
                                  "VALUES ($c, $w, $t) RETURNING id",
@@ -153,7 +153,8 @@ def questions(con: duckdb.DuckDBPyConnection, code: str, statuses=STATUSES) -> p
                       q.decided_at, q.decided_by
                FROM poll_qa_questions q LEFT JOIN poll_qa_votes v ON v.question_id = q.id
                WHERE q.poll_code = $code AND q.status IN (SELECT unnest($s)) AND q.text IS NOT NULL
-               GROUP BY ALL ORDER BY votes DESC, q.asked_at, q.id""",
+               GROUP BY q.id, q.text, q.status, q.asked_at, q.participant, q.decided_at, q.decided_by
+               ORDER BY votes DESC, q.asked_at, q.id""",
             {"code": code, "s": list(statuses)}).df()
     finally:
         cur.close()

@@ -269,6 +269,11 @@ def _message(lang: str, status: int, kind: str, text: str, code: str | None = No
     return Reply(status, _document(lang, t("poll.title"), body, code))
 
 
+def unavailable(lang: str, raw_code: str) -> Reply:
+    """The shared database (cluster mode) cannot be reached: nothing was stored; try again."""
+    return _message(lang, 503, "error", t("common.store_unavailable"), poll.normalize_code(raw_code))
+
+
 def _item_html(item: dict, number: int, count: int, earlier) -> str:
     """One own question: radios for multiple choice and the 1-5 scale, a text box for open text."""
     name = f"i{int(item['position'])}"

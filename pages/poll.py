@@ -52,7 +52,7 @@ def code_form() -> None:
 
 
 def participant_view(code: str) -> None:
-    con = data.connection()
+    con = data.live_connection()
     current = poll.get_poll(con, code)
     if current is None:
         st.error(t("poll.unknown", code=code))
@@ -155,7 +155,7 @@ QA_ROWS = 10  # questions listed per state (the oldest pending, the most voted s
 def moderate_qa(code: str, username: str) -> None:
     """The audience's questions: new ones to approve or hide, shown ones to mark answered or hide. Nothing
     reaches the big screen before an approval here. A fragment: a moderator's click reruns this part only."""
-    con = data.connection()
+    con = data.live_connection()
     st.subheader(t("poll.qa_moderation"), anchor=False)
     frame = qa.questions(con, code)
     pending = frame[frame["status"] == "pending"].sort_values("asked_at")
@@ -192,7 +192,7 @@ def organiser_view() -> None:
     st.header(t("poll.organisers"), anchor=False)
     st.caption(t("poll.organisers_intro", max=poll.MAX_QUESTIONS))
     user = require_role("editor")
-    con = data.connection()
+    con = data.live_connection()
     base = poll.base_url_from(st.context.url, os.environ.get("ALLIANCE_PUBLIC_URL"))
     if not poll.phones_can_reach(base):  # told here, to the organiser, never on the big screen
         st.warning(t("poll.local_url"), icon=":material/wifi_off:")

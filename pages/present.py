@@ -81,7 +81,7 @@ if state.get("present_config") != config:  # a new URL starts a new cycle
 
 def _poll_code_for_screen():
     """?poll=CODE when it names a poll, else the most recently opened poll still open."""
-    con = data.connection()
+    con = data.live_connection()
     asked = poll.normalize_code(st.query_params.get("poll"))
     chosen = poll.get_poll(con, asked) if asked else None
     return chosen or poll.latest_open_poll(con)
@@ -174,7 +174,7 @@ def slide_assessment() -> None:
 
 
 def slide_poll() -> None:
-    con = data.connection()
+    con = data.live_connection()
     current = _poll_code_for_screen()
     if current is None:
         with st.container(key="present-big"):
@@ -259,7 +259,7 @@ def _own_question(head, col, item: dict, columns: int) -> None:
 
 @st.cache_data(show_spinner=False, ttl=600)
 def _question_texts(code: str) -> dict[int, dict]:
-    frame = poll.questions(data.connection(), code)
+    frame = poll.questions(data.live_connection(), code)
     return {int(r["dimension_id"]): r for r in frame.to_dict("records")}
 
 
@@ -296,7 +296,7 @@ def slide_qa() -> None:
 
 @st.cache_data(show_spinner=False, ttl=1)
 def _qa_screen(code: str):
-    return qa.screen(data.connection(), code)
+    return qa.screen(data.live_connection(), code)
 
 
 DRAW = {"map": slide_map, "figures": slide_figures, "practices": slide_practices,

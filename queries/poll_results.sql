@@ -8,5 +8,5 @@ JOIN maturity_levels ml ON true
 LEFT JOIN poll_answers a
        ON a.poll_code = q.poll_code AND a.dimension_id = q.dimension_id AND a.level = ml.level
 WHERE q.poll_code = $code
-GROUP BY ALL
+GROUP BY q.position, q.dimension_id, ml.level, ml.label_en, ml.label_fr, ml.label_de
 ORDER BY q.position, ml.level

@@ -3,6 +3,10 @@
 Results are cached on (query, parameters, data version). The data version changes when the file is
 replaced (an import swaps a new file in) or when the app itself writes (`mark_changed`), so a cached
 result is never older than the data.
+
+In cluster mode (`ALLIANCE_DATABASE_URL`, alliance.store) the connection is this process's DuckDB read copy,
+filled from PostgreSQL and refreshed when any process writes (then `mark_changed` runs here too); the live
+poll tables are read on PostgreSQL through `live_connection()`.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from alliance import db, scoring
+from alliance import db, scoring, store
 from alliance.comparison import Framework
 from alliance.paths import database_path
 from alliance.startup import ensure_database
@@ -33,6 +37,8 @@ def data_version() -> str:
     The file is looked at once a second at most (a page view asks a dozen times); the app's own writes
     count at once, a file swapped in by an import within a second."""
     global _file_seen
+    if store.cluster_url():
+        return f"cluster:{_write_counter}"  # the listener calls mark_changed after each refresh
     path = str(database_path())
     now = time.monotonic()
     seen = _file_seen
@@ -57,8 +63,28 @@ def _open(identity: str) -> duckdb.DuckDBPyConnection:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
+    if store.cluster_url():
+        return _read_copy(store.read_copy_path())
     ensure_database(database_path())
     return _open(_file_identity())
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _read_copy(path: str) -> duckdb.DuckDBPyConnection:
+    """Cluster mode: this process's DuckDB copy, filled from PostgreSQL, kept fresh by the listener thread."""
+    shared = store.get(on_change=mark_changed)
+    con = shared.open_local(path)
+    shared.start_listener()
+    return con
+
+
+def live_connection():
+    """Where the live poll tables are read and written: PostgreSQL in cluster mode (alliance.store.LIVE_TABLES,
+    never copied), else the one DuckDB connection."""
+    if store.cluster_url():
+        connection()  # the store and its writer are set up with the copy
+        return store.get().reads
+    return connection()
 
 
 def mark_changed() -> None:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from alliance import api, embed, maps, vote
+from alliance import api, embed, maps, store, vote
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -32,8 +32,11 @@ def _connection():
     return data.connection()
 
 
-def _with_connection(work, *args):
-    return work(_connection(), *args)
+def _with_live_connection(work, *args):
+    """The light poll page's work on the live poll tables (PostgreSQL in cluster mode, alliance.store)."""
+    from alliance.app import data
+
+    return work(data.live_connection(), *args)
 
 
 def _response(request: Request, reply: vote.Reply) -> Response:
@@ -62,10 +65,13 @@ async def vote_page(request: Request) -> Response:
             form = vote.parse_form(body)
         if form and form.get("lang"):
             lang = vote.choose_language(form.get("lang"), request.headers.get("accept-language"))
-        reply = await run_in_threadpool(_with_connection, vote.submit, code, lang, token, form)
+        work, args = vote.submit, (code, lang, token, form)
     else:
-        sent = request.query_params.get("sent")
-        reply = await run_in_threadpool(_with_connection, vote.page, code, lang, token, sent)
+        work, args = vote.page, (code, lang, token, request.query_params.get("sent"))
+    try:
+        reply = await run_in_threadpool(_with_live_connection, work, *args)
+    except store.StoreUnavailable:  # cluster mode, PostgreSQL away: said plainly, nothing was stored
+        reply = vote.unavailable(lang, code)
     return _response(request, reply)
 
 

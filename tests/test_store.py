@@ -1,0 +1,201 @@
+"""Cluster mode's store (alliance/store.py) against a real PostgreSQL (tests/cluster_helpers.py starts one; the
+tests skip, saying why, only when PostgreSQL's programs are not installed): the schema from queries/ddl, the
+dialect rewrites, a write on one process seen by another's DuckDB copy, and PostgreSQL restarted during writes."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import duckdb
+import pytest
+
+from alliance import assessments, auth, db, poll, store
+from cluster_helpers import private_postgres, wait_for
+
+
+# ------------------------------------------------------------------------------------ dialect (no server)
+def test_parameters_and_percent_signs_become_psycopg_s():
+    assert store.to_postgres("SELECT * FROM t WHERE a = $a AND b = $b_2 OR c = ?") == \
+        "SELECT * FROM t WHERE a = %(a)s AND b = %(b_2)s OR c = %s"
+    assert store.to_postgres("SELECT 1 WHERE x LIKE 'a%' AND y = '$kept' -- $comment") == \
+        "SELECT 1 WHERE x LIKE 'a%' AND y = '$kept' -- $comment"
+    assert store.to_postgres("SELECT 100 % 7") == "SELECT 100 %% 7"
+
+
+def test_the_few_duckdb_spellings_are_rewritten():
+    assert store.to_postgres("SELECT poll_code, len(options) FROM poll_items") == \
+        "SELECT poll_code, cardinality(options) FROM poll_items"
+    assert store.to_postgres("DELETE FROM e WHERE list_contains($d, dimension_id)") == \
+        "DELETE FROM e WHERE (dimension_id = ANY(%(d)s))"
+    assert store.to_postgres("SELECT list(m ORDER BY m)") == "SELECT array_agg(m ORDER BY m)"
+    assert store.to_postgres("SELECT current_timestamp - to_days($d)") == \
+        "SELECT current_timestamp - make_interval(days => %(d)s)"
+
+
+def test_the_written_table_is_read_from_the_statement():
+    assert store.written_table('INSERT INTO "poll_answers" (a) VALUES (1)') == "poll_answers"
+    assert store.written_table("  update users SET x = 1") == "users"
+    assert store.written_table("DELETE FROM assessment_edits WHERE 1") == "assessment_edits"
+    assert store.written_table("SELECT 1 FROM users") is None
+
+
+def test_postgres_ddl_keeps_every_shared_table_and_drops_duckdb_macros():
+    statements = store.postgres_ddl()
+    text = "\n".join(statements)
+    assert "MACRO" not in text and "activity_search" not in text
+    assert "regexp_full_match" not in text and "DOUBLE PRECISION" in text
+    assert re.search(r"options\s+VARCHAR\[\] NOT NULL DEFAULT '{}'", text)
+    scratch = duckdb.connect()
+    scratch.execute(db.schema_sql())
+    tables = {r[0] for r in scratch.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table in tables - store.LOCAL_ONLY:
+        assert f"CREATE TABLE IF NOT EXISTS {table} " in text, table
+
+
+# ------------------------------------------------------------------------------------ on a real PostgreSQL
+@pytest.fixture(scope="module")
+def server():
+    with private_postgres() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def filled(server, demo_db):
+    """The demonstration data in PostgreSQL (once for this module)."""
+    shared = store.Store(server.url)
+    shared.ensure_schema()
+    shared.ensure_schema()  # idempotent, as the DDL files are
+    source = duckdb.connect(str(demo_db), read_only=True)
+    counts = shared.load_from(source)
+    source.close()
+    shared.reads.close()
+    return counts
+
+
+@pytest.fixture
+def process(server, filled, tmp_path):
+    """Open 'app processes' on one PostgreSQL: each a Store with its own DuckDB copy; the first one's writer is
+    alliance.db's (as the app installs it). Each records its cache clears (on_change)."""
+    made = []
+
+    def make(name: str, writer: bool = False):
+        changes: list[float] = []
+        shared = store.Store(server.url, on_change=lambda: changes.append(time.monotonic()))
+        local = shared.open_local(tmp_path / f"{name}.duckdb")
+        shared.changes = changes
+        if writer:
+            db.set_writer(shared.write)
+        made.append((shared, local))
+        return shared, local
+
+    yield make
+    db.set_writer(None)
+    for shared, local in made:
+        shared.stop()
+        local.close()
+
+
+def test_the_schema_holds_the_duckdb_rules(server, filled):
+    import psycopg
+
+    assert filled["members"] > 0 and filled["assessment_scores"] > 0
+    with psycopg.connect(server.url) as conn:
+        for bad_id in ("Aarhus", "aarhus"):  # regexp_full_match(id, ...) became `~ '^(?:...)$'`
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute("INSERT INTO members (id, name, country_code, kind, latitude, longitude, joined_on, "
+                             "status) VALUES (%s, 'x', 'DK', 'municipality', 56, 10, '2020-01-01', 'member')",
+                             [bad_id])
+            conn.rollback()
+        row = conn.execute("SELECT options, hidden_words FROM poll_items LIMIT 0").description
+        assert [c.name for c in row] == ["options", "hidden_words"]
+
+
+def test_the_copy_holds_what_postgres_holds(process, demo_db):
+    _, local = process("a")
+    source = duckdb.connect(str(demo_db), read_only=True)
+    for table in ("members", "activities", "assessment_scores", "users"):
+        assert local.execute(f"SELECT count(*) FROM {table}").fetchone() == \
+            source.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert local.execute("SELECT count(*) FROM activity_search").fetchone()[0] == \
+        source.execute("SELECT count(*) FROM activities").fetchone()[0]  # folded in the copy (DuckDB macros)
+    source.close()
+
+
+def test_a_write_on_one_process_reaches_the_other_within_2_s(process):
+    a, a_local = process("a", writer=True)
+    b, b_local = process("b")
+    b.start_listener()
+    editor = auth.get_user(a_local, "editor-aarhus")
+    question = ("SELECT s.level, s.evidence FROM assessments x JOIN assessment_scores s ON s.assessment_id = x.id "
+                "WHERE x.member_id = 'aarhus-dk' AND x.round_year = 2025 AND s.dimension_id = 3")
+    assessments.save(a_local, editor, "aarhus-dk", 2025, {3: assessments.Answer(1, evidence="written on A")})
+    saved = time.monotonic()
+    assert a_local.execute(question).fetchone() == (1, "written on A")  # the writer reads its own write at once
+    wait_for(lambda: b_local.execute(question).fetchone() == (1, "written on A"), 2.0, every_s=0.02)
+    assert b.changes and b.changes[-1] - saved < 2.0  # and B cleared its caches
+    assert b.applied_version == a.current_version()
+
+
+def test_live_answers_stay_in_postgres_and_the_screen_reads_them_there(process):
+    a, a_local = process("a", writer=True)
+    code = poll.open_poll(a.reads, [1], "test")
+    assert a_local.execute("SELECT count(*) FROM polls WHERE code = $c", {"c": code}).fetchone()[0] == 1
+    poll.record_answers(a.reads, code, poll.new_participant_token(), {1: 4})
+    assert a_local.execute("SELECT count(*) FROM poll_answers").fetchone()[0] == 0  # never copied
+    assert poll.live_results(a.reads, code, max_age_s=0).participants == 1
+
+
+def test_a_refused_write_leaves_nothing(process):
+    a, a_local = process("a", writer=True)
+    editor = auth.get_user(a_local, "editor-aarhus")
+    before = a.current_version()
+    with pytest.raises(assessments.AssessmentRefused):
+        assessments.save(a_local, editor, "liege-be", 2025, {1: assessments.Answer(2)})  # not their city
+    assert a.current_version() == before
+
+
+def test_postgres_restarted_during_writes_each_write_commits_or_is_refused(server, process, monkeypatch):
+    """Forms of 2 answers each, sent while PostgreSQL restarts: every form either is confirmed and stored whole,
+    or is refused with StoreUnavailable's clear message and stored not at all."""
+    import psycopg
+
+    monkeypatch.setattr(store, "UNAVAILABLE_WAIT_S", 0.5)  # some writes are refused, not only delayed
+    a, _ = process("a", writer=True)
+    code = poll.open_poll(a.reads, [1, 2], "test")
+    confirmed, refused, other = [], [], []
+    stop = threading.Event()
+
+    def phones():
+        while not stop.is_set():
+            token = poll.new_participant_token()
+            try:
+                poll.record_answers(a.reads, code, token, {1: 2, 2: 3})
+                confirmed.append(token)
+            except store.StoreUnavailable as error:
+                assert "nothing was saved" in str(error)
+                refused.append(token)
+            except Exception as error:  # noqa: BLE001 - anything else is a failure of this test
+                other.append(repr(error))
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=phones)
+    worker.start()
+    try:
+        wait_for(lambda: len(confirmed) >= 10, 30)
+        server.stop("fast")
+        time.sleep(1.5)
+        server.start()
+        count = len(confirmed)
+        wait_for(lambda: len(confirmed) >= count + 10, 30)  # writes go on after the restart
+    finally:
+        stop.set()
+        worker.join(30)
+    assert other == []
+    assert refused, "PostgreSQL was down 1.5 s: some writes must have been refused"
+    with psycopg.connect(server.url) as conn:
+        stored = dict(conn.execute("SELECT participant, count(*) FROM poll_answers WHERE poll_code = %s "
+                                   "GROUP BY 1", [code]).fetchall())
+    assert all(stored.get(token) == 2 for token in confirmed)
+    assert not any(token in stored for token in refused)
+    assert set(stored) == set(confirmed)
