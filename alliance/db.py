@@ -113,6 +113,11 @@ def set_writer(writer) -> None:
     _writer = writer
 
 
+def writes_elsewhere() -> bool:
+    """Whether write_transaction goes to another writer (the cluster mode's PostgreSQL)."""
+    return _writer is not None
+
+
 def write_transaction(con: duckdb.DuckDBPyConnection, work, lock=None, retries: int = 5):
     """Run `work(cursor)` in one transaction on a fresh cursor of `con`: committed when it returns, rolled back
     when it raises (nothing half-written). A DuckDB write conflict (another transaction changed the same
@@ -195,7 +200,10 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def refresh_search(con: duckdb.DuckDBPyConnection) -> None:
     """Fold the practice texts that changed into activity_search (queries/ddl/99_practice_search.sql): call it,
-    inside the same transaction, after writing activities."""
+    inside the same transaction, after writing activities. In cluster mode (a PostgreSQL cursor) the search table
+    is each DuckDB copy's own, folded when the copy takes the new rows (alliance.store)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return
     con.execute((DDL_DIR / "99_practice_search.sql").read_text(encoding="utf-8"))
 
 

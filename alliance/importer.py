@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from alliance import dictionary, encoding, undo
-from alliance.db import refresh_search
+from alliance.db import refresh_search, write_transaction
 from alliance.tables import (DEFAULTS, LIST_COLUMNS, ImportRejected, Incoming, Problem, Sheet, catalogue, cell_text,
                              insert_rows, normalise, same_value, shown, update_rows, validate_sheet)
 
@@ -350,12 +350,12 @@ def plan_import(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, bytes]]
 
 
 def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: str) -> int:
-    """Write the plan in one transaction and log it; the audit row's id."""
+    """Write the plan in one transaction and log it; the audit row's id. Through db.write_transaction, the app's
+    one write path (in cluster mode, on PostgreSQL)."""
     tables = catalogue()
     order = dictionary.public_tables()
-    cursor = con.cursor()
-    try:
-        cursor.execute("BEGIN TRANSACTION")
+
+    def work(cursor) -> int:
         audit_id = cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM import_audit").fetchall()[0][0]
         undo.record(cursor, audit_id, plan, tables)
         for name in sorted(set(plan.inserts) | set(plan.updates), key=order.index):
@@ -370,7 +370,7 @@ def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: st
             frame = plan.bridge_deletes[bridge]
             cursor.register("gone", frame)
             a, b = frame.columns
-            cursor.execute(f'DELETE FROM "{bridge}" WHERE ({a}, {b}) IN (SELECT ({a}, {b}) FROM gone)')
+            cursor.execute(f'DELETE FROM "{bridge}" AS t USING gone WHERE t."{a}" = gone."{a}" AND t."{b}" = gone."{b}"')
             cursor.unregister("gone")
         for bridge in sorted(plan.bridge_inserts, key=order.index):
             insert_rows(cursor, bridge, plan.bridge_inserts[bridge], tables[bridge])
@@ -385,16 +385,9 @@ def apply_plan(con: duckdb.DuckDBPyConnection, plan: Plan, who: str, channel: st
                        "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [audit_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), who, channel,
                         "; ".join(plan.files), total["added"], total["updated"], total["unchanged"]])
-        cursor.execute("COMMIT")
         return audit_id
-    except BaseException:
-        try:
-            cursor.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        cursor.close()
+
+    return write_transaction(con, work, retries=1)
 
 
 # ------------------------------------------------------------------------------------ opening, running

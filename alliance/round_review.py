@@ -351,7 +351,7 @@ def set_consent(con, user: auth.User | None, agree: bool, now: dt.datetime | Non
     def work(cur) -> bool:
         _signed_in(user)
         if agree:
-            cur.execute("INSERT INTO reviewer_consents VALUES ($u, $t, NULL) ON CONFLICT DO UPDATE SET "
+            cur.execute("INSERT INTO reviewer_consents VALUES ($u, $t, NULL) ON CONFLICT (username) DO UPDATE SET "
                         "agreed_at = excluded.agreed_at, withdrawn_at = NULL", {"u": user.username, "t": now})
         else:
             cur.execute("UPDATE reviewer_consents SET withdrawn_at = $t WHERE username = $u AND withdrawn_at IS NULL",

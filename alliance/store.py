@@ -168,8 +168,10 @@ class PgCursor:
             self.written.add(table)
         with self._conn.cursor() as cur:
             cur.execute(to_postgres(sql), _params(params))
-            self._columns = [c.name for c in cur.description] if cur.description else []
-            self._rows = cur.fetchall() if cur.description else []
+            if cur.description:
+                self._columns, self._rows = [c.name for c in cur.description], cur.fetchall()
+            else:  # as DuckDB answers INSERT, UPDATE and DELETE: one row, the count
+                self._columns, self._rows = ["Count"], [(cur.rowcount,)]
         return self
 
     def executemany(self, sql: str, rows):
@@ -529,7 +531,8 @@ class Store:
                         with conn.cursor() as raw:
                             version = raw.execute("INSERT INTO alliance_changes (write_id, tables) VALUES (%s, %s) "
                                                   "RETURNING version", [write_id, tables]).fetchone()[0]
-                            raw.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(version)])
+                            if set(tables) - LIVE_TABLES:  # live answers are read on PostgreSQL: no copy to refresh
+                                raw.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(version)])
                     committing = True
                     conn.commit()
                 except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected):

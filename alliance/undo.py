@@ -9,18 +9,20 @@ A file snapshot would be simpler, but restoring it would drop every assessment s
 
 DuckDB refuses to delete a row in the same transaction as the rows that refer to it, so the deletions are
 committed one table at a time, children first. Each commit leaves the data consistent, and running the
-undo again after an interruption finishes it: rows already reverted are recognised and skipped.
+undo again after an interruption finishes it: rows already reverted are recognised and skipped. In cluster
+mode (alliance.store) the whole undo is one PostgreSQL transaction through db.write_transaction.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
 
-from alliance import dictionary
+from alliance import db, dictionary
 from alliance.tables import ImportRejected, catalogue, insert_rows, same_value, update_rows
 
 ACTIONS = ("inserted", "updated_before", "updated_after", "bridge_added", "bridge_removed")
@@ -165,9 +167,7 @@ def _plan_undo(cursor, audit_id: int, steps, tables) -> tuple[list, dict[str, li
                                f"({', '.join(changed)})")
             deletes.setdefault(name, []).append({k: row[k] for k in key})
     added_links = {name: {tuple(r.values()) for r in rows} for name, rows in steps["bridge_added"]}
-    for child, columns, parent, ref_columns in cursor.execute(
-            "SELECT table_name, constraint_column_names, referenced_table, referenced_column_names "
-            "FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'").fetchall():
+    for child, columns, parent, ref_columns in _foreign_keys():
         if parent not in deletes or ref_columns != _key_of(tables[parent]):
             continue
         gone = pd.DataFrame(deletes[parent])[ref_columns]
@@ -192,9 +192,30 @@ def _plan_undo(cursor, audit_id: int, steps, tables) -> tuple[list, dict[str, li
 
 def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
     """Revert the newest import not yet undone; UndoRefused (changing nothing) when it cannot be done safely."""
-
-    tables = catalogue()
+    if db.writes_elsewhere():  # cluster mode: checks and changes in one transaction of the shared database
+        return db.write_transaction(con, lambda cur: _undo(cur, who, lambda step: step()), retries=1)
     cursor = con.cursor()
+    try:
+        return _undo(cursor, who, lambda step: _committed(cursor, step))
+    finally:
+        cursor.close()
+
+
+def _committed(cursor, step):
+    """Run `step()` in a DuckDB transaction of its own on `cursor`."""
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        result = step()
+        cursor.execute("COMMIT")
+        return result
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+
+
+def _undo(cursor, who: str, transaction) -> UndoResult:
+    """The undo on `cursor`; `transaction(step)` runs each step that must be committed whole."""
+    tables = catalogue()
     try:
         last = last_undoable(cursor)
         if last is None:
@@ -211,9 +232,9 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
             extra = len(reasons) - MAX_REASONS
             raise UndoRefused(reasons[:MAX_REASONS] + ([f"... and {extra} more"] if extra > 0 else []))
         order = dictionary.public_tables()
-        relinked = 0
-        cursor.execute("BEGIN TRANSACTION")
-        try:
+
+        def relink() -> int:
+            relinked = 0
             # set back first: DuckDB refuses to update a row after deleting rows that refer to it
             for name, _, rows in restores:
                 update_rows(cursor, name, pd.DataFrame(rows), tables[name])
@@ -226,23 +247,15 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
                 if missing:
                     insert_rows(cursor, name, pd.DataFrame(missing), tables[name])
                     relinked += len(missing)
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
+            return relinked
+
+        relinked = transaction(relink)
         deleted = 0
         # one commit per table, children first (see the module's docstring)
         for name in sorted(deletes, key=order.index, reverse=True):
-            cursor.execute("BEGIN TRANSACTION")
-            try:
-                deleted += _delete(cursor, name, _key_of(tables[name]), deletes[name])
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+            deleted += transaction(lambda name=name: _delete(cursor, name, _key_of(tables[name]), deletes[name]))
         if any(name == "activities" for name, _, _ in restores) or "activities" in deletes:
-            from alliance.db import refresh_search
-            refresh_search(cursor)
+            db.refresh_search(cursor)
         cursor.execute("UPDATE import_audit SET undone_at = ?, undone_by = ? WHERE id = ?",
                        [dt.datetime.now(dt.UTC).replace(tzinfo=None), who, audit_id])
         return UndoResult(audit_id, files, sum(len(r) for _, _, r in restores), deleted, relinked)
@@ -250,8 +263,20 @@ def undo_last(con: duckdb.DuckDBPyConnection, who: str) -> UndoResult:
         raise UndoRefused([f"the database refused: {error}"]) from None
     except ImportRejected as rejected:  # _update names a key column others refer to
         raise UndoRefused([p.reason for p in rejected.problems]) from None
+
+
+@lru_cache(maxsize=1)
+def _foreign_keys() -> list[tuple]:
+    """(table, columns, referenced table, referenced columns) of every foreign key the DDL declares, read from
+    an in-memory database built from it (so also when the rows live in PostgreSQL, in cluster mode)."""
+    scratch = duckdb.connect()
+    try:
+        scratch.execute(db.schema_sql())
+        return [(t, list(c), r, list(rc)) for t, c, r, rc in scratch.execute(
+            "SELECT table_name, constraint_column_names, referenced_table, referenced_column_names "
+            "FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'").fetchall()]
     finally:
-        cursor.close()
+        scratch.close()
 
 
 def _delete(cursor, name: str, key: list[str], rows: list[dict]) -> int:

@@ -1,173 +1,40 @@
 """A real PostgreSQL for the cluster-mode tests (never a mock), and the whole cluster started by
-scripts/run-cluster.sh. PostgreSQL refuses to run as root: as root, the server runs as the `postgres` account,
-in a folder of its own outside pytest's private temporary folder."""
+scripts/run-cluster.sh (alliance.serve starts them); skipped, saying why, only when the programs are absent."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import tempfile
-import time
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from alliance.paths import REPO_ROOT
-from alliance.serve import free_port
-
-
-def postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    return found[-1].parent if found else None
+from alliance import serve
+from alliance.serve import wait_for  # noqa: F401 - the tests' import
 
 
 def need_postgres() -> Path:
     """The PostgreSQL programs, or skip: only when they are truly absent (.ci/run installs them)."""
-    found = postgres_bin()
+    found = serve.postgres_bin()
     if found is None:
         pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb): "
                     "`apt-get install postgresql` (.ci/run does) to run the cluster-mode tests")
     return found
 
 
-def _as_pg(args: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-def private_folder(prefix: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    folder.chmod(0o755)
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    return folder
-
-
-@dataclass
-class Postgres:
-    bin: Path
-    data: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://alliance@127.0.0.1:{self.port}/postgres"
-
-    def ctl(self, *args: str) -> None:
-        subprocess.run(_as_pg([str(self.bin / "pg_ctl"), "-D", str(self.data), *args]), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-
-    def start(self) -> None:
-        self.ctl("-l", str(self.data.parent / "postgresql.log"), "-w", "-o",
-                 f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-
-    def stop(self, mode: str = "fast") -> None:
-        self.ctl("-m", mode, "-w", "stop")
-
-
 @contextmanager
 def private_postgres():
-    """A PostgreSQL server of its own on a free port, stopped and removed at the end."""
-    pg_bin = need_postgres()
-    folder = private_folder("alliance-pg-")
-    server = Postgres(pg_bin, folder / "data", free_port())
-    subprocess.run(_as_pg([str(pg_bin / "initdb"), "-D", str(server.data), "-U", "alliance", "-A", "trust",
-                           "-E", "UTF8", "--no-locale", "--no-sync"]),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-    server.start()
-    try:
+    need_postgres()
+    with serve.private_postgres() as server:
         yield server
-    finally:
-        try:
-            server.stop("immediate")
-        except (subprocess.SubprocessError, OSError):
-            pass
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@dataclass
-class Cluster:
-    url: str  # the proxy
-    folder: Path
-    database_url: str
-    proc: subprocess.Popen
-
-    def app_pid(self, number: int) -> int:
-        return int((self.folder / f"app-{number}.pid").read_text())
 
 
 @contextmanager
 def running_cluster(database_url: str, source_db: Path, processes: int = 2, timeout_s: float = 180):
-    """`bash scripts/run-cluster.sh N` against `database_url` (filled from `source_db` when empty), on free
-    ports; stopped (the script's trap stops its app processes and the proxy) at the end."""
     if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists()):
         pytest.skip("HAProxy is not installed: `apt-get install haproxy` (.ci/run does) to run the cluster tests")
-    folder = private_folder("alliance-cluster-")
-    proxy = free_port()
-    env = {**os.environ, "ALLIANCE_DATABASE_URL": database_url, "ALLIANCE_CLUSTER_DIR": str(folder),
-           "ALLIANCE_DB": str(source_db), "ALLIANCE_PROXY_PORT": str(proxy),
-           "ALLIANCE_APP_PORT": str(_free_range(processes))}
-    env.pop("ALLIANCE_SECRET", None)
-    log = open(folder / "run-cluster.out", "w")
-    proc = subprocess.Popen(["bash", str(REPO_ROOT / "scripts" / "run-cluster.sh"), str(processes)],
-                            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    cluster = Cluster(f"http://127.0.0.1:{proxy}", folder, database_url, proc)
-    try:
-        deadline = time.time() + timeout_s
-        while "cluster mode:" not in (folder / "run-cluster.out").read_text():
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("run-cluster.sh did not start: " + (folder / "run-cluster.out").read_text())
-            time.sleep(0.3)
-        for number in range(1, processes + 1):  # every process has built its read copy (the warm-up)
-            wait_for(lambda n=number: _warm(folder, n), timeout_s)
+    with serve.running_cluster(database_url, source_db, processes, timeout_s) as cluster:
         yield cluster
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _warm(folder: Path, number: int) -> bool:
-    return (folder / f"read-copy-{number}.duckdb").exists()
-
-
-def _free_range(count: int) -> int:
-    """A first port whose `count` successors are free too (the app processes take consecutive ports)."""
-    for _ in range(50):
-        first = free_port()
-        if first + count < 65000 and all(_port_free(first + i) for i in range(count)):
-            return first
-    raise RuntimeError("no free port range")
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def wait_for(condition, timeout_s: float, every_s: float = 0.1):
-    deadline = time.time() + timeout_s
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise TimeoutError(f"condition not met within {timeout_s} s")
-        time.sleep(every_s)
 
 
 def get(url: str, cookie: str | None = None, timeout: float = 30):

@@ -155,6 +155,37 @@ def test_a_refused_write_leaves_nothing(process):
     assert a.current_version() == before
 
 
+def test_an_import_and_its_undo_go_to_postgres_and_every_copy(server, process):
+    """The importer and undo write through the same path: one PostgreSQL transaction each, seen by the other
+    process's copy (and its search table folded there)."""
+    import psycopg
+
+    from alliance import importer, undo
+    from test_undo import ACTIVITIES, MEMBERS
+
+    a, a_local = process("a", writer=True)
+    b, b_local = process("b")
+    b.start_listener()
+    in_b = "SELECT count(*) FROM activities WHERE id = 'undo-test-practice'"
+    searchable = "SELECT count(*) FROM activity_search WHERE id = 'undo-test-practice'"
+    _, audit_id = importer.import_files(a_local, [(MEMBERS.name, MEMBERS.read_bytes()),
+                                                  ("activities.csv", ACTIVITIES.encode())], "tester", "admin")
+    with psycopg.connect(server.url) as conn:
+        assert conn.execute("SELECT title FROM activities WHERE id = 'undo-test-practice'").fetchone() == \
+            ("Practice added by the test",)
+        assert conn.execute("SELECT count(*) FROM import_undo WHERE audit_id = %s", [audit_id]).fetchone()[0] > 0
+    wait_for(lambda: b_local.execute(in_b).fetchone()[0] == 1, 2.0, every_s=0.02)
+    assert b_local.execute(searchable).fetchone()[0] == 1
+
+    result = undo.undo_last(a_local, "tester")
+    assert (result.audit_id, result.deleted) == (audit_id, 2)
+    with psycopg.connect(server.url) as conn:
+        assert conn.execute("SELECT count(*) FROM activities WHERE id = 'undo-test-practice'").fetchone()[0] == 0
+        assert conn.execute("SELECT undone_by FROM import_audit WHERE id = %s", [audit_id]).fetchone() == ("tester",)
+    wait_for(lambda: b_local.execute(in_b).fetchone()[0] == 0, 2.0, every_s=0.02)
+    assert b_local.execute(searchable).fetchone()[0] == 0
+
+
 def test_postgres_restarted_during_writes_each_write_commits_or_is_refused(server, process, monkeypatch):
     """Forms of 2 answers each, sent while PostgreSQL restarts: every form either is confirmed and stored whole,
     or is refused with StoreUnavailable's clear message and stored not at all."""
@@ -199,3 +230,12 @@ def test_postgres_restarted_during_writes_each_write_commits_or_is_refused(serve
     assert all(stored.get(token) == 2 for token in confirmed)
     assert not any(token in stored for token in refused)
     assert set(stored) == set(confirmed)
+
+
+def test_the_writers_sql_names_its_conflict_targets():
+    """PostgreSQL needs the columns of ON CONFLICT ... DO UPDATE; DuckDB takes them too."""
+    from alliance.paths import REPO_ROOT
+
+    for path in sorted((REPO_ROOT / "alliance").rglob("*.py")):
+        text = re.sub(r"\s+", " ", path.read_text(encoding="utf-8").replace('"\n', "").replace('" "', ""))
+        assert "ON CONFLICT DO UPDATE" not in text.upper(), path.name
