@@ -167,6 +167,8 @@ def running_cluster(database_url: str, source_db: Path, processes: int = 2, time
             time.sleep(0.3)
         for number in range(1, processes + 1):  # every process has built its read copy (the warm-up)
             wait_for(lambda n=number: _warm(folder, n), timeout_s)
+            # and the proxy's health check counts it up: its cookie reaches it
+            wait_for(lambda n=number: _node(cluster.url, f"app{n}") == f"app{n}", timeout_s, every_s=0.3)
         yield cluster
     finally:
         if proc.poll() is None:
@@ -177,6 +179,16 @@ def running_cluster(database_url: str, source_db: Path, processes: int = 2, time
                 os.killpg(proc.pid, signal.SIGKILL)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _node(url: str, node: str) -> str | None:
+    """The app process the proxy sends a browser holding the cookie of `node` to, or None when it fails."""
+    request = urllib.request.Request(url + "/_stcore/health", headers={"Cookie": f"ALLIANCE_NODE={node}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers.get("X-Alliance-Node")
+    except OSError:
+        return None
 
 
 def _warm(folder: Path, number: int) -> bool:
