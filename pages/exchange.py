@@ -212,7 +212,7 @@ if view == "needs":
         with st.container(border=True):
             st.markdown(f"#### {md_text(display.get(need['member_id'], need['member_name']))}")
             if need["dimension_ids"] is not None and len(need["dimension_ids"]):
-                st.markdown(md_text(dimension_names(need["dimension_ids"])))
+                st.markdown(f"**{t('exchange.need_dimensions')}**: " + md_text(dimension_names(need["dimension_ids"])))
             st.text(need["summary"])
             notes = [t("exchange.posted_on", date=fmt_date(need["updated_on"]))]
             if need["from_assessment"] and not is_missing(need["round_year"]):
@@ -343,7 +343,7 @@ else:
     st.caption(t("exchange.counts_intro"))
     per_dim = data.query("exchange_per_dimension")
     table = pd.DataFrame({
-        t("exchange.col_dimension"): [label(r) for _, r in per_dim.iterrows()],
+        t("exchange.col_dimension"): [label(r, "short") or label(r) for _, r in per_dim.iterrows()],
         t("exchange.col_offers"): per_dim["offers"].astype(int),
         t("exchange.col_needs"): per_dim["needs"].astype(int),
         t("exchange.col_exchanges"): per_dim["exchanges"].astype(int),
@@ -356,7 +356,8 @@ else:
         bars = {t(f"exchange.col_{c}"): st.column_config.ProgressColumn(t(f"exchange.col_{c}"), format="%d",
                                                                        min_value=0, max_value=top)
                 for c in ("offers", "needs", "exchanges")}
-        st.dataframe(table, hide_index=True, width="stretch", column_config=bars)  # the counts drawn as bars
+        st.dataframe(table, hide_index=True, width="stretch", column_config=bars,  # the counts drawn as bars
+                     height=36 * (len(table) + 1) + 4)  # every dimension at once, no inner scrolling
         chart_download(table, t("exchange.per_dimension"), "exchange_per_dimension")
     st.subheader(t("exchange.flows"))
     flows = data.query("exchange_flows")
