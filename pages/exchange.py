@@ -354,10 +354,10 @@ else:
     else:
         top = max(int(per_dim[["offers", "needs", "exchanges"]].to_numpy().max()), 1)
         bars = {t(f"exchange.col_{c}"): st.column_config.ProgressColumn(t(f"exchange.col_{c}"), format="%d",
-                                                                       min_value=0, max_value=top)
+                                                                       min_value=0, max_value=top, width="small")
                 for c in ("offers", "needs", "exchanges")}
         st.dataframe(table, hide_index=True, width="stretch", column_config=bars,  # the counts drawn as bars
-                     height=36 * (len(table) + 1) + 4)  # every dimension at once, no inner scrolling
+                     height=37 * (len(table) + 1) + 6)  # every dimension at once, no inner scrolling
         chart_download(table, t("exchange.per_dimension"), "exchange_per_dimension")
     st.subheader(t("exchange.flows"))
     flows = data.query("exchange_flows")
