@@ -275,6 +275,20 @@ def contact_for(con, user: auth.User | None, offer_id: str) -> dict | None:
         cur.close()
 
 
+def contacts_for(con, user: auth.User | None) -> dict[str, dict]:
+    """Every published offer's contact person (offer id -> name, role, email) for a signed-in editor or admin,
+    in one query; empty for anyone else."""
+    if not can_see_contacts(user):
+        return {}
+    cur = con.cursor()
+    try:
+        rows = cur.execute("SELECT c.offer_id, c.name, c.role, c.email FROM exchange_contacts c JOIN offers o ON "
+                           "o.id = c.offer_id WHERE o.state = 'published'").fetchall()
+    finally:
+        cur.close()
+    return {r[0]: {"name": r[1], "role": r[2], "email": r[3]} for r in rows}
+
+
 def _last_change(cur, kind: str, object_id: str) -> tuple[str, dt.datetime | None]:
     row = cur.execute("SELECT username, done_at FROM app_audit WHERE object_kind = $k AND object_id = $o "
                       "ORDER BY id DESC LIMIT 1", {"k": kind, "o": str(object_id)}).fetchone()
@@ -399,6 +413,11 @@ def propose_need(con, member_id: str, limit: int = NEED_PROPOSALS, own_cursor: b
     else:
         query = db.load_query("exchange_latest_levels")
         levels = con.execute(query.sql, query.bind({"member_id": member_id})).df()
+    return proposal_from_levels(levels, limit)
+
+
+def proposal_from_levels(levels: pd.DataFrame, limit: int = NEED_PROPOSALS) -> NeedProposal:
+    """propose_need on the rows of exchange_latest_levels (round_year, dimension_id, level)."""
     if levels.empty:
         return NeedProposal(None, ())
     by_dim = {int(d): (None if pd.isna(v) else int(v)) for d, v in zip(levels["dimension_id"], levels["level"])}

@@ -124,7 +124,7 @@ def interest_button(row, need_id: str | None, key: str) -> None:
                 done("success", t("exchange.interest_sent", other=row["member_name"]), ":material/handshake:")
 
 
-def offer_card(row, need_id: str | None = None, key: str = "") -> None:
+def offer_card(row, need_id: str | None = None, key: str = "", interest: bool = True) -> None:
     with st.container(border=True):
         st.markdown(f"**{md_text(row['title'])}**")
         facts = [t(f"exchange.kinds.{row['kind']}"), md_text(display.get(row["member_id"], row["member_name"])),
@@ -140,22 +140,25 @@ def offer_card(row, need_id: str | None = None, key: str = "") -> None:
         if row.get("provenance") == "invented":
             st.caption(t("exchange.invented_offer"))
         if exchange.can_see_contacts(user):
-            contact = exchange.contact_for(con, user, row["id"])
+            contact = contacts.get(row["id"])
             if contact:
                 role = f", {contact['role']}" if contact.get("role") else ""
                 st.markdown(":material/contact_mail: " + md_text(t("exchange.contact", name=contact["name"] + role,
                                                                    email=contact["email"])))
         else:
             st.caption(t("exchange.contact_hidden"))
-        interest_button(row, need_id, f"{key}{row['id']}")
+        if interest:
+            interest_button(row, need_id, f"{key}{row['id']}")
 
 
 offers = data.query("exchange_offers")
+contacts = exchange.contacts_for(con, user)  # private: one query a run, for signed-in editors and admins only
+PAGE_SIZE = 20
 
 # ------------------------------------------------------------------------------------------------- needs
 if view == "needs":
     if city is not None:
-        proposal = exchange.propose_need(con, city)
+        proposal = exchange.proposal_from_levels(data.query("exchange_latest_levels", member_id=city))
         mine = data.query("exchange_needs", by_member=city)
         with st.expander(t("exchange.post_need", city=display.get(city, city)), expanded=mine.empty,
                          icon=":material/add_circle:"):
@@ -228,7 +231,8 @@ if view == "needs":
                 if matches.empty:
                     st.caption(t("exchange.no_matching_offers"))
                 for _, match in matches.head(5).iterrows():
-                    offer_card(match, need["id"] if need["member_id"] == city else None, key=f"{need['id']}_")
+                    own = need["member_id"] == city  # interest answers one's own need
+                    offer_card(match, need["id"] if own else None, key=f"{need['id']}_", interest=own)
                 st.markdown(f"**{t('exchange.strong_peers')}**")
                 st.caption(t("exchange.strong_peers_help", level=exchange.STRONG_LEVEL))
                 me = members[members["id"] == need["member_id"]]
@@ -326,7 +330,8 @@ elif view == "offers":
         st.info(t("exchange.no_offers") if not filtered else t("exchange.no_offers_filtered"), icon=":material/inbox:")
     if (found["provenance"] == "invented").any():
         st.caption(t("exchange.invented_note"))
-    for _, row in found.head(50).iterrows():
+    shown = st.session_state.get("exchange_offers_shown", PAGE_SIZE)
+    for _, row in found.head(shown).iterrows():
         offer_card(row, key="list_")
         if city is not None and row["member_id"] == city:
             if st.button(t("exchange.withdraw"), key=f"withdraw_{row['id']}", icon=":material/remove_circle:",
@@ -337,6 +342,10 @@ elif view == "offers":
                     refusal(error)
                 else:
                     done("info", t("exchange.offer_withdrawn"), ":material/remove_circle:")
+    if len(found) > shown:
+        if st.button(tn("exchange.show_more", min(PAGE_SIZE, len(found) - shown)), icon=":material/expand_more:"):
+            st.session_state["exchange_offers_shown"] = shown + PAGE_SIZE
+            st.rerun()
 
 # ------------------------------------------------------------------------------------------------- counts
 else:

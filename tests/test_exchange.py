@@ -247,6 +247,8 @@ def test_the_contact_person_is_shown_to_signed_in_editors_and_admins_only(con):
     assert exchange.contact_for(con, None, offer["id"]) is None
     assert exchange.contact_for(con, EDITOR, offer["id"])["email"] == SECRET_EMAIL
     assert exchange.contact_for(con, ADMIN, offer["id"])["name"] == SECRET_NAME
+    assert exchange.contacts_for(con, None) == {}
+    assert exchange.contacts_for(con, EDITOR)[offer["id"]]["email"] == SECRET_EMAIL
     assert "exchange_contacts" in dictionary.private_tables() and "exchange_requests" in dictionary.private_tables()
     assert set(dictionary.private_columns()["exchange_contacts"]) == {"name", "role", "email"}
 
