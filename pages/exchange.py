@@ -154,6 +154,7 @@ def offer_card(row, need_id: str | None = None, key: str = "", interest: bool = 
 offers = data.query("exchange_offers")
 contacts = exchange.contacts_for(con, user)  # private: one query a run, for signed-in editors and admins only
 PAGE_SIZE = 20
+NEW_OFFER = "__new__"
 
 # ------------------------------------------------------------------------------------------------- needs
 if view == "needs":
@@ -268,44 +269,79 @@ if view == "needs":
 # ------------------------------------------------------------------------------------------------- offers
 elif view == "offers":
     if city is not None:
-        with st.expander(t("exchange.post_offer", city=display.get(city, city)), icon=":material/add_circle:"):
-            with st.form(f"offer_form_{city}", enter_to_submit=False):
+        own_offers = offers[offers["member_id"] == city]
+        editing = st.query_params.get("offer")
+        editing = editing if editing in set(own_offers["id"]) else None
+        with st.expander(t("exchange.post_offer", city=display.get(city, city)), icon=":material/add_circle:",
+                         expanded=editing is not None):
+            titles = dict(zip(own_offers["id"], own_offers["title"]))
+            choice = url_selectbox(t("exchange.which_offer"), [NEW_OFFER, *own_offers["id"]], "offer",
+                                   default=NEW_OFFER, format_func=lambda o: t("exchange.new_offer") if o == NEW_OFFER
+                                   else titles.get(o, o))
+            current = exchange.offer(con, choice) if choice != NEW_OFFER else None
+            base_key = f"offer_base_{choice}"
+            if current is not None and base_key not in st.session_state:  # what this form was drawn from
+                st.session_state[base_key] = current
+            seen = st.session_state.get(base_key) if current is not None else None
+            shown = seen or {}
+            shown_contact = contacts.get(choice, {}) if current is not None else {}
+            prefix = f"offer_{city}_{choice}_{shown.get('version', 0)}"
+            with st.form(f"{prefix}_form", enter_to_submit=False):
                 c1, c2 = st.columns([1, 2])
                 kind = c1.selectbox(t("exchange.kind"), exchange.KINDS, format_func=lambda k: t(f"exchange.kinds.{k}"),
-                                    key=f"offer_kind_{city}")
-                title = c2.text_input(t("exchange.offer_title"), max_chars=exchange.MAX_TITLE, key=f"offer_title_{city}")
-                summary = st.text_area(t("exchange.offer_summary"), max_chars=exchange.MAX_TEXT,
-                                       help=t("exchange.offer_summary_help"), key=f"offer_summary_{city}")
+                                    index=exchange.KINDS.index(shown.get("kind") or exchange.KINDS[0]),
+                                    key=f"{prefix}_kind")
+                title = c2.text_input(t("exchange.offer_title"), value=shown.get("title") or "",
+                                      max_chars=exchange.MAX_TITLE, key=f"{prefix}_title")
+                summary = st.text_area(t("exchange.offer_summary"), value=shown.get("summary") or "",
+                                       max_chars=exchange.MAX_TEXT, help=t("exchange.offer_summary_help"),
+                                       key=f"{prefix}_summary")
                 offer_dims = st.multiselect(t("exchange.offer_dimensions"), dim_ids,
+                                            default=[d for d in shown.get("dimensions") or [] if d in dim_label],
                                             format_func=lambda d: dim_label.get(d, str(d)), placeholder=t("exchange.pick"),
-                                            key=f"offer_dims_{city}")
+                                            key=f"{prefix}_dims")
                 offer_approaches = st.multiselect(t("exchange.offer_approaches"), list(approach_label),
+                                                  default=[a for a in shown.get("approaches") or [] if a in approach_label],
                                                   format_func=approach_label.get, placeholder=t("exchange.pick"),
-                                                  key=f"offer_appr_{city}")
+                                                  key=f"{prefix}_appr")
                 c3, c4, c5 = st.columns(3)
-                languages = c3.multiselect(t("exchange.offer_languages"), OFFER_LANGUAGES, default=[lang],
-                                           format_func=language_name, key=f"offer_lang_{city}")
-                start = c4.date_input(t("exchange.available_from"), value=None, format="YYYY-MM-DD",
-                                      key=f"offer_from_{city}")
-                end = c5.date_input(t("exchange.available_to"), value=None, format="YYYY-MM-DD", key=f"offer_to_{city}")
+                languages = c3.multiselect(t("exchange.offer_languages"), list(dict.fromkeys(
+                    [*OFFER_LANGUAGES, *(shown.get("languages") or [])])), default=shown.get("languages") or [lang],
+                                           format_func=language_name, key=f"{prefix}_lang")
+                start = c4.date_input(t("exchange.available_from"), value=shown.get("available_from"),
+                                      format="YYYY-MM-DD", key=f"{prefix}_from")
+                end = c5.date_input(t("exchange.available_to"), value=shown.get("available_to"), format="YYYY-MM-DD",
+                                    key=f"{prefix}_to")
                 st.markdown(f"**{t('exchange.contact_person')}**")
                 st.caption(t("exchange.contact_private"))
                 c6, c7, c8 = st.columns(3)
-                name = c6.text_input(t("exchange.contact_name"), max_chars=120, key=f"offer_cn_{city}")
-                role = c7.text_input(t("exchange.contact_role"), max_chars=120, key=f"offer_cr_{city}")
-                email = c8.text_input(t("exchange.contact_email"), max_chars=200, key=f"offer_ce_{city}")
-                publish = st.form_submit_button(t("exchange.publish_offer"), type="primary", icon=":material/send:")
+                name = c6.text_input(t("exchange.contact_name"), value=shown_contact.get("name") or "", max_chars=120,
+                                     key=f"{prefix}_cn")
+                role = c7.text_input(t("exchange.contact_role"), value=shown_contact.get("role") or "", max_chars=120,
+                                     key=f"{prefix}_cr")
+                email = c8.text_input(t("exchange.contact_email"), value=shown_contact.get("email") or "",
+                                      max_chars=200, key=f"{prefix}_ce")
+                publish = st.form_submit_button(t("exchange.publish_offer") if current is None
+                                                else t("exchange.save_offer"), type="primary", icon=":material/send:")
             if publish:
                 try:
                     exchange.save_offer(con, user, city, {"kind": kind, "title": title, "summary": summary,
                                                           "languages": languages, "available_from": start,
                                                           "available_to": end, "dimensions": offer_dims,
                                                           "approaches": offer_approaches},
-                                        {"name": name, "role": role, "email": email})
+                                        {"name": name, "role": role, "email": email},
+                                        offer_id=None if current is None else choice,
+                                        base_version=int(shown.get("version") or 0), seen=seen)
                 except (exchange.ExchangeRefused, exchange.ExchangeInvalid) as error:
                     refusal(error)
                 else:
-                    done("success", t("exchange.offer_published"), ":material/check_circle:")
+                    st.session_state.pop(base_key, None)
+                    done("success", t("exchange.offer_published") if current is None else t("exchange.offer_saved"),
+                         ":material/check_circle:")
+            if current is not None and seen is not None and int(seen["version"]) != int(current["version"]):
+                if st.button(t("exchange.reload_offer"), icon=":material/refresh:"):  # someone saved meanwhile
+                    st.session_state.pop(base_key, None)
+                    st.rerun()
 
     filtered = any(p in st.query_params for p in ("kind", "dimension", "language", "country"))
     with st.expander(t("exchange.filters_offers"), expanded=filtered, icon=":material/filter_list:"):

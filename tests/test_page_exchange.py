@@ -119,3 +119,28 @@ def test_the_pages_in_french(own_db):
     assert "Publier le besoin" in [b.label for b in at.button]
     inbox = opened("inbox", "editor-aarhus", lang="fr")
     assert inbox.title[0].value == "Demandes d’échange"
+
+
+def test_an_offer_edited_by_someone_else_meanwhile_is_refused_showing_what_changed(own_db):
+    """Two editors of one city open the same offer; the second save is refused, naming the field the first
+    changed, and the second editor's text stays in the form."""
+    set_language("en")
+    record = {"kind": "mentoring", "title": "Mentoring for new prevention officers", "languages": ["en"],
+              "dimensions": [2]}
+    contact = {"name": "Kim Contact", "email": "kim@example.org"}
+    editor = auth.User("editor-aarhus", "editor", frozenset({"aarhus-dk"}), None)
+    offer = exchange.save_offer(own_db, editor, "aarhus-dk", record, contact)
+    at = opened("exchange", "editor-aarhus", {"view": "offers", "offer": offer["id"]})
+    title = next(w for w in at.text_input if w.key.endswith("_title"))
+    assert title.value == "Mentoring for new prevention officers"
+    assert next(w for w in at.text_input if w.key.endswith("_ce")).value == "kim@example.org"
+    exchange.save_offer(own_db, editor, "aarhus-dk", {**record, "title": "Mentoring, now in spring"}, contact,
+                        offer_id=offer["id"], base_version=offer["version"], seen=offer)
+    next(w for w in at.text_area if w.key.endswith("_summary")).input("My own description")
+    next(b for b in at.button if b.label == "Save the changes").click().run()
+    assert not at.exception
+    assert any("changed this after you opened it" in e.value for e in at.error)
+    assert "Title: now “Mentoring, now in spring”" in texts(at)
+    assert next(w for w in at.text_area if w.key.endswith("_summary")).value == "My own description"
+    assert exchange.offer(own_db, offer["id"])["summary"] is None  # nothing of the refused save was written
+    assert any(b.label == "Start again from the saved version" for b in at.button)
