@@ -232,6 +232,8 @@ def validation_note(status: str | None, review: Review | None, city_name) -> str
         return t("round_review.note_not_validated")
     if review is None or review.state != "validated":
         return t("round_review.note_validated_direct")
+    if review.reviewer_role == "secretariat":
+        return t("round_review.note_validated_own_review", date=fmt_date(review.validated_on))
     return t("round_review.note_validated_review", date=fmt_date(review.validated_on),
              reviewer=reviewer_text(review, city_name))
 

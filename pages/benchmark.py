@@ -187,6 +187,7 @@ if kind == "custom" and group.detail.get("unscored"):
 
 # ---------------------------------------------------------------------------------- index and bands
 st.subheader(t("benchmark.scores_heading", city=city_name, round=round_year))
+st.caption((":material/verified: " if result.assessment.get("status") == "validated" else "") + md_text(validation))
 cols = st.columns(len(result.positions))
 for col, (measure, row) in zip(cols, result.positions.iterrows()):
     change = result.change_since_last_round(measure)
@@ -321,7 +322,7 @@ else:
 with st.expander(t("benchmark.answers_heading", round=round_year)):
     info = result.assessment
     st.caption(t("benchmark.answers_status", status=t(f"benchmark.status.{info.get('status', 'submitted')}"),
-                 date=fmt_date(info.get("assessed_on"))) + " · " + validation)
+                 date=fmt_date(info.get("assessed_on"))) + " · " + md_text(validation))
     this_round = history[history["round_year"] == round_year].set_index("dimension_id")
     answers = result.answers.assign(
         dimension=result.answers["dimension_id"].map(dim_label),
@@ -343,7 +344,8 @@ with st.expander(t("benchmark.answers_heading", round=round_year)):
         answers = answers.assign(original=original)
         columns = ["dimension", "original", "answer", "evidence"]
     st.dataframe(answers[columns], hide_index=True, width="stretch",
-                 column_config={"dimension": t("benchmark.col_dimension"), "answer": t("benchmark.col_answer"),
+                 column_config={"dimension": t("benchmark.col_dimension"),
+                                "answer": t("round_review.col_agreed") if "original" in columns else t("benchmark.col_answer"),
                                 "original": t("round_review.col_original"),
                                 "evidence": st.column_config.TextColumn(t("benchmark.col_evidence"), width="large")})
 

@@ -2,6 +2,8 @@
 the round to a reviewer (an admin, or an editor of another city who agreed to review); the reviewer agrees,
 proposes another level with a reason, or asks for evidence on each dimension; the city answers; an
 administrator validates with the agreed levels. Every write goes through alliance.round_review."""
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +12,7 @@ from alliance import round_review as R
 from alliance.app import data, session
 from alliance.app.shell import ensure_app_shell
 from alliance.app.ui import md_text, page_header, url_selectbox
-from alliance.i18n import fmt_date, label, t
+from alliance.i18n import fmt_date, label, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -32,6 +34,7 @@ questionnaire = data.query("assess_questionnaire")
 dimension_rows = questionnaire.drop_duplicates("dimension_id")
 dimension_name = {int(r["dimension_id"]): f"{int(r['sort_order'])}. {label(r)}" for _, r in dimension_rows.iterrows()}
 level_name = {(int(r["dimension_id"]), int(r["level"])): label(r, "level_label") for _, r in questionnaire.iterrows()}
+short_name = {int(r["dimension_id"]): label(r, "short") for _, r in data.load_framework().dimensions.iterrows()}
 
 
 def finish(message: str, icon: str) -> None:
@@ -85,13 +88,19 @@ def attempt(write, message: str, icon: str) -> None:
     except R.ReviewConflict as conflict:
         show_conflict(conflict)
     except R.ReviewRefused as refused:
-        st.error(md_text(str(refused)), icon=":material/error:")
+        message = str(refused)
+        if match := re.search(r"\[(\d+)\]", refused.field):  # "comment[3]": say the dimension's name instead
+            message = message.replace(refused.field, dimension_name.get(int(match[1]), refused.field), 1)
+        st.error(md_text(message), icon=":material/error:")
     else:
         finish(message, icon)
 
 
 # ----------------------------------------------------------------------------------------- consent (editors)
-if not user.is_admin:
+def consent_box() -> None:
+    """An editor agrees to review other cities' rounds, or withdraws (at the end: their own review comes first)."""
+    if user.is_admin:
+        return
     with st.container(border=True):
         st.markdown(f"**{t('round_review.consent_heading')}**")
         agreed = R.has_consented(con, user.username)
@@ -101,6 +110,7 @@ if not user.is_admin:
             R.set_consent(con, user, wanted)
             finish(t("round_review.consent_saved") if wanted else t("round_review.consent_withdrawn"),
                    ":material/handshake:")
+
 
 # ----------------------------------------------------------------------------------------- assignment (admins)
 if user.is_admin:
@@ -127,13 +137,14 @@ if user.is_admin:
                 if st.button(t("round_review.assign"), type="primary", icon=":material/person_add:",
                              key="round_review_assign"):
                     attempt(lambda: R.assign(con, user, chosen[0], chosen[1], reviewer.username),
-                            t("round_review.assigned_done", round=chosen[1], city=city_name.get(chosen[0], chosen[0])),
+                            t("round_review.assigned_done", round=chosen[1], city=md_text(city_name.get(chosen[0], chosen[0]))),
                             ":material/assignment_ind:")
 
 # ----------------------------------------------------------------------------------------- the review
 reviews = {r.id: r for r in R.listing(con, user)}
 if not reviews:
     st.info(t("round_review.none"), icon=":material/inbox:")
+    consent_box()
     st.stop()
 requested = st.query_params.get("review")
 if requested is not None and requested not in {str(i) for i in reviews}:
@@ -166,20 +177,19 @@ if conflict is not None:  # keep what this session typed (a form's own state goe
         f"{prefix}_{part}_" in str(k) for part in ("reason", "request", "reply"))})
     reviewing = answering = validating = False
 
-st.subheader(t("round_review.review_option", city=city_name.get(review.member_id, review.member_id),
-               round=review.round_year, state=t(f"round_review.state.{review.state}")), anchor=False)
+st.subheader(t("round_review.heading", city=md_text(city_name.get(review.member_id, review.member_id)),
+               round=review.round_year), anchor=False)
 facts = st.container(horizontal=True, vertical_alignment="center")
 facts.badge(t(f"round_review.state.{review.state}"), color=STATE_COLOURS[review.state])
-facts.caption(t("round_review.reviewed_by", who=reviewer_text(review)) + " · "
+facts.caption(t("round_review.reviewed_by", who=md_text(reviewer_text(review))) + " · "
               + t("round_review.assigned_on", date=fmt_date(review.assigned_on)))
 if user.is_admin or is_reviewer:  # the account name only to those who need it
     st.caption(t("round_review.reviewer_account", username=md_text(review.reviewer)))
 if review.provenance == "invented":
     st.info(t("common.demo_scores_notice"), icon=":material/science:")
 if review.state == "validated":
-    st.success(t("round_review.validated_by", date=fmt_date(review.validated_on), who=t("round_review.by_secretariat"),
-                 reviewer=reviewer_text(review)), icon=":material/verified:")
-elif review.state in R.OPEN_STATES:
+    st.success(md_text(R.validation_note("validated", review, lambda i: city_name.get(i, i))), icon=":material/verified:")
+elif review.state in R.OPEN_STATES and not (reviewing or answering or validating):
     st.caption(t(f"round_review.step_{review.state}"))
 if conflict is not None:
     show_conflict(conflict)
@@ -195,13 +205,32 @@ for _, row in answers[answers["round_year"] == review.round_year].iterrows():
     evidence[int(row["dimension_id"])] = row["evidence"]
 suggested = R.suggested_levels(review)
 
-for d, item in review.items.items():
+
+def changed(i: R.Item) -> bool:
+    return (i.agreed_level, bool(i.agreed_not_applicable)) != (i.original_level, bool(i.original_not_applicable))
+
+
+if review.state == "validated":  # the city's own answers beside the validated ones, first
+    st.markdown(f"**{t('round_review.compare_heading')}**")
+    st.dataframe(pd.DataFrame([{  # short dimension names: on a phone the levels stay in view
+        "dimension": short_name.get(d, dimension_name[d]),
+        "original": level_text(d, i.original_level, i.original_not_applicable),
+        "agreed": level_text(d, i.agreed_level, i.agreed_not_applicable),
+        "changed": t("round_review.changed_yes") if changed(i) else t("round_review.changed_no")}
+        for d, i in review.items.items()]), hide_index=True, width="stretch", height="content",
+        column_config={"dimension": t("round_review.col_dimension"), "original": t("round_review.col_original"),
+                       "agreed": t("round_review.col_agreed"), "changed": t("round_review.col_changed")})
+
+
+def draw_dimension(d: int, item: R.Item) -> None:
+    """One dimension: the city's answer and evidence, the review, the city's reply, the agreed level."""
     with st.container(border=True, key=f"review_dimension_{d}"):
         st.markdown(f"**{md_text(dimension_name[d])}**")
-        st.markdown(f"{t('round_review.city_answer')}: **{md_text(level_text(d, item.original_level, item.original_not_applicable))}**")
+        st.markdown(t("round_review.city_answer_line",
+                      level=md_text(level_text(d, item.original_level, item.original_not_applicable))))
         note = evidence.get(d)
-        st.caption(f"{t('round_review.city_evidence')}: " + (md_text(note) if isinstance(note, str) and note
-                                                              else t("round_review.no_evidence")))
+        st.caption(t("round_review.city_evidence_line", evidence=md_text(note)) if isinstance(note, str) and note
+                   else t("round_review.no_evidence"))
         if reviewing:
             action = st.radio(t("round_review.action_label"), R.ACTIONS, key=f"{prefix}_action_{d}", horizontal=True,
                               format_func=lambda a: t(f"round_review.action.{a}"), help=t("round_review.action_help"))
@@ -237,11 +266,25 @@ for d, item in review.items.items():
                          key=f"{prefix}_agreed_{d}", help=t("round_review.agreed_help"),
                          format_func=lambda lv, d=d: level_text(d, None if lv == NOT_APPLICABLE else lv))
         elif review.state == "validated":
-            changed = (item.agreed_level, bool(item.agreed_not_applicable)) != \
-                (item.original_level, bool(item.original_not_applicable))
-            st.markdown(f":material/verified: **{t('round_review.agreed_level')}**: "
-                        f"{md_text(level_text(d, item.agreed_level, item.agreed_not_applicable))}"
-                        + (f" · :orange[{t('round_review.changed_yes')}]" if changed else ""))
+            st.markdown(":material/verified: " + t("round_review.agreed_line", level=md_text(
+                level_text(d, item.agreed_level, item.agreed_not_applicable)))
+                + (f" · :orange[{t('round_review.changed_yes')}]" if changed(item) else ""))
+
+
+# Once reviewed, the dimensions the reviewer questioned come first; those it agreed with wait in an expander.
+questioned = [d for d, i in review.items.items() if i.needs_answer]
+rest = [d for d in review.items if d not in questioned]
+if review.state == "validated":
+    groups = [(st.expander(t("round_review.details"), icon=":material/rate_review:"), list(review.items))]
+elif review.state in ("reviewed", "answered") and questioned and rest:
+    groups = [(st.container(), questioned), (st.expander(tn("round_review.agreed_dimensions", len(rest)),
+                                                         icon=":material/check_circle:"), rest)]
+else:
+    groups = [(st.container(), list(review.items))]
+for box, ids in groups:
+    with box:
+        for d in ids:
+            draw_dimension(d, review.items[d])
 
 # ----------------------------------------------------------------------------------------- the writes
 buttons = st.container(horizontal=True)
@@ -255,7 +298,8 @@ if reviewing and buttons.button(t("round_review.send_review"), type="primary", i
         else:
             actions[d] = (action, None, st.session_state.get(f"{prefix}_request_{d}") if action == "evidence" else None)
     attempt(lambda: R.record_review(con, user, review.id, seen, actions),
-            t("round_review.review_sent", city=city_name.get(review.member_id, review.member_id)), ":material/send:")
+            t("round_review.review_sent", city=md_text(city_name.get(review.member_id, review.member_id))),
+            ":material/send:")
 if answering and buttons.button(t("round_review.send_answer"), type="primary", icon=":material/reply:",
                                 key=f"{prefix}_send_answer"):
     responses = {d: (st.session_state.get(f"{prefix}_response_{d}"), st.session_state.get(f"{prefix}_reply_{d}"))
@@ -268,7 +312,7 @@ if validating and buttons.button(t("round_review.validate"), type="primary", ico
               else st.session_state.get(f"{prefix}_agreed_{d}") for d in review.items}
     attempt(lambda: R.validate(con, user, review.id, seen, agreed),
             t("round_review.validated_done", round=review.round_year,
-              city=city_name.get(review.member_id, review.member_id)), ":material/verified:")
+              city=md_text(city_name.get(review.member_id, review.member_id))), ":material/verified:")
 if user.is_admin and review.state in R.OPEN_STATES and buttons.button(
         t("round_review.withdraw"), icon=":material/undo:", key=f"{prefix}_withdraw", help=t("round_review.withdraw_help")):
     attempt(lambda: R.withdraw(con, user, review.id, seen), t("round_review.withdrawn_done"), ":material/undo:")
@@ -282,19 +326,6 @@ if is_city:
     st.page_link("pages/assess.py", label=t("round_review.open_assess"), icon=":material/checklist:",
                  query_params={"city": review.member_id, "round": str(review.round_year)})
 
-# ----------------------------------------------------------------------------------------- original beside validated
-if review.state == "validated":
-    st.subheader(t("round_review.compare_heading"), anchor=False)
-    st.dataframe(pd.DataFrame([{
-        "dimension": dimension_name[d],
-        "original": level_text(d, i.original_level, i.original_not_applicable),
-        "agreed": level_text(d, i.agreed_level, i.agreed_not_applicable),
-        "changed": t("round_review.changed_yes") if (i.agreed_level, bool(i.agreed_not_applicable)) !=
-        (i.original_level, bool(i.original_not_applicable)) else t("round_review.changed_no")}
-        for d, i in review.items.items()]), hide_index=True, width="stretch",
-        column_config={"dimension": t("round_review.col_dimension"), "original": t("round_review.col_original"),
-                       "agreed": t("round_review.col_agreed"), "changed": t("round_review.col_changed")})
-
 steps = R.history(con, review.id) if user.is_admin or is_reviewer else []  # the history names accounts
 if steps:
     with st.expander(t("round_review.history")):
@@ -305,3 +336,5 @@ if steps:
             column_config={"version": t("round_review.col_version"), "when": t("round_review.col_when"),
                            "who": t("round_review.col_who"), "action": t("round_review.col_action"),
                            "state": t("round_review.col_state")})
+
+consent_box()

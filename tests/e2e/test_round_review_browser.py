@@ -51,7 +51,9 @@ def open_signed_in(pg, url: str, path: str, username: str, then: str) -> None:
 
 
 def choose(pg, label: str, option: str, within=None) -> None:
-    (within or pg).locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    box = (within or pg).locator("[data-testid='stSelectbox']").filter(has_text=label)
+    box.evaluate("e => e.scrollIntoView({block: 'center'})")  # room below it for the list of options
+    box.click()
     pg.get_by_role("option", name=option).click()
     wait_idle(pg)
 
