@@ -249,3 +249,27 @@ def test_the_demo_has_invented_validated_reviews_and_a_consenting_reviewer(demo_
         consent = demo.execute("SELECT username FROM reviewer_consents").fetchall()
     assert len(rows) >= 3 and all(r[0] == "validated" and r[1] == "invented" and r[2] >= 1 for r in rows)
     assert consent == [(R.DEMO_REVIEWER,)]
+
+
+def test_exports_and_the_sandbox_carry_reviews_without_account_names(con, submitted, dims, tmp_path):
+    from alliance import exporter
+    from alliance.sandbox import Sandbox
+
+    review = walk_to_answered(con, dims)
+    R.validate(con, ADMIN, review.id, review.version, now=NOW)
+    files = {p.stem: p.read_text(encoding="utf-8") for p in exporter.export(con, tmp_path, "csv")}
+    assert "round_reviews" in files and "round_review_items" in files
+    assert "Only a plan so far." in files["round_review_items"]  # the review itself is exported
+    for name in ("round_review_people", "round_review_history", "reviewer_consents"):
+        assert name not in files
+    for text in (files["round_reviews"], files["round_review_items"]):
+        assert "editor-liege" not in text and "editor-aarhus" not in text
+    box = Sandbox(con)
+    try:
+        assert {"round_reviews", "round_review_items"} <= set(box.tables)
+        assert "round_review_people" not in box.tables
+        rows = box.run("SELECT reviewer_role, reviewer_member_id FROM round_reviews WHERE state = 'validated' "
+                       "AND provenance = 'reported'").frame
+        assert rows.values.tolist() == [["peer", "liege-be"]]
+    finally:
+        box.close()
