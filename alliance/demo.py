@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from alliance import events, exchange, round_review
+from alliance import actions, events, exchange, round_review
 from alliance.auth import add_demo_users
 from alliance.db import refresh_search, schema_sql
 from alliance.paths import SEED_DIR
@@ -403,6 +403,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
         refresh_search(con)  # the search's folded practice texts
         events.seed_demo(con)  # the alliance's calendar: real events and invented ones, marked so
         exchange.seed_demo(con)  # invented offers, needs and requests between members, marked so
+        actions.seed_demo(con)  # invented action plans of a few cities (issue 16), marked so
         add_demo_users(con)  # published demo accounts, so that a newcomer can try /assess
         round_review.seed_demo(con)  # a few invented reviews of validated rounds; the demo reviewer's consent
         con.execute("COMMIT")

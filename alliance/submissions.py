@@ -124,7 +124,8 @@ _RULES = [  # the import's English reasons -> submit.rule keys, so a form speaks
 ]
 
 
-def _reason(text: str) -> str:
+def rule_reason(text: str) -> str:
+    """An import table rule's English reason in the reader's language (submit.rule), for any form."""
     for pattern, key in _RULES:
         if m := pattern.search(text):
             return t(f"submit.rule.{key}", **m.groupdict())
@@ -141,7 +142,7 @@ def table_rule_problems(cur, practice_id: str, record: dict) -> list[tuple[str, 
     cells = [practice_id, *[record.get(c) for c in form_columns()], *["; ".join(record.get(n) or []) for n in lists]]
     problems: list[tables.Problem] = []
     tables.validate_sheet(tables.Sheet("form", TABLE, header, [(2, cells)]), TABLE, problems)
-    found = [(p.column or "", _reason(p.reason)) for p in problems]
+    found = [(p.column or "", rule_reason(p.reason)) for p in problems]
     bad = {f for f, _ in found}
     for column, ref_table, ref_column in rules[TABLE].foreign:
         value = record.get(column)
