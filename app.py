@@ -20,6 +20,7 @@ PAGE_SPECS = [
     ("benchmark", "benchmark", ":material/bar_chart:", "section_compare"),
     ("assess", "assess", ":material/checklist:", "section_compare"),
     ("round_review", "round-review", ":material/fact_check:", "section_compare"),
+    ("plan", "plan", ":material/flag:", "section_compare"),
     ("submit", "submit", ":material/post_add:", "section_exchange"),
     ("review", "review", ":material/rate_review:", "section_exchange"),
     ("events", "events", ":material/event:", "section_exchange"),

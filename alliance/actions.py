@@ -277,6 +277,17 @@ def changed_since(action: Action, base_version: int) -> list[tuple[str, object, 
     return [(name, first[name], now.get(name)) for name in FIELDS if name in first and first[name] != now.get(name)]
 
 
+def record_at(action: Action, version: int) -> dict:
+    """The action's record as it was at `version` (the current one undone change by change, newest first)."""
+    record = {k: _stored(v) for k, v in action.record.items()}
+    for change in reversed(action.history):
+        if change.version <= version:
+            break
+        for name, before, _after in change.changes:
+            record[name] = before
+    return tidy(record)
+
+
 # ------------------------------------------------------------------------------------------ writing
 
 def _now() -> dt.datetime:
@@ -409,6 +420,17 @@ def level_change(plan: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out["after_round"] = pd.array(after_round, dtype="Int64")
     out["level_after"] = pd.array(after, dtype="Int64")
     return out
+
+
+def levels_text(row) -> str:
+    """'2 → 3 (2025)', '2 → next round' while the city has no later round, a dash for an unknown level."""
+    def level(value) -> str:
+        return t("actions.level_none") if _int(value) is None else str(_int(value))
+
+    if _int(row.get("after_round")) is None:
+        return t("actions.levels_pending", before=level(row.get("level_before")))
+    return t("actions.levels_value", before=level(row.get("level_before")), after=level(row.get("level_after")),
+             round=_int(row["after_round"]))
 
 
 def with_shown_status(plan: pd.DataFrame, today: dt.date | None = None) -> pd.DataFrame:

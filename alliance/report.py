@@ -15,6 +15,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from alliance import actions
 from alliance import comparison as cmp
 from alliance import i18n, scoring
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
@@ -55,6 +56,7 @@ class ReportInput:
     generated_on: dt.date = field(default_factory=dt.date.today)
     peer_trend: pd.DataFrame | None = None  # bench_peer_trend (rounds with enough peers only)
     validation: str | None = None  # whether and by whom the round was validated (round_review.validation_note)
+    plan: pd.DataFrame | None = None  # the city's actions: plan_city_actions with actions.level_change, shown_status
 
 
 def font_dir() -> Path:
@@ -85,6 +87,11 @@ class _ReportPDF(FPDF):
 
 def _is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+# the action statuses' marks (Okabe-Ito); the status is always written out beside its mark
+STATUS_COLOURS = {"not_started": (153, 153, 153), "on_track": (0, 114, 178), "at_risk": (230, 159, 0),
+                  "late": (213, 94, 0), "done": (0, 158, 115), "dropped": (204, 121, 167)}
 
 
 def build_pdf(data: ReportInput) -> bytes:
@@ -143,6 +150,7 @@ class _Builder:
         self.dimensions_chart()
         self.trend_section()
         self.next_steps_section()
+        self.plan_section()
         self.peers_section()
         self.answers_section()
         return bytes(self.pdf.output())
@@ -375,6 +383,42 @@ class _Builder:
                         next=f"{nxt} · {self.level_label[(d, nxt)]}"), 9, "", MUTED, 4.5)
             self.para(label(step, "descriptor") or "", 10)
             self.pdf.ln(2)
+
+    def plan_section(self):
+        """The city's action plan: each action with its status in words (and a coloured mark), what, who, when,
+        and the dimension's level before and after."""
+        plan, pdf = self.data.plan, self.pdf
+        self.heading(t("actions.report_heading"))
+        if plan is None or plan.empty:
+            self.para(t("actions.report_empty"), 10)
+            return
+        self.para(t("actions.report_intro"), 9, "", MUTED, 4.5)
+        pdf.ln(1)
+        for _, row in plan.iterrows():
+            status = row["shown_status"]
+            self.ensure_space(22)
+            y = pdf.get_y()
+            pdf.set_fill_color(*STATUS_COLOURS[status])
+            pdf.rect(MARGIN, y + 1, 3, 3.5, style="F")
+            pdf.set_x(MARGIN + 5)
+            self.font(10, "B")
+            invented = f" ({t('report.invented')})" if row.get("provenance") == "invented" else ""
+            pdf.multi_cell(CONTENT - 5, 5, f"{t(f'actions.status.{status}')} · {self.dim_label[int(row['dimension_id'])]}"
+                           + invented, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+            pdf.set_x(MARGIN + 5)
+            self.font(10)
+            pdf.multi_cell(CONTENT - 5, 5, str(row["description"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+            pdf.set_x(MARGIN + 5)
+            self.font(9, "", MUTED)
+            detail = t("actions.report_detail", due=fmt_date(row["due_date"]), role=str(row["responsible_role"]),
+                       target=int(row["target_level"]))
+            levels = t("actions.report_levels", value=actions.levels_text(row))
+            pdf.multi_cell(CONTENT - 5, 4.5, f"{detail}\n{levels}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+            if not _is_missing(row.get("status_reason")) and str(row["status_reason"]).strip():
+                pdf.set_x(MARGIN + 5)
+                pdf.multi_cell(CONTENT - 5, 4.5, str(row["status_reason"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                               align="L")
+            pdf.ln(2)
 
     def peers_section(self):
         sugg = self.data.suggestions

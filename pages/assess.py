@@ -3,7 +3,7 @@ an administrator validates it. Every write goes through alliance.assessments (th
 import streamlit as st
 
 from alliance import assessments, auth, round_review
-from alliance.app import data, session
+from alliance.app import data, plan_view, session
 from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
 from alliance.paths import REPO_ROOT
@@ -158,6 +158,8 @@ if review is not None:
 if status in ("submitted", "validated") and (REPO_ROOT / "pages" / "benchmark.py").exists():
     st.page_link("pages/benchmark.py", label=t("assess.see_benchmark"), icon=":material/bar_chart:",
                  query_params={"city": city, "round": str(round_year)})
+if status in ("submitted", "validated"):
+    plan_view.assess_next_steps(city, round_year)  # turn the round's next steps into actions
 
 
 def finish(message: tuple[str, str, str]) -> None:

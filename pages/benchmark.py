@@ -5,8 +5,8 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, report, round_review, scoring
-from alliance.app import data
+from alliance import auth, chart_data, report, round_review, scoring
+from alliance.app import data, plan_view, session
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, is_plural, label, t, tn
 from alliance.practices import localized_text
@@ -284,6 +284,8 @@ else:
 
 # ------------------------------------------------------------------------------- next steps, peers
 st.subheader(t("benchmark.next_steps_heading"))
+plan = plan_view.city_plan(city_id)  # the city's actions, shown beside the dimension each targets
+can_plan = auth.can_edit(session.current_user(), city_id)
 if result.next_steps.empty:
     st.success(t("benchmark.no_next_steps"))
 for _, step in result.next_steps.iterrows():
@@ -293,6 +295,10 @@ for _, step in result.next_steps.iterrows():
                     + t("benchmark.from_to", now=f"{int(step['level'])} {md_text(level_label[(d, int(step['level']))])}",
                         next=f"{int(step['next_level'])} {md_text(level_label[(d, int(step['next_level']))])}"))
         st.markdown(md_text(label(step, "descriptor")))
+        plan_view.dimension_actions(plan, d)
+        if can_plan:
+            plan_view.plan_link(city_id, d, round_year, int(step["next_level"]))
+plan_view.other_dimensions(plan, result.weak_dimensions, dim_label)
 
 st.subheader(t("benchmark.learn_heading"))
 st.caption(t("benchmark.learn_caption", level=scoring.LEARN_FROM_MIN_LEVEL)
@@ -310,6 +316,8 @@ else:
                 first = acts.iloc[0]
                 line = (f"[{md_text(first['name'])}](/city?city={quote(str(member_id))}{lang_suffix()}) "
                         f"({md_text(first['country_code'])}) · {t('benchmark.at_level', level=int(first['level']))}")
+                if can_plan:  # start an action that learns from this peer
+                    line += f" · [{t('actions.plan_action')}]({plan_view.plan_url(city_id, d, round_year, result.city_levels.get(d), peer=str(member_id))})"
                 listed = acts.dropna(subset=["activity_id"]).drop_duplicates("activity_id").head(3)
                 items = [f"    - [{md_text(localized_text(a, 'title')[0])}](/practices?id={quote(str(a['activity_id']))}{lang_suffix()})"
                          + (f" · _{t('common.invented_label')}_" if a.get("provenance") == "invented" else "")
@@ -363,7 +371,7 @@ with st.expander(t("benchmark.weights_heading"), icon=":material/tune:", key="we
 language = get_language()
 report_input = report.ReportInput(
     comparison=result, framework=framework, suggestions=suggestions, peer_kind=kind, language=language,
-    demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend, validation=validation)
+    demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend, validation=validation, plan=plan)
 for where, text, key in ((controls[3], t("benchmark.download_pdf_short"), "pdf_top"),
                          (st, t("benchmark.download_pdf"), "pdf_bottom")):  # beside the city choice, and at the end
     where.download_button(text, data=lambda: report.build_pdf(report_input),  # built only when pressed

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import chart_data, city, comparison, maps, scoring
-from alliance.app import data, embed_view
+from alliance.app import data, embed_view, plan_view
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.practices import localized_series
 from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
@@ -183,6 +183,9 @@ else:
         chart_download(chart_data.trend_frame(trend, None), t("city.trend_title"), "city_trend")
         st.page_link("pages/benchmark.py", label=t("city.benchmark_link"), icon=":material/bar_chart:",
                      query_params={"city": city_id, "peers": city.PROFILE_PEERS})
+
+# ------------------------------------------------------------------------------------------ action plan
+plan_view.city_plan_section(city_id, framework)
 
 # ------------------------------------------------------------------------------------- events hosted
 hosted = data.query("city_events", member_id=city_id)

@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from alliance import maps, poll, present, qa, scoring, wordcloud
+from alliance import actions, maps, poll, present, qa, scoring, wordcloud
 from alliance.app import data
 from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t, tn
 from alliance.app.ui import demo_notice
@@ -173,6 +173,25 @@ def slide_assessment() -> None:
         st.write(t("present.assessment.no_league"))
 
 
+def slide_plans() -> None:
+    """Actions per dimension and status across the alliance: counts only, never a city."""
+    framework = data.load_framework()
+    counts = actions.aggregate(data.query("plan_alliance_status"), framework.dimension_ids)
+    total = int(counts["total"].sum())
+    if total == 0:
+        st.info(t("actions.present_empty"))
+        return
+    demo_notice(scores=True)
+    labels = {int(r["dimension_id"]): label(r) for _, r in framework.dimensions.iterrows()}
+    names = {s: t(f"actions.status.{s}") for s in actions.STATUSES}
+    fig = present.plan_status_bars(counts, labels, names, tn("actions.present_total", total),
+                                   t("actions.present_axis"), height=820)
+    st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch")
+    st.caption(t("actions.present_caption"))
+    table = counts[counts["total"] > 0].assign(dimension=lambda f: f["dimension_id"].map(labels))
+    _alt_table("plans", table, {"dimension": t("actions.col_dimension"), **names, "total": t("actions.col_total")})
+
+
 def slide_poll() -> None:
     con = data.live_connection()
     current = _poll_code_for_screen()
@@ -300,7 +319,7 @@ def _qa_screen(code: str):
 
 
 DRAW = {"map": slide_map, "figures": slide_figures, "practices": slide_practices,
-        "assessment": slide_assessment, "poll": slide_poll, "qa": slide_qa}
+        "assessment": slide_assessment, "plans": slide_plans, "poll": slide_poll, "qa": slide_qa}
 
 
 def _go(delta: int) -> None:

@@ -198,3 +198,11 @@ def test_the_demo_plans_are_marked_invented_with_history(con):
     history = con.execute("SELECT changed_by, changes FROM action_history WHERE version = 1").fetchall()
     assert len(history) == len(rows) and all(by == "demo-generator" for by, _ in history)
     assert all(any(c["field"] == "status" for c in json.loads(js)) for _, js in history)
+
+
+def test_record_at_gives_back_an_earlier_version(con):
+    made = actions.create(con, EDITOR, "aarhus-dk", record())
+    later = actions.update(con, EDITOR, made.id, made.record | {"status": "at_risk", "due_date": dt.date(2027, 6, 1),
+                                                                "peers": []}, 1)
+    assert actions.record_at(later, 1) == made.record
+    assert actions.record_at(later, 2) == later.record

@@ -63,6 +63,7 @@ def test_every_slide_draws_without_error(poll_env, slide):
     assert _title(at) == {"map": "Our members across Europe", "figures": "The alliance in figures",
                           "practices": "Prevention practices by approach",
                           "assessment": "Where cities stand: the latest self-assessment round",
+                          "plans": "Action plans: what cities committed to",
                           "poll": "Live poll: where is your city?", "qa": "Your questions"}[slide]
     assert "Slide 1 of 1 · Next slide in 30 s" in _texts(at)
 

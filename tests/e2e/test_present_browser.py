@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from alliance import present
 from e2e.helpers import error_boxes, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 TITLES = {"map": "Our members across Europe", "figures": "The alliance in figures",
           "practices": "Prevention practices by approach",
           "assessment": "Where cities stand: the latest self-assessment round",
-          "poll": "Live poll: where is your city?"}
+          "plans": "Action plans: what cities committed to", "poll": "Live poll: where is your city?"}
 
 # Every visible text node in the main area with its font size; Streamlit's own keyboard-shortcut hint inside
 # a button (a <kbd>-like span we do not control) is reported separately.
@@ -173,7 +174,7 @@ def test_keyboard_moves_and_pauses(app_url, screen):
 def test_slides_come_from_the_url_and_bad_values_fall_back(app_url, screen):
     open_page(screen, f"{app_url}/present?slides=nonsense&every=never")
     wait_title(screen, TITLES["map"])
-    assert "Slide 1 of 5 · Next slide in 20 s" in screen.locator(".st-key-present-controls").inner_text()
+    assert f"Slide 1 of {len(present.DEFAULT_SLIDES)} · Next slide in 20 s" in screen.locator(".st-key-present-controls").inner_text()
     assert not error_boxes(screen)
 
 

@@ -1,0 +1,167 @@
+"""The action plan as pages show it (issue 16): the status as symbol, word and colour, the city's plan table with
+the level before and after, the actions beside a dimension on /benchmark, and the link that starts an action
+from a next step. The logic lives in alliance.actions."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from alliance import actions, auth, comparison
+from alliance.app import data, session
+from alliance.i18n import fmt_date, is_missing, label, t, tn
+from alliance.app.ui import md_text
+
+# the status is never told by colour alone: a symbol and a word go with it (WCAG 1.4.1)
+STATUS_SYMBOLS = {"not_started": "○", "on_track": "▶", "at_risk": "⚠", "late": "⚑", "done": "✔", "dropped": "✖"}
+STATUS_ICONS = {"not_started": ":material/radio_button_unchecked:", "on_track": ":material/trending_up:",
+                "at_risk": ":material/warning:", "late": ":material/schedule:", "done": ":material/check_circle:",
+                "dropped": ":material/block:"}
+STATUS_BADGE = {"not_started": "gray", "on_track": "blue", "at_risk": "orange", "late": "red", "done": "green",
+                "dropped": "violet"}
+# light backgrounds with dark text (contrast above 7:1), Okabe-Ito hues
+STATUS_BACKGROUND = {"not_started": "#eceff3", "on_track": "#d6e8f5", "at_risk": "#fbe7c4", "late": "#f6d5cc",
+                     "done": "#d3efe4", "dropped": "#e9e0ef"}
+
+
+def status_text(status: str) -> str:
+    return f"{STATUS_SYMBOLS[status]} {t(f'actions.status.{status}')}"
+
+
+def city_plan(member_id: str) -> pd.DataFrame:
+    """The city's actions (plan_city_actions) with the shown status and the level before and after."""
+    plan = data.query("plan_city_actions", member_id=member_id)
+    if plan.empty:
+        return plan.assign(shown_status=[], level_before=[], after_round=[], level_after=[])
+    history = data.query("bench_city_history", member_id=member_id)
+    return actions.level_change(actions.with_shown_status(plan), history)
+
+
+def plan_table(plan: pd.DataFrame, dim_label: dict[int, str], key: str) -> None:
+    """The plan as a compact table: status (symbol, word and colour), dimension, what, who, dates, target,
+    level before → after. Texts from data are cells of a table: shown as written."""
+    table = pd.DataFrame({
+        "status": [status_text(s) for s in plan["shown_status"]],
+        "dimension": [dim_label.get(int(d), str(d)) for d in plan["dimension_id"]],
+        "description": plan["description"],
+        "due": [fmt_date(d) for d in plan["due_date"]],
+        "levels": [actions.levels_text(r) for _, r in plan.iterrows()],
+        "target": plan["target_level"].astype(int),
+        "role": plan["responsible_role"],
+        "source": [t(f"actions.source_{p}") for p in plan["provenance"]],
+    })
+    colours = {status_text(s): STATUS_BACKGROUND[s] for s in actions.STATUSES}
+    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: #1b1f24", subset=["status"])
+    st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config={
+        "status": st.column_config.TextColumn(t("actions.col_status"), width="small"),
+        "dimension": st.column_config.TextColumn(t("actions.col_dimension"), width="small"),
+        "description": st.column_config.TextColumn(t("actions.col_description"), width="medium"),
+        "due": st.column_config.TextColumn(t("actions.col_due"), width="small"),
+        "levels": st.column_config.TextColumn(t("actions.col_levels"), width="small"),
+        "target": st.column_config.NumberColumn(t("actions.col_target"), format="%d", width="small"),
+        "role": t("actions.col_role"), "source": t("actions.col_source")})
+    st.caption(t("actions.legend"))
+
+
+def dimension_actions(plan: pd.DataFrame, dimension_id: int) -> None:
+    """The actions of a plan that target one dimension, one line each (on /benchmark, beside the dimension)."""
+    rows = plan[plan["dimension_id"] == dimension_id] if not plan.empty else plan
+    if rows.empty:
+        return
+    lines = [f"{tn('actions.bench_count', len(rows))}:"]
+    for _, row in rows.iterrows():
+        status = row["shown_status"]
+        badge = f":{STATUS_BADGE[status]}-badge[{STATUS_ICONS[status]} {t(f'actions.status.{status}')}]"
+        lines.append("- " + t("actions.bench_item", status=badge,
+                                                        description=md_text(row["description"]),
+                                                        due=fmt_date(row["due_date"]))
+                     + f" · {md_text(t('actions.col_levels'))}: {md_text(actions.levels_text(row))}")
+    st.markdown("\n".join(lines))
+
+
+def _plan_params(city_id: str, dimension_id: int, round_year: int | None, target: int | None, *,
+                 peer: str | None = None, practice: str | None = None) -> dict[str, str]:
+    params = {"city": city_id, "action": "new", "dimension": str(dimension_id)}
+    if target is not None:
+        params["target"] = str(target)
+    if round_year is not None:
+        params["round"] = str(round_year)
+    if peer:
+        params["peer"] = peer
+    if practice:
+        params["practice"] = practice
+    lang = st.query_params.get("lang")
+    if lang:
+        params["lang"] = lang
+    return params
+
+
+def plan_url(city_id: str, dimension_id: int, round_year: int | None, level_now, **links) -> str:
+    """A /plan link (for Markdown) to a new action aiming one level above `level_now`."""
+    target = None if is_missing(level_now) else min(int(level_now) + 1, 5)
+    return "/plan?" + urlencode(_plan_params(city_id, dimension_id, round_year, target, **links))
+
+
+def plan_link(city_id: str, dimension_id: int, round_year: int | None, target: int, *, peer: str | None = None,
+              practice: str | None = None, label: str | None = None) -> None:
+    """The link that opens /plan with a new action for this dimension, target and round filled in."""
+    params = _plan_params(city_id, dimension_id, round_year, target, peer=peer, practice=practice)
+    st.page_link("pages/plan.py", label=label or t("actions.plan_action"), icon=":material/add_task:",
+                 query_params=params)
+
+
+def other_dimensions(plan: pd.DataFrame, shown: list[int], dim_label: dict[int, str]) -> None:
+    """The plan's actions on dimensions that are not among the next steps, each beside its dimension."""
+    if plan.empty:
+        return
+    others = [d for d in dict.fromkeys(int(x) for x in plan["dimension_id"]) if d not in shown]
+    for d in sorted(others, key=list(dim_label).index):
+        with st.container(border=True):
+            st.markdown(f"**{md_text(dim_label[d])}**")
+            dimension_actions(plan, d)
+
+
+def city_plan_section(city_id: str, framework) -> None:
+    """/city's action plan: the compact table with the level before and after, and for the city's editors the
+    link to update it."""
+    st.subheader(t("actions.city_heading"), anchor=False)
+    plan = city_plan(city_id)
+    can_edit = auth.can_edit(session.current_user(), city_id)
+    if plan.empty:
+        st.info(t("actions.city_empty"), icon=":material/flag:")
+    else:
+        st.caption(t("actions.city_caption"))
+        if (plan["provenance"] == "invented").all():
+            st.caption(f":material/science: {t('actions.plan_invented')}")
+        short = {int(r["dimension_id"]): label(r, "short") for _, r in framework.dimensions.iterrows()}
+        plan_table(plan, short, key="city_plan")
+    if can_edit:
+        st.page_link("pages/plan.py", label=t("actions.edit_plan"), icon=":material/edit_note:",
+                     query_params={"city": city_id})
+
+
+def assess_next_steps(city_id: str, round_year: int) -> None:
+    """On /assess after a round is submitted: the round's next steps (as /benchmark shows them against all
+    members, default weights), each a link to a new action for that dimension."""
+    framework = data.load_framework()
+    try:
+        result = comparison.compare(city_id, round_year, members=data.query("bench_members"),
+                                    round_answers=pd.DataFrame(), framework=framework, kind="all",
+                                    history=data.query("bench_city_history", member_id=city_id),
+                                    matrix=data.load_round_matrix(round_year))
+    except KeyError:  # a former member, or a round without scores: nothing to plan from here
+        return
+    if result.next_steps.empty:
+        return
+    dim_label = {int(r["dimension_id"]): label(r) for _, r in framework.dimensions.iterrows()}
+    with st.container(border=True):
+        st.markdown(f"**:material/flag: {t('actions.assess_heading')}**")
+        st.caption(t("actions.assess_caption"))
+        for _, step in result.next_steps.iterrows():
+            d = int(step["dimension_id"])
+            plan_link(city_id, d, round_year, int(step["next_level"]),
+                      label=t("actions.assess_item", dimension=md_text(dim_label[d]), now=int(step["level"]),
+                              next=int(step["next_level"])))
+        st.page_link("pages/plan.py", label=t("actions.assess_all"), icon=":material/edit_note:",
+                     query_params={"city": city_id})
