@@ -174,7 +174,7 @@ if clicked:
         st.error(str(error), icon=":material/sync_problem:")
         lines = [md_text(t("actions.conflict_changes", username=error.by, date=fmt_date(error.at)))]
         for name, _before, now in error.changes:
-            value = ", ".join(map(str, now)) if isinstance(now, list) else ("" if now is None else str(now))
+            value = plan_view.field_value(name, now, dim_label)
             lines.append("- " + md_text(t("actions.conflict_field", field=actions.field_label(name), value=value[:300])))
         st.markdown("\n".join(lines))
         st.info(t("actions.conflict_keep"), icon=":material/content_copy:")
@@ -192,18 +192,14 @@ if action is not None and base != action.version:
 
 # ----------------------------------------------------------------------------------------- history
 if action is not None and action.history:
-    def _value(v) -> str:
-        if v is None or v == [] or v == "":
-            return t("actions.empty_value")
-        return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-
     with st.expander(tn("actions.history", len(action.history)), icon=":material/history:"):
         st.dataframe(pd.DataFrame({
             t("actions.col_version"): [c.version for c in action.history],
             t("actions.col_when"): [c.changed_at.strftime("%Y-%m-%d %H:%M") for c in action.history],
             t("actions.col_who"): [c.changed_by for c in action.history],
             t("actions.col_what"): ["; ".join(t("actions.history_change", field=actions.field_label(f),
-                                                before=_value(b), after=_value(a)) for f, b, a in c.changes)
+                                                before=plan_view.field_value(f, b, dim_label),
+                                                after=plan_view.field_value(f, a, dim_label)) for f, b, a in c.changes)
                                     for c in action.history],
         }).iloc[::-1], hide_index=True, width="stretch")
 

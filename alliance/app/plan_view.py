@@ -42,25 +42,23 @@ def plan_table(plan: pd.DataFrame, dim_label: dict[int, str], key: str) -> None:
     """The plan as a compact table: status (symbol, word and colour), dimension, what, who, dates, target,
     level before → after. Texts from data are cells of a table: shown as written."""
     table = pd.DataFrame({
-        "status": [status_text(s) for s in plan["shown_status"]],
-        "dimension": [dim_label.get(int(d), str(d)) for d in plan["dimension_id"]],
-        "description": plan["description"],
-        "due": [fmt_date(d) for d in plan["due_date"]],
-        "levels": [actions.levels_text(r) for _, r in plan.iterrows()],
-        "target": plan["target_level"].astype(int),
-        "role": plan["responsible_role"],
-        "source": [t(f"actions.source_{p}") for p in plan["provenance"]],
+        t("actions.col_status"): [status_text(s) for s in plan["shown_status"]],
+        # st.table reads Markdown in its cells: text from data is escaped so that it shows as written
+        t("actions.col_dimension"): [md_text(dim_label.get(int(d), str(d))) for d in plan["dimension_id"]],
+        t("actions.col_description"): [md_text(v) for v in plan["description"]],
+        t("actions.col_role"): [md_text(v) for v in plan["responsible_role"]],
+        t("actions.col_due"): [fmt_date(d) for d in plan["due_date"]],
+        t("actions.col_target"): [str(int(v)) for v in plan["target_level"]],
+        t("actions.col_levels"): [actions.levels_text(r) for _, r in plan.iterrows()],
     })
+    if (plan["provenance"] != plan["provenance"].iloc[0]).any():  # a mixed plan says which rows are invented
+        table[t("actions.col_source")] = [t(f"actions.source_{p}") for p in plan["provenance"]]
     colours = {status_text(s): STATUS_BACKGROUND[s] for s in actions.STATUSES}
-    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: #1b1f24", subset=["status"])
-    st.dataframe(styled, hide_index=True, width="stretch", key=key, column_config={
-        "status": st.column_config.TextColumn(t("actions.col_status"), width="small"),
-        "dimension": st.column_config.TextColumn(t("actions.col_dimension"), width="small"),
-        "description": st.column_config.TextColumn(t("actions.col_description"), width="medium"),
-        "due": st.column_config.TextColumn(t("actions.col_due"), width="small"),
-        "levels": st.column_config.TextColumn(t("actions.col_levels"), width="small"),
-        "target": st.column_config.NumberColumn(t("actions.col_target"), format="%d", width="small"),
-        "role": t("actions.col_role"), "source": t("actions.col_source")})
+    # a static table: every word visible and wrapped (a phone scrolls it sideways); cells are text, never HTML
+    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: #1b1f24; white-space: nowrap",
+                             subset=[t("actions.col_status")])
+    with st.container(key=key):
+        st.table(styled, hide_index=True, alt=t("actions.city_heading"))
     st.caption(t("actions.legend"))
 
 
@@ -165,3 +163,20 @@ def assess_next_steps(city_id: str, round_year: int) -> None:
                               next=int(step["next_level"])))
         st.page_link("pages/plan.py", label=t("actions.assess_all"), icon=":material/edit_note:",
                      query_params={"city": city_id})
+
+
+def field_value(name: str, value, dim_label: dict[int, str]) -> str:
+    """A field's value in words for the history and a conflict: a status or dimension by name, lists joined,
+    nothing as '(empty)'. Text from data comes back as written (the caller escapes it where needed)."""
+    if value is None or value == [] or value == "":
+        return t("actions.empty_value")
+    if name == "status" and value in actions.STATUSES:
+        return t(f"actions.status.{value}")
+    if name == "dimension_id":
+        try:
+            return dim_label.get(int(value), str(value))
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

@@ -1,0 +1,161 @@
+"""AppTest of the action plans (issue 16): /plan creates an action from a next step's link and updates it with
+history, refuses another city and a stale save (naming what changed); the plan shows on /city, beside its
+dimension on /benchmark and aggregated on /present (never a city); /assess offers the next steps as actions."""
+from __future__ import annotations
+
+from alliance import actions, auth
+from alliance.app.session import SESSION_KEY
+from conftest import app_test
+
+EDITOR = auth.User("editor-aarhus", "editor", frozenset({"aarhus-dk"}))
+
+
+def signed_in(page: str, username: str | None, query: dict | None = None, lang: str | None = None):
+    at = app_test("", {**(query or {}), **({"lang": lang} if lang else {})})
+    if username:
+        at.session_state[SESSION_KEY] = username
+    if lang:
+        at.session_state["language"] = lang
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def widget(items, suffix: str):
+    return next(w for w in items if w.key and w.key.endswith(suffix))
+
+
+def texts(at) -> str:
+    """Every text shown, Markdown escapes removed (text from data is escaped with backslashes)."""
+    return " ".join(str(e.value) for kind in (at.markdown, at.caption, at.info, at.success, at.error, at.warning)
+                    for e in kind).replace("\\", "")
+
+
+def submit(at):
+    return next(b for b in at.button if b.label in ("Add the action", "Save the changes",
+                                                     "Ajouter l'action", "Enregistrer les modifications"))
+
+
+def test_an_editor_creates_an_action_from_a_next_step_and_updates_it_with_history(own_db):
+    before = own_db.execute("SELECT count(*) FROM actions").fetchone()[0]
+    at = signed_in("plan", "editor-aarhus", {"city": "aarhus-dk", "action": "new", "dimension": "9", "target": "2",
+                                              "round": "2025", "peer": "rotterdam-nl"})
+    assert "From the next step on" in texts(at)
+    assert widget(at.selectbox, "_dimension").value == 9 and widget(at.selectbox, "_target").value == 2
+    assert widget(at.multiselect, "_peers").value == ["rotterdam-nl"]
+    widget(at.text_area, "_description").input("Open a <b>community</b> forum *monthly*")
+    widget(at.text_input, "_role").input("Citizens' services")
+    widget(at.text_input, "_person").input("Karen Kildegaard")
+    submit(at).click().run()
+    assert not at.exception, at.exception
+    assert any("added to the plan" in s.value for s in at.success)
+    assert own_db.execute("SELECT count(*) FROM actions").fetchone()[0] == before + 1
+    new_id = own_db.execute("SELECT max(id) FROM actions").fetchone()[0]
+    assert at.query_params["action"] in (str(new_id), [str(new_id)])
+    # the text is kept as written, and shown as a table cell
+    assert own_db.execute("SELECT description FROM actions WHERE id = ?", [new_id]).fetchone()[0] == \
+        "Open a <b>community</b> forum *monthly*"
+    cells = at.table[-1].value.to_csv()
+    assert r"Open a \<b\>community\</b\> forum \*monthly\*" in cells  # escaped: st.table reads Markdown
+
+    widget(at.selectbox, "_status").set_value("at_risk")
+    submit(at).click().run()
+    assert any("version 2" in s.value for s in at.success)
+    widget(at.selectbox, "_status").set_value("dropped")
+    submit(at).click().run()
+    assert any("needs a reason" in m.value for m in at.markdown), "a dropped action needs a reason"
+    assert own_db.execute("SELECT status FROM actions WHERE id = ?", [new_id]).fetchone()[0] == "at_risk"
+    widget(at.selectbox, "_status").set_value("done")
+    submit(at).click().run()
+    assert any("version 3" in s.value for s in at.success)
+    history = at.dataframe[0].value
+    assert list(history.iloc[:, 0]) == [3, 2, 1] and set(history.iloc[:, 2]) == {"editor-aarhus"}
+    assert history.iloc[0, 3] == "Status: At risk → Done"
+
+
+def test_a_stale_save_is_refused_with_what_changed_and_the_form_keeps_its_values(own_db):
+    made = actions.create(own_db, EDITOR, "aarhus-dk", actions.new_record(4, 2, 2025) | {
+        "description": "Share information monthly", "responsible_role": "Safety unit"})
+    at = signed_in("plan", "editor-aarhus", {"city": "aarhus-dk", "action": str(made.id)})
+    actions.update(own_db, auth.User("colleague", "admin"), made.id, made.record | {"status": "on_track"}, 1)
+    widget(at.text_input, "_role").input("Mayor's office")
+    submit(at).click().run()
+    assert not at.exception
+    assert any("colleague" in e.value and "nothing was overwritten" in e.value for e in at.error)
+    assert "Status: now “On track”" in texts(at)
+    assert widget(at.text_input, "_role").value == "Mayor's office"
+    row = own_db.execute("SELECT status, responsible_role, version FROM actions WHERE id = ?", [made.id]).fetchone()
+    assert row == ("on_track", "Safety unit", 2)
+    assert any(b.label == "Load the latest version" for b in at.button)
+
+
+def test_an_editor_gets_only_their_own_cities(own_db):
+    at = signed_in("plan", "editor-aarhus", {"city": "liege-be"})
+    assert at.selectbox(key="url_city").value == "aarhus-dk"
+    assert at.selectbox(key="url_city").options == ["Aarhus (DK)"]
+    viewer = signed_in("plan", None)
+    assert any(b.label == "Sign in" for b in viewer.button)
+
+
+def test_city_shows_the_plan_with_status_words_and_levels(app_env):
+    at = app_test("city", {"city": "aarhus-dk"})
+    at.run()
+    assert not at.exception, at.exception
+    assert "Action plan" in [s.value for s in at.subheader]
+    table = next(d.value for d in at.table if "Level before → after" in list(d.value.columns))
+    assert len(table) == 4 and "✔ Done" in set(table["Status"])
+    assert any("→" in v and "(2025)" in v for v in table["Level before → after"])  # from 2023, compared with 2025
+    assert "invented for the demonstration" in texts(at)
+    assert not any(p.label == "Update the plan" for p in at.get("page_link"))  # viewers do not edit
+
+
+def test_city_in_french_and_a_city_without_plan(app_env):
+    at = app_test("city", {"city": "liege-be", "lang": "fr"})
+    at.session_state["language"] = "fr"
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.table if "Niveau avant → après" in list(d.value.columns))
+    assert "✖ Abandonnée" in set(table["État"]) and "→ prochaine campagne" in " ".join(table["Niveau avant → après"])
+    empty = app_test("city", {"city": "london-gb"})
+    empty.run()
+    assert "This city has no action plan yet." in [i.value for i in empty.info]
+
+
+def test_benchmark_shows_actions_beside_their_dimension_and_plan_links_only_for_editors(app_env):
+    viewer = app_test("benchmark", {"city": "aarhus-dk"})
+    viewer.run()
+    assert not viewer.exception, viewer.exception
+    shown = texts(viewer)
+    assert "Commission an external evaluation" in shown and "Level before → after" in shown
+    assert "Plan an action" not in [p.label for p in viewer.get("page_link")]
+    editor = signed_in("benchmark", "editor-aarhus", {"city": "aarhus-dk"})
+    links = [p for p in editor.get("page_link") if p.label == "Plan an action"]
+    assert len(links) == 3  # one per next step
+    assert "/plan?" in texts(editor)  # "learn from" peers offer a new action too
+
+
+def test_assess_offers_the_submitted_rounds_next_steps_as_actions(own_db):
+    own_db.execute("UPDATE assessments SET provenance = 'reported', status = 'submitted' "
+                   "WHERE member_id = 'aarhus-dk' AND round_year = 2025")
+    at = signed_in("assess", "editor-aarhus", {"city": "aarhus-dk", "round": "2025"})
+    labels = [p.label for p in at.get("page_link")]
+    assert "Open the action plan" in labels
+    assert sum(1 for label in labels if ": from level " in label) == 3
+
+
+def test_present_counts_actions_per_dimension_and_status_never_a_city(app_env, demo_db):
+    import duckdb
+
+    at = app_test("present", {"slides": "plans", "every": "600"})
+    at.run()
+    assert not at.exception, at.exception
+    table = at.table[0].value
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        total = con.execute("SELECT count(*) FROM actions").fetchone()[0]
+        names = {r[0] for r in con.execute("SELECT name FROM members").fetchall()}
+        texts_in_plans = {r[0] for r in con.execute("SELECT description FROM actions").fetchall()}
+    assert int(table["All"].sum()) == total
+    shown = texts(at) + table.to_csv() + "".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert not [n for n in names if n in shown], "a city is named on the plans slide"
+    assert not [d for d in texts_in_plans if d in shown]
