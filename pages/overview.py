@@ -48,6 +48,16 @@ chart_download(chart_data.labelled(by_approach, {"approach": t("overview.col_app
                                                      "activities": t("overview.axis_activities")}),
                      t("overview.activities_by_approach"), "activities_by_approach", right)
 
+st.subheader(t("overview.exchange"))  # the peer exchange in counts, never a ranking of cities
+exchange_totals = data.query("exchange_totals").iloc[0]
+c1, c2, c3 = st.columns(3)
+c1.metric(t("overview.exchange_offers"), fmt_number(exchange_totals["offers"]), help=t("overview.exchange_offers_help"))
+c2.metric(t("overview.exchange_needs"), fmt_number(exchange_totals["needs"]), help=t("overview.exchange_needs_help"))
+c3.metric(t("overview.exchange_done"), fmt_number(exchange_totals["exchanges"]),
+          help=t("overview.exchange_done_help"))
+st.page_link("pages/exchange.py", query_params={"view": "counts"}, icon=":material/handshake:",
+             label=t("overview.exchange_link"))
+
 st.subheader(t("overview.newest"))
 newest = data.query("newest_activities", limit=8)
 titles, shown = localized_series(newest, "title")  # in the reader's language where translated, else marked

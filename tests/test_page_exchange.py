@@ -144,3 +144,13 @@ def test_an_offer_edited_by_someone_else_meanwhile_is_refused_showing_what_chang
     assert next(w for w in at.text_area if w.key.endswith("_summary")).value == "My own description"
     assert exchange.offer(own_db, offer["id"])["summary"] is None  # nothing of the refused save was written
     assert any(b.label == "Start again from the saved version" for b in at.button)
+
+
+def test_the_overview_shows_the_exchange_in_counts(own_db):
+    at = opened("overview")
+    offers, needs, done = own_db.execute(
+        "SELECT (SELECT count(*) FROM offers WHERE state = 'published'), (SELECT count(*) FROM needs WHERE state = "
+        "'open'), (SELECT count(*) FROM exchange_requests WHERE state IN ('accepted', 'done'))").fetchone()
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Offers"], metrics["Open needs"], metrics["Exchanges"]) == (str(offers), str(needs), str(done))
+    assert done > 0 and "Peer exchange" in [s.value for s in at.subheader]
