@@ -110,6 +110,8 @@ with side_col:
     elif measure == "network":
         network = url_selectbox(t("map.colour_network"), list(networks), "in_network", default=list(networks)[0],
                                 format_func=networks.get)
+    if rounds_choice == "validated" and measure in ("index", "dimension"):  # chosen in the sidebar: say so here
+        st.caption(f":material/verified: {t('round_review.rounds_validated')}", help=t("round_review.rounds_help"))
     country_mode = url_selectbox(t("map.country_layer"), list(maps.COUNTRY_MODES), "countries", default="outline",
                                  format_func=lambda m: t(f"map.layer.{m}"), help=t("map.country_layer_help"))
 

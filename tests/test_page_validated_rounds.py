@@ -86,6 +86,8 @@ def test_the_map_counts_only_validated_rounds_when_asked(app_env, facts):
 
     assert round_of(every) == facts["latest"] and round_of(validated) < facts["latest"]
     assert validated.selectbox(key="url_rounds").value == "validated"
+    assert any(c.value.endswith("Validated rounds only") for c in validated.caption)  # beside the colour choice
+    assert any(c.value.endswith("Validated rounds only") for c in validated.caption)  # beside the colour choice
 
 
 @pytest.mark.parametrize("language, expected", [("en", "after a review by"), ("fr", "après une revue par")])
