@@ -78,7 +78,8 @@ def refusal(error: Exception) -> None:
         st.info(t("exchange.conflict_keep"), icon=":material/content_copy:")
     elif isinstance(error, exchange.ExchangeInvalid):
         st.error(t("exchange.invalid"), icon=":material/error:")
-        st.markdown("\n".join(f"- **{md_text(field_name(f))}**: {md_text(r)}" for f, r in error.problems))
+        st.markdown("\n".join("- " + md_text(t("exchange.problem", field=field_name(f), reason=r))
+                               for f, r in error.problems))
     else:
         st.error(str(error), icon=":material/block:")
 

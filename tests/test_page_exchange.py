@@ -154,3 +154,17 @@ def test_the_overview_shows_the_exchange_in_counts(own_db):
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Offers"], metrics["Open needs"], metrics["Exchanges"]) == (str(offers), str(needs), str(done))
     assert done > 0 and "Peer exchange" in [s.value for s in at.subheader]
+
+
+def test_an_incomplete_offer_is_refused_field_by_field_and_nothing_is_written(own_db):
+    before = own_db.execute("SELECT count(*) FROM offers").fetchone()[0]
+    at = opened("exchange", "editor-aarhus", {"view": "offers"})
+    next(w for w in at.text_input if w.key.endswith("_ce")).input("not an address")
+    next(b for b in at.button if b.label == "Publish the offer").click().run()
+    assert not at.exception
+    assert any("Please correct these fields" in e.value for e in at.error)
+    shown = texts(at)
+    for line in ("Title: a value is needed", "Dimensions: choose at least one", "Contact name: a value is needed",
+                 "Contact e-mail: give a valid e-mail address"):
+        assert line in shown, line
+    assert own_db.execute("SELECT count(*) FROM offers").fetchone()[0] == before
