@@ -37,7 +37,7 @@ def main() -> None:
     # imported here, not at the top: the server's import of this file must not touch Streamlit's caches
     # before its runtime exists
     from alliance import store
-    from alliance.app import data, embed_view
+    from alliance.app import data, embed_view, url
     from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
     embedded = embed_view.is_embedded()  # ?embed=true: inside another website's iframe, the page alone
@@ -49,7 +49,7 @@ def main() -> None:
     # shown label (?lang=Français), which would break the documented ?lang=fr.
     languages = available_languages()
     if st.session_state.get("language") not in languages:
-        requested = st.query_params.get("lang") or st.session_state.get("lang")
+        requested = url.shell().raw("lang") or st.session_state.get("lang")
         st.session_state["language"] = requested if requested in languages else languages[0]
     st.session_state["lang"] = st.session_state["language"]
     set_language(st.session_state["language"])
@@ -59,10 +59,7 @@ def main() -> None:
                          format_func=lambda code: LANGUAGE_NAMES.get(code, code), help=t("common.language_help"),
                          on_change=lambda: st.session_state.update(language=st.session_state["lang"]))
     set_language(st.session_state["language"])
-    if st.session_state["language"] == languages[0]:
-        st.query_params.pop("lang", None)
-    else:
-        st.query_params["lang"] = st.session_state["language"]
+    url.shell().set("lang", None if st.session_state["language"] == languages[0] else st.session_state["language"])
 
     sections: dict[str, list] = {}
     for name, url_path, icon, section in PAGE_SPECS:

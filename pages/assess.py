@@ -3,11 +3,11 @@ an administrator validates it. Every write goes through alliance.assessments (th
 import streamlit as st
 
 from alliance import assessments, auth, round_review
-from alliance.app import data, plan_view, session
+from alliance.app import data, plan_view, session, url
 from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
 from alliance.paths import REPO_ROOT
-from alliance.app.ui import md_text, page_header, url_selectbox
+from alliance.app.ui import md_text, page_header
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -17,6 +17,7 @@ LEVEL_OPTIONS = ["0", "1", "2", "3", "4", "5", NOT_APPLICABLE]
 STATUS_COLOURS = {"none": "gray", "draft": "orange", "submitted": "blue", "validated": "green"}
 
 page_header(t("assess.title"), t("assess.intro"))
+q = url.page("assess")
 user = session.require_role("editor")
 
 flash = st.session_state.pop("assess_flash", None)
@@ -43,33 +44,33 @@ if not editable:
     st.warning(t("assess.no_cities"), icon=":material/block:")
     st.stop()
 
-requested_city = st.query_params.get("city")
+requested_city = q.raw("city")
 if requested_city is not None and requested_city not in editable:
     # a forged or stale link: say so, write nothing, fall back to the editor's own city
     reason = t("assess.forged_not_yours") if requested_city in known_ids else t("assess.forged_unknown")
     st.error(t("assess.forged_city", value=md_text(requested_city[:80]), reason=reason), icon=":material/gpp_bad:")
-    del st.query_params["city"]
+    q.pop("city")
 
 rounds = [int(y) for y in data.query("assess_rounds")["round_year"]]
-requested_round = st.query_params.get("round")
+requested_round = q.raw("round")
 if requested_round is not None and requested_round not in {str(y) for y in rounds}:
     st.warning(t("assess.forged_round", value=md_text(requested_round[:20])), icon=":material/event_busy:")
-    del st.query_params["round"]
+    q.pop("round")
 
 # The city and round chosen last in this session come back after a visit to another page (a widget's own state
 # does not survive it), and stay in the link so that a reload opens them too.
 last_city, last_round = st.session_state.get("assess_last", (None, None))
 left, right = st.columns([3, 1])
 with left:
-    city = url_selectbox(t("assess.city"), editable, "city", format_func=display.get, help=t("assess.city_help"),
+    city = q.selectbox(t("assess.city"), editable, "city", format_func=display.get, help=t("assess.city_help"),
                          default=last_city if last_city in editable else editable[0])
 with right:
-    round_year = url_selectbox(t("assess.round"), rounds, "round", help=t("assess.round_help"),
+    round_year = q.selectbox(t("assess.round"), rounds, "round", help=t("assess.round_help"),
                                default=last_round if last_round in rounds else rounds[0])
 st.session_state["assess_last"] = (city, round_year)
 for param, value, first in (("city", city, editable[0]), ("round", round_year, rounds[0])):
-    if value != first and st.query_params.get(param) != str(value):
-        st.query_params[param] = str(value)
+    if value != first and q.raw(param) != str(value):
+        q.set(param, value)
 
 # ----------------------------------------------------------------------------------------- the stored round
 con = data.connection()

@@ -5,12 +5,12 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from alliance import auth, chart_data, report, round_review, scoring
-from alliance.app import data, plan_view, session
+from alliance import auth, chart_data, report, round_review, scoring, urlstate
+from alliance.app import data, plan_view, session, url
 from alliance import comparison as cmp
 from alliance.i18n import fmt_date, fmt_number, get_language, is_plural, label, t, tn
 from alliance.practices import localized_text
-from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
+from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -18,6 +18,7 @@ ensure_app_shell()  # first, before anything is drawn
 CHART_CONFIG = {"displayModeBar": False}
 
 page_header(t("benchmark.title"), t("benchmark.intro"))
+q = url.page("benchmark")
 
 members = data.query("bench_members")
 framework = data.load_framework()
@@ -40,23 +41,24 @@ def lang_suffix() -> str:
 # ----------------------------------------------------------------------------------------- choices
 controls = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
 with controls[0]:
-    city_id = url_selectbox(t("benchmark.city"), list(members["id"]), "city", format_func=member_display.get,
-                            placeholder=t("benchmark.city_placeholder"), help=t("benchmark.city_help"))
+    city_id = q.selectbox(t("benchmark.city"), list(members["id"]), "city", format_func=member_display.get,
+                          placeholder=t("benchmark.city_placeholder"), help=t("benchmark.city_help"), quiet=True)
 with controls[1]:
-    kind = url_selectbox(t("benchmark.peers"), list(scoring.PEER_KINDS), "peers", default="all",
-                         format_func=lambda k: t(f"benchmark.peer_kind.{k}"), help=t("benchmark.peers_help"))
+    kind = q.selectbox(t("benchmark.peers"), list(scoring.PEER_KINDS), "peers", default="all",
+                       format_func=lambda k: t(f"benchmark.peer_kind.{k}"), help=t("benchmark.peers_help"))
 
 # which rounds count: every submitted one, or only those an administrator validated (after a review)
 with st.columns([3, 3, 4])[0]:
-    rounds_choice = url_selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
-                                  default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
-                                  help=t("round_review.rounds_help"))
+    rounds_choice = q.selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
+                                default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
+                                help=t("round_review.rounds_help"))
 validated_only = rounds_choice == "validated"
 
-requested = st.query_params.get("city")
+requested = q.raw("city")
 if city_id is None:
     if requested:
-        unknown_member_warning(t("benchmark.unknown_city"), members, member_display, "pages/benchmark.py")
+        unknown_member_warning(t("benchmark.unknown_city"), members, member_display, "pages/benchmark.py",
+                               requested, q.items(exclude=("city",)))
     st.info(t("benchmark.choose_city"), icon=":material/location_city:")
     st.stop()
 
@@ -85,15 +87,12 @@ if kind == "similar":
                   help=t("benchmark.k_help"))
 elif kind == "custom":
     others = [i for i in members["id"] if i != city_id]
-    from_url = [i for i in (st.query_params.get("pick") or "").split(",") if i in member_name and i != city_id]
+    from_url = [i for i in q["pick"] if i in member_name and i != city_id]
+    url.warn_ignored([urlstate.Problem("pick", i) for i in q["pick"] if i not in member_name])
     st.session_state["pick_choice"] = from_url
 
     def _pick_to_url():
-        picked = st.session_state.get("pick_choice") or []
-        if picked:
-            st.query_params["pick"] = ",".join(picked)
-        else:
-            st.query_params.pop("pick", None)
+        q.set("pick", st.session_state.get("pick_choice") or [])
 
     chosen = st.multiselect(t("benchmark.pick"), others, key="pick_choice", format_func=member_display.get,
                             on_change=_pick_to_url, placeholder=t("benchmark.pick_placeholder"),
@@ -104,7 +103,7 @@ elif kind == "custom":
 # shows the same index. A new link value is applied to the inputs; after that the inputs write the link.
 defaults = framework.default_weights
 weight_keys = {d: f"weight_{d}" for d in framework.dimension_ids}
-link_weights = st.query_params.get("w")
+link_weights = q.raw("w")
 link_problems = []
 if link_weights is not None and link_weights != st.session_state.get("weights_in_link"):
     from_link, link_problems = cmp.weights_from_param(link_weights, framework)
@@ -127,10 +126,7 @@ except ValueError:
     weights, weights_error = defaults, t("benchmark.weights_invalid")
 in_link = cmp.weights_param(weights, framework)
 if in_link != link_weights:
-    if in_link:
-        st.query_params["w"] = in_link
-    else:
-        st.query_params.pop("w", None)
+    q.set("w", in_link)
 st.session_state["weights_in_link"] = in_link
 
 # ------------------------------------------------------------------------------------- comparison

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from alliance import chart_data, city, comparison, maps, scoring
-from alliance.app import data, embed_view, plan_view
+from alliance.app import data, embed_view, plan_view, url
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.practices import localized_series
-from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning, url_selectbox
+from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -26,21 +26,23 @@ country_col = localized_column("country")
 names = dict(zip(members["id"], members["name"]))
 display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members[country_col])}
 
-requested = st.query_params.get("city")
+q = url.page("city")
+requested = q.raw("city")
 header = st.container()  # the title goes above the picker, once the picker has said which city it is
 if embed_view.is_embedded() and requested in names:  # a member's website shows its own profile, no picker
     city_id = requested
 else:
     picker_col, _ = st.columns([2, 3])
     with picker_col:
-        city_id = url_selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
-                                placeholder=t("city.pick_placeholder"), help=t("city.pick_help"))
+        city_id = q.selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
+                              placeholder=t("city.pick_placeholder"), help=t("city.pick_help"), quiet=True)
 
 if city_id is None:
     with header:
         page_header(t("city.title"), t("city.intro"))
     if requested:
-        unknown_member_warning(t("city.unknown"), members, display, "pages/city.py")
+        unknown_member_warning(t("city.unknown"), members, display, "pages/city.py", requested,
+                               q.items(exclude=("city",)))
     st.info(t("city.choose"), icon=":material/location_city:")
     st.page_link("pages/map.py", label=t("city.browse_map"), icon=":material/map:")
     st.stop()
@@ -51,7 +53,7 @@ with header:
                                         country=md_text(row[country_col]),
                                         status=t(f"city.status_label.{row['status']}")))
 if embed_view.is_embedded():
-    embed_view.back_link("city", {"city": city_id, "lang": st.query_params.get("lang")})
+    embed_view.back_link("city", {"city": city_id, "lang": q.raw("lang")})
 demo_notice(scores=True)
 
 activities = data.query("city_activities", member_id=city_id)
@@ -214,5 +216,5 @@ else:
                       query_params={"city": other}, icon=":material/location_city:")
 
 if not embed_view.is_embedded():
-    embed_view.snippet_box("city", {"city": city_id, "lang": st.query_params.get("lang")},
+    embed_view.snippet_box("city", {"city": city_id, "lang": q.raw("lang")},
                       t("embed.iframe_title", name=row["name"]))

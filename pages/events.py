@@ -3,15 +3,16 @@ study visits, webinars and trainings; filters in the URL; .ics for one event and
 import streamlit as st
 
 from alliance import events
-from alliance.app import data
+from alliance.app import data, url
 from alliance.i18n import fmt_date, get_language, is_missing, label, t, tn
 from alliance.practices import language_name, localized_text
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header, url_multiselect, url_selectbox
+from alliance.app.ui import md_text, page_header
 
 ensure_app_shell()  # first, before anything is drawn
 
 page_header(t("events.title"), t("events.intro"))
+q = url.page("events")
 lang = get_language()
 options = data.query("events_options")
 
@@ -25,24 +26,24 @@ host_labels = {r["value"]: r["label_en"] for _, r in options[options["facet"] ==
 
 c1, _ = st.columns([1, 2])
 with c1:
-    when = url_selectbox(t("events.when"), list(events.WHEN), "when", default="upcoming",
+    when = q.selectbox(t("events.when"), list(events.WHEN), "when", default="upcoming",
                          format_func=lambda w: t(f"events.when_{w}"))
-filtered = any(p in st.query_params for p in ("kind", "language", "dimension", "host"))
+filtered = any(p in q for p in ("kind", "language", "dimension", "host"))
 with st.expander(t("events.filters"), expanded=filtered, icon=":material/filter_list:"):
     c2, c3 = st.columns(2)
     c4, c5 = st.columns(2)
     with c2:
-        kinds = url_multiselect(t("events.kind"), values("kind"), "kind", format_func=lambda k: t(f"events.kinds.{k}"),
+        kinds = q.multiselect(t("events.kind"), values("kind"), "kind", format_func=lambda k: t(f"events.kinds.{k}"),
                                 placeholder=t("events.any"))
     with c3:
-        languages = url_multiselect(t("events.language"), values("language"), "language", format_func=language_name,
+        languages = q.multiselect(t("events.language"), values("language"), "language", format_func=language_name,
                                     placeholder=t("events.any"))
     with c4:
-        dimensions = url_multiselect(t("events.dimension"), values("dimension"), "dimension",
+        dimensions = q.multiselect(t("events.dimension"), values("dimension"), "dimension",
                                      format_func=lambda d: dimension_labels.get(d, d), placeholder=t("events.any"),
                                      help=t("events.dimension_help"))
     with c5:
-        hosts = url_multiselect(t("events.host"), values("host"), "host", format_func=lambda h: host_labels.get(h, h),
+        hosts = q.multiselect(t("events.host"), values("host"), "host", format_func=lambda h: host_labels.get(h, h),
                                 placeholder=t("events.any"))
 
 found = data.query("events_list", when=when, kinds=kinds, languages=languages, dimensions=dimensions, hosts=hosts)

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from alliance import auth, exchange
-from alliance.app import data, session
+from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import chart_download, md_text, page_header, url_multiselect, url_segmented, url_selectbox
+from alliance.app.ui import chart_download, md_text, page_header
 from alliance.i18n import fmt_date, get_language, is_missing, label, language_name, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -23,6 +23,7 @@ KIND_ICONS = {"study_visit": ":material/directions_walk:", "mentoring": ":materi
               "training": ":material/school:", "materials": ":material/description:", "speaking": ":material/mic:"}
 
 page_header(t("exchange.title"), t("exchange.intro"))
+q = url.page("exchange")
 lang = get_language()
 user = session.current_user()
 if user is not None:
@@ -48,16 +49,16 @@ approach_label = {r["value"]: label(r) for _, r in approaches.iterrows()}
 editable = [m for m in members["id"] if auth.can_edit(user, m)] if user is not None else []
 city = None
 if editable:
-    city = url_selectbox(t("exchange.acting_for"), editable, "city", default=editable[0], format_func=display.get,
-                         help=t("exchange.acting_for_help")) if len(editable) > 1 else editable[0]
+    city = q.selectbox(t("exchange.acting_for"), editable, "city", default=editable[0], format_func=display.get,
+                       help=t("exchange.acting_for_help")) if len(editable) > 1 else editable[0]
     if len(editable) == 1:
         st.caption(t("exchange.acting_as", city=md_text(display[city])))
 elif user is None:
     with st.expander(t("exchange.sign_in_to_post"), icon=":material/login:"):
         session.sign_in_form("exchange_sign_in")
 
-view = url_segmented(t("exchange.view"), list(VIEWS), "view", default="needs",
-                     format_func=lambda v: t(f"exchange.view_{v}"))
+view = q.segmented(t("exchange.view"), list(VIEWS), "view", default="needs",
+                   format_func=lambda v: t(f"exchange.view_{v}"))
 
 
 def done(kind: str, message: str, icon: str) -> None:
@@ -193,16 +194,16 @@ if view == "needs":
                 else:
                     done("success", t("exchange.need_posted"), ":material/check_circle:")
 
-    filtered = any(p in st.query_params for p in ("dimension", "country"))
+    filtered = any(p in q for p in ("dimension", "country"))
     with st.expander(t("exchange.filters_needs"), expanded=filtered, icon=":material/filter_list:"):
         c1, c2 = st.columns(2)
         with c1:
-            want_dims = url_multiselect(t("exchange.dimension"), list(code_of.values()), "dimension",
+            want_dims = q.multiselect(t("exchange.dimension"), list(code_of.values()), "dimension",
                                         format_func=lambda c: dim_label.get(id_of_code.get(c), c),
                                         placeholder=t("exchange.any"))
         all_needs = data.query("exchange_needs")
         with c2:
-            countries = url_multiselect(t("exchange.country"), sorted(set(all_needs["country_code"])), "country",
+            countries = q.multiselect(t("exchange.country"), sorted(set(all_needs["country_code"])), "country",
                                         placeholder=t("exchange.any"))
     needs = data.query("exchange_needs", dimensions=want_dims, countries=countries)
     if city is not None:  # the acting city's own needs first
@@ -212,7 +213,7 @@ if view == "needs":
         st.info(t("exchange.no_needs") if not filtered else t("exchange.no_needs_filtered"), icon=":material/inbox:")
     if (needs["provenance"] == "invented").any() or (offers["provenance"] == "invented").any():
         st.caption(t("exchange.invented_note"))
-    shown_need = st.query_params.get("need")
+    shown_need = q.raw("need")
     for _, need in needs.head(30).iterrows():
         with st.container(border=True):
             st.markdown(f"#### {md_text(display.get(need['member_id'], need['member_name']))}")
@@ -271,14 +272,14 @@ if view == "needs":
 elif view == "offers":
     if city is not None:
         own_offers = offers[offers["member_id"] == city]
-        editing = st.query_params.get("offer")
+        editing = q.raw("offer")
         editing = editing if editing in set(own_offers["id"]) else None
         with st.expander(t("exchange.post_offer", city=display.get(city, city)), icon=":material/add_circle:",
                          expanded=editing is not None):
             titles = dict(zip(own_offers["id"], own_offers["title"]))
-            choice = url_selectbox(t("exchange.which_offer"), [NEW_OFFER, *own_offers["id"]], "offer",
-                                   default=NEW_OFFER, format_func=lambda o: t("exchange.new_offer") if o == NEW_OFFER
-                                   else titles.get(o, o))
+            choice = q.selectbox(t("exchange.which_offer"), [NEW_OFFER, *own_offers["id"]], "offer",
+                                 default=NEW_OFFER, format_func=lambda o: t("exchange.new_offer") if o == NEW_OFFER
+                                 else titles.get(o, o))
             current = exchange.offer(con, choice) if choice != NEW_OFFER else None
             base_key = f"offer_base_{choice}"
             if current is not None and base_key not in st.session_state:  # what this form was drawn from
@@ -344,22 +345,22 @@ elif view == "offers":
                     st.session_state.pop(base_key, None)
                     st.rerun()
 
-    filtered = any(p in st.query_params for p in ("kind", "dimension", "language", "country"))
+    filtered = any(p in q for p in ("kind", "dimension", "language", "country"))
     with st.expander(t("exchange.filters_offers"), expanded=filtered, icon=":material/filter_list:"):
         c1, c2 = st.columns(2)
         c3, c4 = st.columns(2)
         with c1:
-            kinds = url_multiselect(t("exchange.kind"), list(exchange.KINDS), "kind",
+            kinds = q.multiselect(t("exchange.kind"), list(exchange.KINDS), "kind",
                                     format_func=lambda k: t(f"exchange.kinds.{k}"), placeholder=t("exchange.any"))
         with c2:
-            want_dims = url_multiselect(t("exchange.dimension"), list(code_of.values()), "dimension",
+            want_dims = q.multiselect(t("exchange.dimension"), list(code_of.values()), "dimension",
                                         format_func=lambda c: dim_label.get(id_of_code.get(c), c),
                                         placeholder=t("exchange.any"))
         with c3:
-            want_langs = url_multiselect(t("exchange.language"), sorted({c for ls in offers["languages"] for c in ls}),
+            want_langs = q.multiselect(t("exchange.language"), sorted({c for ls in offers["languages"] for c in ls}),
                                          "language", format_func=language_name, placeholder=t("exchange.any"))
         with c4:
-            countries = url_multiselect(t("exchange.country"), sorted(set(offers["country_code"])), "country",
+            countries = q.multiselect(t("exchange.country"), sorted(set(offers["country_code"])), "country",
                                         placeholder=t("exchange.any"))
     found = data.query("exchange_offers", kinds=kinds, dimensions=want_dims, languages=want_langs, countries=countries)
     st.markdown("**" + tn("exchange.count_offers", len(found)) + "**")

@@ -3,12 +3,12 @@ import pandas as pd
 import streamlit as st
 
 from alliance import charts, db, explore, exporter
-from alliance.app import data
+from alliance.app import data, url
 from alliance.city import closest_members
 from alliance.dictionary import meaning
 from alliance.i18n import decimal_comma, fmt_number, get_language, label, t, tn
 from alliance.sandbox import Sandbox, SandboxError
-from alliance.app.ui import demo_notice, md_text, page_header, url_selectbox
+from alliance.app.ui import demo_notice, md_text, page_header
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -148,6 +148,7 @@ def run_named(box: Sandbox, query, values: dict, members: tuple[dict[str, str], 
 
 
 page_header(t("explore.title"), t("explore.intro"))
+q = url.page("explore")
 demo_notice()
 with st.spinner(t("explore.preparing")):
     box = sandbox(data.data_version())
@@ -156,7 +157,7 @@ tab_queries, tab_schema, tab_sql = st.tabs([t("explore.tab_queries"), t("explore
 
 with tab_queries:
     queries = {q.name: q for q in db.list_queries() if box.runnable(q)}
-    name = url_selectbox(t("explore.query"), list(queries), "query", default=next(iter(queries), None),
+    name = q.selectbox(t("explore.query"), list(queries), "query", default=next(iter(queries), None),
                          help=t("explore.query_help"))
     if name:
         query = queries[name]
@@ -175,7 +176,7 @@ with tab_schema:
     counts = box.row_counts()
     st.caption(t("explore.schema_intro"))
     # one table at a time: a page of 22 tables cost ~100 ms a rerun, and one table is what an analyst reads
-    table = url_selectbox(t("explore.schema_table"), box.tables, "table", default=box.tables[0] if box.tables else None,
+    table = q.selectbox(t("explore.schema_table"), box.tables, "table", default=box.tables[0] if box.tables else None,
                           format_func=lambda n: f"{n} · {tn('explore.table_rows', counts[n])}")
     if table:
         st.caption(meaning(table, "", get_language()))

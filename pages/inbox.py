@@ -4,9 +4,9 @@ exchange done or declines; each step shows its date and who took it. Writes go t
 import streamlit as st
 
 from alliance import exchange
-from alliance.app import data, session
+from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header, url_multiselect
+from alliance.app.ui import md_text, page_header
 from alliance.i18n import fmt_date, is_missing, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -16,6 +16,7 @@ STATE_ICONS = {"proposed": ":material/pending:", "accepted": ":material/handshak
 MOVE_ICONS = {"accepted": ":material/check:", "done": ":material/task_alt:", "declined": ":material/close:"}
 
 page_header(t("inbox.title"), t("inbox.intro"))
+q = url.page("inbox")
 user = session.require_role("editor")
 con = data.connection()
 
@@ -24,8 +25,8 @@ if flash:
     getattr(st, flash[0])(flash[1], icon=flash[2])
 
 requests = exchange.inbox(con, user)
-states = url_multiselect(t("inbox.state"), list(exchange.REQUEST_STATES), "state",
-                         format_func=lambda s: t(f"exchange.state.{s}"), placeholder=t("inbox.any_state"))
+states = q.multiselect(t("inbox.state"), list(exchange.REQUEST_STATES), "state",
+                       format_func=lambda s: t(f"exchange.state.{s}"), placeholder=t("inbox.any_state"))
 shown = requests[requests["state"].isin(states)] if states else requests
 waiting = sum(1 for _, r in requests.iterrows() if "accepted" in exchange.allowed_moves(user, r))
 st.markdown("**" + tn("inbox.count", len(shown)) + "**" + (" · " + tn("inbox.waiting", waiting) if waiting else ""))

@@ -5,10 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from alliance import chart_data, maps, round_review, scoring
-from alliance.app import data, embed_view
+from alliance.app import data, embed_view, url
 from alliance.app.map_assist import map_assist, reported_width
 from alliance.i18n import fmt_number, get_language, is_missing, localized_column, t
-from alliance.app.ui import chart_download, demo_notice, md_text, page_header, url_multiselect, url_selectbox
+from alliance.app.ui import chart_download, demo_notice, md_text, page_header
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -25,7 +25,7 @@ BANDS = {key: (low, high) for key, low, high in scoring.POPULATION_BANDS}
 
 def reset_filters() -> None:
     for param in (*MULTI_FILTERS, "population"):
-        st.query_params.pop(param, None)
+        q.pop(param)
         st.session_state[f"url_{param}"] = None if param == "population" else []
 
 
@@ -55,8 +55,9 @@ def build_map(params: tuple, measure: str, dimension: str | None, network: str |
 
 
 page_header(t("map.title"), t("map.intro"))
+q = url.page("map")
 if embed_view.is_embedded():
-    embed_view.back_link("map", {key: st.query_params.get_all(key) for key in st.query_params})
+    embed_view.back_link("map", q.items())
 demo_notice(scores=True)
 
 choices = data.choices_by_kind("map_filter_options", localized_column("label"))
@@ -66,25 +67,25 @@ approaches, dimensions = (choices.get(kind, {}) for kind in ("approach", "dimens
 with st.sidebar:
     st.subheader(t("map.filters"), help=t("map.filters_help"))
     # ids in the URL (?country=DK&country=NO), so that a link works in every language
-    chosen_countries = url_multiselect(t("map.country"), list(countries), "country", format_func=countries.get,
+    chosen_countries = q.multiselect(t("map.country"), list(countries), "country", format_func=countries.get,
                                        placeholder=t("map.any"))
-    chosen_regions = url_multiselect(t("map.region"), list(regions), "region", format_func=regions.get,
+    chosen_regions = q.multiselect(t("map.region"), list(regions), "region", format_func=regions.get,
                                      placeholder=t("map.any"))
-    chosen_networks = url_multiselect(t("map.network"), list(networks), "network", format_func=networks.get,
+    chosen_networks = q.multiselect(t("map.network"), list(networks), "network", format_func=networks.get,
                                       placeholder=t("map.any"))
-    chosen_statuses = url_multiselect(t("map.status"), list(STATUSES), "status", placeholder=t("map.any"),
+    chosen_statuses = q.multiselect(t("map.status"), list(STATUSES), "status", placeholder=t("map.any"),
                                       format_func=lambda s: t(f"map.status_label.{s}"))
-    band = url_selectbox(t("map.population"), list(BANDS), "population", format_func=lambda b: t(f"map.band.{b}"),
+    band = q.selectbox(t("map.population"), list(BANDS), "population", format_func=lambda b: t(f"map.band.{b}"),
                          placeholder=t("map.any_size"))
-    chosen_approaches = url_multiselect(t("map.approach"), list(approaches), "approach", format_func=approaches.get,
+    chosen_approaches = q.multiselect(t("map.approach"), list(approaches), "approach", format_func=approaches.get,
                                         placeholder=t("map.any"), help=t("map.approach_help"))
     filtered = bool(chosen_countries or chosen_regions or chosen_networks or chosen_statuses or band
                     or chosen_approaches)
     st.button(t("map.reset"), on_click=reset_filters, disabled=not filtered, icon=":material/restart_alt:")
     # which rounds give the index and levels: every submitted one, or only validated ones (agreed levels)
-    rounds_choice = url_selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
-                                  default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
-                                  help=t("round_review.rounds_help"))
+    rounds_choice = q.selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
+                                default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
+                                help=t("round_review.rounds_help"))
 
 low, high = BANDS.get(band, (None, None))
 params = (("countries", tuple(chosen_countries)), ("regions", tuple(chosen_regions)),
@@ -100,19 +101,19 @@ details_slot = side_col.container()  # filled after the map reports a click: on 
 
 with side_col:
     st.caption(maps.showing_caption(members["status"], total))
-    measure = url_selectbox(t("map.colour_by"), list(maps.MEASURES), "colour", default="index",
+    measure = q.selectbox(t("map.colour_by"), list(maps.MEASURES), "colour", default="index",
                             format_func=lambda m: t(f"map.measure.{m}"), help=t("map.colour_by_help"))
     dimension, network = None, None
     if measure == "dimension":
         dimension_ids = sorted(dimensions, key=int)
-        dimension = url_selectbox(t("map.colour_dimension"), dimension_ids, "dimension", default=dimension_ids[0],
+        dimension = q.selectbox(t("map.colour_dimension"), dimension_ids, "dimension", default=dimension_ids[0],
                                   format_func=dimensions.get)
     elif measure == "network":
-        network = url_selectbox(t("map.colour_network"), list(networks), "in_network", default=list(networks)[0],
+        network = q.selectbox(t("map.colour_network"), list(networks), "in_network", default=list(networks)[0],
                                 format_func=networks.get)
     if rounds_choice == "validated" and measure in ("index", "dimension"):  # chosen in the sidebar: say so here
         st.caption(f":material/verified: {t('round_review.rounds_validated')}", help=t("round_review.rounds_help"))
-    country_mode = url_selectbox(t("map.country_layer"), list(maps.COUNTRY_MODES), "countries", default="outline",
+    country_mode = q.selectbox(t("map.country_layer"), list(maps.COUNTRY_MODES), "countries", default="outline",
                                  format_func=lambda m: t(f"map.layer.{m}"), help=t("map.country_layer_help"))
 
 fit_width = min(reported_width() or FIT_WIDTH, MAP_MAX_WIDTH)

@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from alliance import actions, auth, scoring
-from alliance.app import data, plan_view, session
+from alliance.app import data, plan_view, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header, url_selectbox
+from alliance.app.ui import md_text, page_header
 from alliance.i18n import fmt_date, label, t, tn
 from alliance.practices import localized_series
 
@@ -16,6 +16,7 @@ ensure_app_shell()  # first, before anything is drawn
 NEW = "new"
 
 page_header(t("actions.title"), t("actions.intro"))
+q = url.page("plan")
 user = session.require_role("editor")
 
 flash = st.session_state.pop("plan_flash", None)
@@ -35,23 +36,23 @@ plan = None
 
 left, right = st.columns([1, 2])
 with left:
-    city = url_selectbox(t("actions.city"), editable, "city", default=editable[0], format_func=display.get,
-                         help=t("actions.city_help"))
+    city = q.selectbox(t("actions.city"), editable, "city", default=editable[0], format_func=display.get,
+                       help=t("actions.city_help"))
 plan = plan_view.city_plan(city)
 by_id = {str(int(i)): r for i, (_, r) in zip(plan["id"], plan.iterrows())}
-requested = st.query_params.get("action")
+requested = q.raw("action")
 if requested not in (None, NEW, *by_id):
     st.warning(t("actions.unknown_action", value=md_text(requested[:20])), icon=":material/help:")
 with right:
-    choice = url_selectbox(
-        t("actions.action"), [NEW, *by_id], "action", default=NEW, help=t("actions.action_help"),
+    choice = q.selectbox(
+        t("actions.action"), [NEW, *by_id], "action", default=NEW, help=t("actions.action_help"), quiet=True,
         format_func=lambda a: t("actions.new_action") if a == NEW else plan_view.status_text(
             by_id[a]["shown_status"]) + " · " + t("actions.action_option", dimension=dim_label[int(by_id[a]["dimension_id"])],
                                                   description=str(by_id[a]["description"])[:60]))
 
 
 def _int_param(name: str, allowed) -> int | None:
-    value = st.query_params.get(name)
+    value = q.raw(name)
     try:
         number = int(value) if value is not None else None
     except ValueError:
@@ -70,10 +71,10 @@ if action is None:
     level_now = None if level_now.empty or pd.isna(level_now.iloc[0]) else int(level_now.iloc[0])
     target = _int_param("target", range(1, 6)) or min((level_now or 0) + 1, 5)
     shown = actions.new_record(dimension, target, from_round) | {
-        "peers": [p for p in (st.query_params.get("peer") or "").split(",") if p in display and p != city],
-        "practices": [p for p in (st.query_params.get("practice") or "").split(",") if p]}
+        "peers": [p for p in q["peer"] if p in display and p != city],
+        "practices": list(q["practice"])}
     base = 0
-    if st.query_params.get("dimension"):
+    if q.raw("dimension"):
         st.info(t("actions.prefilled", dimension=md_text(dim_label[dimension]), level=target),
                 icon=":material/add_task:")
 else:
@@ -148,9 +149,8 @@ def done(kind: str, message: str, action_id: int) -> None:
     st.session_state.pop(f"plan_base_{action_id}", None)
     st.session_state["plan_flash"] = (kind, message, ":material/task_alt:")
     data.mark_changed()
-    st.query_params["action"] = str(action_id)
-    for name in ("dimension", "target", "round", "peer", "practice"):
-        st.query_params.pop(name, None)
+    q.set("action", action_id)
+    q.pop("dimension", "target", "round", "peer", "practice")
     st.session_state.pop("url_action", None)
     st.rerun()
 

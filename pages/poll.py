@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import poll, present, qa, wordcloud
-from alliance.app import data
+from alliance.app import data, url
 from alliance.i18n import fmt_date, fmt_number, get_language, label, set_language, t
 from alliance.app.session import require_role
 from alliance.app.ui import page_header
@@ -33,10 +33,10 @@ def _error(exc: poll.PollError) -> str:
 
 
 def _participant_token() -> str:
-    token = st.query_params.get("p")
+    token = q.raw("p")
     if not poll.valid_token(token):
         token = poll.new_participant_token()
-        st.query_params["p"] = token
+        q.set("p", token)
     return token
 
 
@@ -46,7 +46,7 @@ def code_form() -> None:
         if st.form_submit_button(t("poll.join"), type="primary"):
             code = poll.normalize_code(typed)
             if code:
-                st.query_params["code"] = code
+                q.set("code", code)
                 st.rerun()
             st.error(t("poll.bad_code", code=typed))
 
@@ -264,9 +264,10 @@ def organiser_view() -> None:
 
 
 if "language" not in st.session_state:  # opened without app.py (a fresh server's first visit): take ?lang=
-    set_language(st.query_params.get("lang"))
+    set_language(url.shell().raw("lang"))
 page_header(t("poll.title"), t("poll.intro"))
-typed_code = st.query_params.get("code")
+q = url.page("poll")
+typed_code = q.raw("code")
 code = poll.normalize_code(typed_code)
 if typed_code and code is None:
     st.error(t("poll.bad_code", code=typed_code))

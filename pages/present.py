@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import actions, maps, poll, present, qa, scoring, wordcloud
-from alliance.app import data
+from alliance.app import data, url
 from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t, tn
 from alliance.app.ui import demo_notice
 from alliance.app.shell import ensure_app_shell
@@ -68,13 +68,14 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 _space_key = t("present.key_space").replace("\\", "\\\\").replace('"', '\\"')
 st.markdown(KIOSK_CSS.replace("SPACE_KEY", _space_key), unsafe_allow_html=True)
 
-slides = present.parse_slides(st.query_params.get("slides"))
-every = present.parse_every(st.query_params.get("every"))
+q = url.page("present")
+slides = present.parse_slides(q["slides"])
+every = present.parse_every(q["every"])
 config = (slides, every)
 state = st.session_state
 if state.get("present_config") != config:  # a new URL starts a new cycle
     state.present_config = config
-    state.present_index = present.start_index(slides, st.query_params.get("start"))
+    state.present_index = present.start_index(slides, q["start"])
     state.present_changed = time.time()
     state.present_paused = False
 
@@ -82,7 +83,7 @@ if state.get("present_config") != config:  # a new URL starts a new cycle
 def _poll_code_for_screen():
     """?poll=CODE when it names a poll, else the most recently opened poll still open."""
     con = data.live_connection()
-    asked = poll.normalize_code(st.query_params.get("poll"))
+    asked = poll.normalize_code(q.raw("poll"))
     chosen = poll.get_poll(con, asked) if asked else None
     return chosen or poll.latest_open_poll(con)
 
@@ -354,7 +355,7 @@ def _held(slide: str) -> bool:
 
 def slide_area() -> None:
     # a fragment rerun does not run app.py, and the language is per thread: set it again
-    set_language(state.get("language") or state.get("lang") or st.query_params.get("lang"))
+    set_language(state.get("language") or state.get("lang") or q.raw("lang"))
     slide = slides[state.present_index]
     if not _held(slide) and present.is_due(state.present_changed, time.time(), every, state.present_paused):
         _go(1)

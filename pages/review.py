@@ -4,15 +4,16 @@ import pandas as pd
 import streamlit as st
 
 from alliance import submissions
-from alliance.app import data, session
+from alliance.app import data, session, url
 from alliance.i18n import fmt_date, label, t
 from alliance.practices import language_name
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header, url_selectbox
+from alliance.app.ui import md_text, page_header
 
 ensure_app_shell()  # first, before anything is drawn
 
 page_header(t("submit.review.title"), t("submit.review.intro"))
+q = url.page("review")
 user = session.require_role("admin")
 
 flash = st.session_state.pop("review_flash", None)
@@ -33,7 +34,7 @@ else:
                                 for c in queue["in_catalogue"]],
     }), hide_index=True, width="stretch")
     rows = {r["practice_id"]: r for _, r in queue.iterrows()}
-    practice_id = url_selectbox(
+    practice_id = q.selectbox(
         t("submit.review.open"), list(rows), "id", default=next(iter(rows)), help=t("submit.review.open_help"),
         format_func=lambda i: t("submit.review.entry_option", title=rows[i]["title"], city=rows[i]["member_name"],
                                 date=fmt_date(rows[i]["saved_at"])))
@@ -112,7 +113,7 @@ else:
                        "return": t("submit.review.returned", city=names.get(after.member_id, after.member_id)),
                        "decline": t("submit.review.declined")}[decision]
             st.session_state["review_flash"] = ("success", message, ":material/task_alt:")
-            st.query_params.pop("id", None)
+            q.pop("id")
             st.session_state.pop("url_id", None)
             data.mark_changed()
             st.rerun()

@@ -9,9 +9,9 @@ import streamlit as st
 
 from alliance import auth
 from alliance import round_review as R
-from alliance.app import data, session
+from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header, url_selectbox
+from alliance.app.ui import md_text, page_header
 from alliance.i18n import fmt_date, label, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -21,6 +21,7 @@ STATE_COLOURS = {"assigned": "orange", "reviewed": "orange", "answered": "blue",
                  "withdrawn": "gray"}
 
 page_header(t("round_review.title"), t("round_review.intro"))
+q = url.page("round_review")
 user = session.require_role("editor")
 con = data.connection()
 
@@ -146,11 +147,12 @@ if not reviews:
     st.info(t("round_review.none"), icon=":material/inbox:")
     consent_box()
     st.stop()
-requested = st.query_params.get("review")
+requested = q.raw("review")
 if requested is not None and requested not in {str(i) for i in reviews}:
     st.warning(t("round_review.unknown_review"), icon=":material/link_off:")
-review_id = url_selectbox(
+review_id = q.selectbox(
     t("round_review.choose"), list(reviews), "review", default=next(iter(reviews)), help=t("round_review.choose_help"),
+    quiet=True,
     format_func=lambda i: t("round_review.review_option", city=city_name.get(reviews[i].member_id, reviews[i].member_id),
                             round=reviews[i].round_year, state=t(f"round_review.state.{reviews[i].state}")))
 review = reviews[review_id]

@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from alliance import auth, submissions
-from alliance.app import data, session
+from alliance.app import data, session, url
 from alliance.i18n import available_languages, fmt_date, get_language, label, t, tn
 from alliance.practices import language_name, text_languages
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header, url_selectbox
+from alliance.app.ui import md_text, page_header
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -19,6 +19,7 @@ STATE_ICONS = {"draft": ":material/edit_note:", "submitted": ":material/pending:
                "published": ":material/public:", "declined": ":material/block:"}
 
 page_header(t("submit.title"), t("submit.intro"))
+q = url.page("submit")
 user = session.require_role("editor")
 
 flash = st.session_state.pop("submit_flash", None)
@@ -34,13 +35,13 @@ if not editable:
 
 left, right = st.columns([1, 2])
 with left:
-    city = url_selectbox(t("submit.city"), editable, "city", default=editable[0], format_func=display.get,
+    city = q.selectbox(t("submit.city"), editable, "city", default=editable[0], format_func=display.get,
                          help=t("submit.city_help"))
 practices = data.query("submit_city_practices", city=city)
 titles = dict(zip(practices["id"], practices["title"]))
 states = dict(zip(practices["id"], practices["state"]))
 with right:
-    practice_id = url_selectbox(
+    practice_id = q.selectbox(
         t("submit.practice"), [NEW, *practices["id"]], "id", default=NEW, help=t("submit.practice_help"),
         format_func=lambda i: t("submit.new_practice") if i == NEW else t(
             "submit.practice_option", title=titles[i], state=t(f"submit.state.{states[i]}")))
@@ -190,7 +191,7 @@ def done(kind: str, message: str, icon: str, entry_after) -> None:
     data.mark_changed()
     if entry_after is not None and practice_id == NEW:
         st.session_state.pop(f"submit_base_{city}_{entry_after.practice_id}", None)
-        st.query_params["id"] = entry_after.practice_id
+        q.set("id", entry_after.practice_id)
         st.session_state.pop("url_id", None)
     st.rerun()
 

@@ -189,11 +189,12 @@ def test_city_with_only_drafts_has_nothing_to_compare(writable_db, monkeypatch):
 
 @pytest.mark.parametrize("query", [{"peers": "bogus"}, {"round": "abc", "k": "999"},
                                    {"peers": "custom", "pick": ",,<b>x</b>,aarhus-dk"}])
-def test_forged_parameters_fall_back_quietly(app_env, query):
+def test_forged_parameters_fall_back_with_a_message(app_env, query):
     at = app_test("benchmark", {"city": CITY, **query})
     at.run()
     assert not at.exception
     assert metrics(at)["Overall index"]  # the city's own scores are always shown
+    assert any("not understood" in w.value for w in at.warning)  # and the link's bad part is named
     if query.get("peers") == "bogus":
         assert at.selectbox(key="url_peers").value == "all"
 

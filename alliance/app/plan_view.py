@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import actions, auth, comparison
-from alliance.app import data, session
+from alliance.app import data, session, url
 from alliance.i18n import fmt_date, is_missing, label, t, tn
 from alliance.app.ui import md_text
 
@@ -89,7 +89,7 @@ def _plan_params(city_id: str, dimension_id: int, round_year: int | None, target
         params["peer"] = peer
     if practice:
         params["practice"] = practice
-    lang = st.query_params.get("lang")
+    lang = url.shell().raw("lang")
     if lang:
         params["lang"] = lang
     return params

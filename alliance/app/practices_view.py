@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import chart_data, charts, db
-from alliance.app import data
+from alliance.app import data, url
 from alliance import practices as pr
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, label, set_language, t, tn
 from alliance.scoring import POPULATION_BANDS
@@ -31,23 +31,23 @@ NON_FILTER_PARAMS = {"page", "view", "layout", "pick", "size", "sort", "contact"
 
 # --- URL state ------------------------------------------------------------------------------------------
 
+def _url() -> url.PageURL:
+    return url.current("practices")
+
+
 def set_param(name: str, value) -> None:
     """Write one URL parameter; None, '' or an empty list removes it."""
-    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
-        st.query_params.pop(name, None)
-    else:
-        st.query_params[name] = list(value) if isinstance(value, tuple) else value
+    _url().set(name, value)
 
 
 def _url_changed(name: str, key: str, dump) -> None:
     set_param(name, dump(st.session_state.get(key)))
     if name not in NON_FILTER_PARAMS:
-        st.query_params.pop("page", None)  # a new filter starts at the first page
+        set_param("page", None)  # a new filter starts at the first page
 
 
 def _url_params() -> dict:
-    return {k: (st.query_params.get_all(k) if len(st.query_params.get_all(k)) > 1 else st.query_params.get(k))
-            for k in st.query_params}
+    return _url().items()
 
 
 @dataclass
@@ -66,24 +66,20 @@ class State:
 
 
 def read_state(options: pd.DataFrame) -> State:
-    params = _url_params()
+    """The view from the link: parameters declared in alliance.urlstate (sort, layout, size, view ... typed and
+    checked there), the facet values checked against the data by practices.filters_from_url. Everything not
+    understood is in `problems`, for one message."""
+    q = url.page("practices", warn=False)
     known = {facet: options.loc[options["facet"] == facet_name, "value"].tolist()
              for facet, facet_name in (("approach", "approach"), ("target", "target_group"),
                                        ("stakeholder", "stakeholder"), ("country", "country"), ("region", "region"))}
-    filters, problems = pr.filters_from_url(params, known)
-    size_text = st.query_params.get("size")
-    size = int(size_text) if size_text and size_text.isdigit() and int(size_text) in pr.PAGE_SIZES \
-        else pr.DEFAULT_PAGE_SIZE
-    compare = pr.compare_ids(st.query_params.get_all("compare")) if "compare" in st.query_params else None
+    filters, problems = pr.filters_from_url(q.items(), known)
     return State(
-        filters=filters, problems=problems,
-        sort=pr.choose(st.query_params.get("sort"), pr.SORTS, "relevance"),
-        layout=pr.choose(st.query_params.get("layout"), pr.LAYOUTS, "cards"),
-        size=size, page=st.query_params.get("page"),
-        view=pr.choose(st.query_params.get("view"), pr.VIEWS, "results"),
-        pick=pr.compare_ids(st.query_params.get_all("pick")),
-        compare=compare, detail_id=(st.query_params.get("id") or "").strip() or None,
-        contact=st.query_params.get("contact"))
+        filters=filters, problems=[*map(str, q.problems), *problems],
+        sort=q["sort"], layout=q["layout"], size=q["size"], page=q.raw("page"), view=q["view"],
+        pick=pr.compare_ids(q["pick"]),
+        compare=pr.compare_ids(q["compare"]) if "compare" in q else None,
+        detail_id=(q.raw("id") or "").strip() or None, contact=q.raw("contact"))
 
 
 # --- labels ---------------------------------------------------------------------------------------------
@@ -184,9 +180,7 @@ def year_widget(f: pr.Filters, bounds: tuple[int, int]) -> None:
 
 
 def clear_filters() -> None:
-    for name in list(st.query_params):
-        if name not in NON_FILTER_PARAMS or name == "page":
-            st.query_params.pop(name, None)
+    _url().clear(keep=NON_FILTER_PARAMS - {"page"})
 
 
 def search_box(f: pr.Filters) -> None:
@@ -285,8 +279,7 @@ def filter_name(f: pr.Filters, key: str, labels: Labels) -> str:
 
 
 def remove_filter(key: str) -> None:
-    st.query_params.pop("years" if key == "years" else key, None)
-    st.query_params.pop("page", None)
+    _url().pop(key, "page")
 
 
 def compare_bar(state: State) -> None:
@@ -301,7 +294,7 @@ def compare_bar(state: State) -> None:
 
 
 def toggle_pick(activity_id: str, key: str) -> None:
-    picks = pr.compare_ids(st.query_params.get_all("pick"))
+    picks = pr.compare_ids(_url().raw_all("pick"))
     if st.session_state.get(key) and activity_id not in picks:
         picks = (picks + [activity_id])[:pr.MAX_COMPARE]
     elif not st.session_state.get(key):
