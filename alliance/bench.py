@@ -31,6 +31,8 @@ BENCH_DIR = Path(os.environ.get("ALLIANCE_BENCH_DIR", Path(tempfile.gettempdir()
 SCALE = dict(cities=10_000, activities=250_000, rounds=10)
 
 # (label, page file, query parameters, is a map page). `{city}` is replaced by a member id of the dataset.
+# Every page app.py registers is here (tests/test_bench.py checks); those in SIGNED_IN run as the
+# demonstration administrator, the others as a visitor.
 PAGES = [
     ("/", "overview", {}, False),
     ("/map", "map", {}, True),
@@ -38,7 +40,16 @@ PAGES = [
     ("/benchmark?city={city}", "benchmark", {"city": "{city}"}, False),
     ("/city?city={city}", "city", {"city": "{city}"}, True),
     ("/explore", "explore", {}, False),
+    ("/events", "events", {}, False),
+    ("/present?slides=figures", "present", {"slides": "figures"}, False),
+    ("/poll", "poll", {}, False),
+    ("/assess?city={city}", "assess", {"city": "{city}"}, False),
+    ("/submit?city={city}", "submit", {"city": "{city}"}, False),
+    ("/review", "review", {}, False),
+    ("/admin", "admin", {}, False),
 ]
+SIGNED_IN = {"assess", "submit", "review", "admin"}
+MISSING = "page file missing"
 
 
 def dataset_path(name: str) -> Path:
@@ -69,13 +80,15 @@ def sample_city(path: Path) -> str:
         con.close()
 
 
-def existing_pages(city: str) -> list[tuple[str, str, dict, bool]]:
-    out = []
-    for label, name, params, is_map in PAGES:
-        if (REPO_ROOT / "pages" / f"{name}.py").exists():
-            out.append((label.replace("{city}", city), name,
-                        {k: v.replace("{city}", city) for k, v in params.items()}, is_map))
-    return out
+def bench_pages(city: str) -> list[tuple[str, str, dict, bool]]:
+    """Every benchmarked page with the dataset's city filled in. A page whose file is missing stays in the
+    list: the bench reports it as an error instead of leaving it out of the table."""
+    return [(label.replace("{city}", city), name, {k: v.replace("{city}", city) for k, v in params.items()}, is_map)
+            for label, name, params, is_map in PAGES]
+
+
+def missing_pages(pages: list) -> list[str]:
+    return [label for label, name, *_ in pages if not (REPO_ROOT / "pages" / f"{name}.py").exists()]
 
 
 def time_named_queries(path: Path, city: str, runs: int) -> dict[str, float]:
@@ -108,7 +121,13 @@ def time_named_queries(path: Path, city: str, runs: int) -> dict[str, float]:
 
 
 def script_times(path: Path, pages: list, runs: int) -> dict[str, dict]:
-    """Cold and warm script time per page, with AppTest in a child process bound to this dataset."""
+    """Cold and warm script time per page, with AppTest in a child process bound to this dataset; a page
+    whose file is missing gets an error, not a time."""
+    missing = missing_pages(pages)
+    out = {label: {"cold_ms": None, "warm_ms": None, "errors": [MISSING]} for label in missing}
+    present = [p for p in pages if p[0] not in missing]
+    if not present:
+        return out
     code = f"""
 import json, os, statistics, sys, time
 sys.path.insert(0, {str(REPO_ROOT)!r})
@@ -119,10 +138,14 @@ from alliance.app.apptest import run_pages_through_app_py
 from alliance.app.data import clear_caches
 run_pages_through_app_py()
 pages = json.loads(sys.argv[1]); runs = int(sys.argv[2]); out = {{}}
+signed_in = set(json.loads(sys.argv[3]))
 for label, name, params, _ in pages:
     at = AppTest.from_file({str(REPO_ROOT / "app.py")!r}, default_timeout=300)
     for k, v in params.items():
         at.query_params[k] = v
+    if name in signed_in:
+        from alliance.app.session import SESSION_KEY
+        at.session_state[SESSION_KEY] = "admin"
     at.run()
     if name != "overview":
         at.switch_page(f"pages/{{name}}.py")
@@ -139,11 +162,11 @@ for label, name, params, _ in pages:
                    "errors": [str(e.value)[:200] for e in at.exception]}}
 print(json.dumps(out))
 """
-    result = subprocess.run([sys.executable, "-c", code, json.dumps(pages), str(runs)], capture_output=True,
-                            text=True, cwd=REPO_ROOT, timeout=1800)
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(present), str(runs), json.dumps(sorted(SIGNED_IN))],
+                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800)
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), **out}
 
 
 BARE_MAP_PAGE = """
@@ -351,7 +374,7 @@ def run(datasets: list[str], runs: int, browser: bool, out: Path) -> dict:
     for name in datasets:
         path, built_s = ensure_dataset(name)
         city = sample_city(path)
-        pages = existing_pages(city)
+        pages = bench_pages(city)
         entry: dict = {"path": str(path), "sample_city": city}
         if built_s is not None:
             entry["build_s"] = round(built_s, 1)
@@ -363,7 +386,9 @@ def run(datasets: list[str], runs: int, browser: bool, out: Path) -> dict:
         entry["api"] = api_times(path)
         if browser:
             print(f"[{name}] browser…", file=sys.stderr)
-            entry["browser"] = browser_times(path, pages, max(1, min(runs, 3)))
+            # in the browser, the pages a visitor opens (the signed-in ones would show the sign-in form)
+            public = [p for p in pages if p[1] not in SIGNED_IN and p[0] not in missing_pages(pages)]
+            entry["browser"] = browser_times(path, public, max(1, min(runs, 3)))
         report["datasets"][name] = entry
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
@@ -380,7 +405,7 @@ def format_table(report: dict) -> str:
         browser = entry.get("browser", {}).get("pages", {})
         for label, s in entry["script"].items():
             b = browser.get(label, {})
-            lines.append(f"{label[:46]:46} {s['cold_ms']:>9} {s['warm_ms']:>9} {b.get('settle_s', '-'):>9} "
+            lines.append(f"{label[:46]:46} {s['cold_ms'] or '-':>9} {s['warm_ms'] or '-':>9} {b.get('settle_s', '-'):>9} "
                          f"{b.get('ratio', '-'):>6} {round(b['bytes_sent'] / 1024, 1) if b else '-':>9}"
                          + (f"  ERROR {s['errors'][0]}" if s["errors"] else ""))
         if "browser" in entry:

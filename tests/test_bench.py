@@ -2,14 +2,30 @@
 from alliance import bench, db
 
 
-def test_existing_pages_fill_in_the_city_and_skip_missing_files(tmp_path, monkeypatch):
+def test_pages_fill_in_the_city_and_a_missing_page_is_an_error_not_left_out(tmp_path, monkeypatch):
     (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "overview.py").write_text("")
-    (tmp_path / "pages" / "city.py").write_text("")
+    for page in bench.PAGES:
+        if page[1] != "city":
+            (tmp_path / "pages" / f"{page[1]}.py").write_text("")
     monkeypatch.setattr(bench, "REPO_ROOT", tmp_path)
-    pages = bench.existing_pages("aarhus-dk")
-    assert [p[0] for p in pages] == ["/", "/city?city=aarhus-dk"]
-    assert pages[1][2] == {"city": "aarhus-dk"}
+    pages = bench.bench_pages("aarhus-dk")
+    assert [p[0] for p in pages][:5] == ["/", "/map", "/practices?q=youth&approach=family_support",
+                                         "/benchmark?city=aarhus-dk", "/city?city=aarhus-dk"]
+    assert pages[4][2] == {"city": "aarhus-dk"}
+    assert bench.missing_pages(pages) == ["/city?city=aarhus-dk"]
+    # the missing page is in the results as an error; nothing is run for it
+    only_city = [p for p in pages if p[1] == "city"]
+    assert bench.script_times(tmp_path / "none.duckdb", only_city, runs=1) == {
+        "/city?city=aarhus-dk": {"cold_ms": None, "warm_ms": None, "errors": [bench.MISSING]}}
+    assert "ERROR page file missing" in bench.format_table({"datasets": {"demo": {
+        "path": "x", "queries_ms": {}, "script": {"/city?city=aarhus-dk": {
+            "cold_ms": None, "warm_ms": None, "errors": [bench.MISSING]}}}}})
+
+
+def test_every_registered_page_is_benchmarked():
+    import app
+
+    assert {name for name, *_ in app.PAGE_SPECS} == {p[1] for p in bench.PAGES}
 
 
 def test_every_named_query_without_required_parameters_is_timed(demo_db):
