@@ -69,6 +69,19 @@ RADAR_MARGIN = 104  # px each side: room for the widest label ("Désengagement")
                     # height, so only a phone's radar gets smaller
 
 
+class FrozenFigure(go.Figure):
+    """A finished figure whose plain form is computed once, to be cached and drawn by many views:
+    st.plotly_chart reads only `to_dict()` (a deep copy with every array converted, ~3 ms a chart otherwise)
+    and serialises that without validation. Do not change it after freezing."""
+
+    def __init__(self, figure: go.Figure):
+        super().__init__(figure, skip_invalid=True)
+        self._frozen = super().to_dict()
+
+    def to_dict(self) -> dict:
+        return self._frozen
+
+
 def score_radar(labels: list[str], city: list[float | None], median: list[float | None], q1: list[float | None],
                 q3: list[float | None], *, title: str, city_name: str, median_name: str, band_name: str,
                 height: int = 560) -> go.Figure:

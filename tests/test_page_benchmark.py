@@ -215,3 +215,34 @@ def test_peers_practices_are_listed_in_the_readers_language(app_env, demo_db):
     expected = {i: title if lang == "fr" else (fr or en or title) for i, title, lang, fr, en in rows}
     assert any(expected[i] != title for i, title, *_ in rows)  # some are written in another language first
     assert listed == {i: md_text(title) for i, title in expected.items()}
+
+
+def test_a_view_is_built_once_and_shared_by_every_viewer(app_env, monkeypatch):
+    """Twenty viewers opening the same city's page after a talk: the comparison is computed for the first one
+    only; the others draw the finished view (alliance/app/benchmark_view.py)."""
+    from alliance import comparison
+
+    calls = []
+    real = comparison.compare
+    monkeypatch.setattr(comparison, "compare", lambda *a, **k: calls.append(a) or real(*a, **k))
+    query = {"city": CITY, "w": "leadership:3.5"}  # a view no other test opens, so the first viewer builds it
+    first, second = app_test("benchmark", query), app_test("benchmark", query)
+    first.run()
+    second.run()
+    assert not first.exception and not second.exception
+    assert len(calls) == 1
+    assert metrics(first) == metrics(second) and metrics(first)["Overall index"]
+    assert [c.proto.spec for c in first.get("plotly_chart")] == [c.proto.spec for c in second.get("plotly_chart")]
+
+
+def test_tables_below_the_fold_are_drawn_once_opened(app_env):
+    at = app_test("benchmark", {"city": CITY})
+    at.run()
+    closed = len(at.dataframe)  # the trend table beside the chart is always shown
+    assert "evidence" not in {c for frame in at.dataframe for c in frame.value.columns}  # not sent while closed
+    at.session_state["answers_table"] = True  # the reader opens "Answers and evidence"
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == closed + 1
+    answers = at.dataframe[-1].value
+    assert len(answers) == 14 and answers["evidence"].notna().all()

@@ -48,6 +48,14 @@ def unknown_member_warning(message: str, members, display, page: str, requested:
                           icon=":material/location_city:")
 
 
+def lazy_expander(label: str, key: str):
+    """An expander whose content is drawn only once it is opened (opening it reruns the page): a table below
+    the fold otherwise costs every view its Arrow serialisation. Returns the expander when open, else None:
+    `if box := lazy_expander(...): box.dataframe(...)`."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _figure_dict(builder: str, args: tuple, kwargs: tuple) -> dict:
     from alliance import charts
