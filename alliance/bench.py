@@ -44,11 +44,12 @@ PAGES = [
     ("/present?slides=figures", "present", {"slides": "figures"}, False),
     ("/poll", "poll", {}, False),
     ("/assess?city={city}", "assess", {"city": "{city}"}, False),
+    ("/round-review", "round_review", {}, False),
     ("/submit?city={city}", "submit", {"city": "{city}"}, False),
     ("/review", "review", {}, False),
     ("/admin", "admin", {}, False),
 ]
-SIGNED_IN = {"assess", "submit", "review", "admin"}
+SIGNED_IN = {"assess", "round_review", "submit", "review", "admin"}
 MISSING = "page file missing"
 
 

@@ -69,6 +69,8 @@ def test_a_city_whose_latest_round_is_only_submitted_falls_back_to_its_validated
 def test_a_reviewed_round_shows_original_beside_agreed_and_who_validated(app_env, facts):
     member, role, peer = facts["reviewed"]
     at = run("benchmark", {"city": member, "rounds": "validated"})
+    at.session_state["answers_table"] = True  # the reader opens "Answers and evidence" (drawn once opened)
+    at.run()
     note = " ".join(c.value for c in at.caption).replace("\\", "")
     assert role == "peer" and "Validated on" in note and f"after a review by a peer reviewer from {facts['names'][peer]}" in note
     table = next(d.value for d in at.dataframe if "original" in d.value.columns)
