@@ -41,6 +41,8 @@ PAGES = [
     ("/city?city={city}", "city", {"city": "{city}"}, True),
     ("/explore", "explore", {}, False),
     ("/events", "events", {}, False),
+    ("/exchange", "exchange", {}, False),
+    ("/inbox", "inbox", {}, False),
     ("/present?slides=figures", "present", {"slides": "figures"}, False),
     ("/poll", "poll", {}, False),
     ("/assess?city={city}", "assess", {"city": "{city}"}, False),
@@ -49,7 +51,7 @@ PAGES = [
     ("/review", "review", {}, False),
     ("/admin", "admin", {}, False),
 ]
-SIGNED_IN = {"assess", "round_review", "submit", "review", "admin"}
+SIGNED_IN = {"assess", "round_review", "submit", "review", "inbox", "admin"}
 MISSING = "page file missing"
 
 
