@@ -47,11 +47,12 @@ PAGES = [
     ("/poll", "poll", {}, False),
     ("/assess?city={city}", "assess", {"city": "{city}"}, False),
     ("/round-review", "round_review", {}, False),
+    ("/plan?city={city}", "plan", {"city": "{city}"}, False),
     ("/submit?city={city}", "submit", {"city": "{city}"}, False),
     ("/review", "review", {}, False),
     ("/admin", "admin", {}, False),
 ]
-SIGNED_IN = {"assess", "round_review", "submit", "review", "inbox", "admin"}
+SIGNED_IN = {"assess", "round_review", "plan", "submit", "review", "inbox", "admin"}
 MISSING = "page file missing"
 
 
