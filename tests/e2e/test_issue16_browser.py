@@ -1,20 +1,26 @@
-"""Review of a round in a real browser (issue 16): an admin assigns Aarhus's submitted round to the peer reviewer
-of Liège; the reviewer proposes a different level with a reason; the city answers; the admin validates; the
-benchmark limited to validated rounds then shows the round, with the agreed level.
+"""Issue 16's seven steps in order, in a real browser, on one server: Aarhus's editor (1) creates two actions from
+the benchmark's next steps, (2) updates one to "at risk" then "done", (3) sees the plan on /city, /benchmark and in
+the PDF; an admin assigns Aarhus's submitted round to the peer reviewer of Liège, who (4) proposes a different
+level with a reason; (5) the city answers; (6) the admin validates; (7) the benchmark limited to validated rounds
+then shows the round, at the agreed level.
 
+Steps 1-3 reuse the plan test's helpers (tests/e2e/test_plan_browser.py, which also checks the phone table).
 One server on its own database copy for the module: this test writes. Set ROUND_REVIEW_SHOTS to a folder to
 keep screenshots of each step (for looking at the pages, not asserted)."""
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from alliance import scoring
 from alliance.i18n import fmt_number
 from e2e.helpers import error_boxes, open_page, served_copy, sign_in, wait_idle
 from e2e.test_exchange_browser import new_page
+from e2e.test_plan_browser import FIRST, SECOND, add_from_next_step, save_status
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("ROUND_REVIEW_SHOTS")
@@ -63,13 +69,36 @@ def overall(pg) -> str:
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
-def test_review_answer_validate_and_the_validated_benchmark_changes(browser, review_app):
+def plan_steps(pg, url: str) -> None:
+    """Steps 1-3, as tests/e2e/test_plan_browser.py walks them, signed in as Aarhus's editor."""
+    open_page(pg, url + "/")
+    open_page(pg, url + "/plan")
+    sign_in(pg, "editor-aarhus", "demo-editor-2015", "text=Add the action")
+    add_from_next_step(pg, url, 0, FIRST, "Mayor's office")  # 1. two actions from the next steps
+    add_from_next_step(pg, url, 1, SECOND, "Policy and research unit")
+    save_status(pg, "⚠ At risk", 2)  # 2. at risk, then done
+    save_status(pg, "✔ Done", 3)
+    open_page(pg, f"{url}/city?city=aarhus-dk")  # 3. on /city, /benchmark and in the PDF
+    plan = pg.locator(".st-key-city_plan")
+    plan.wait_for(timeout=60_000)
+    assert FIRST in plan.inner_text() and "✔ Done" in plan.inner_text()
+    open_page(pg, f"{url}/benchmark?city=aarhus-dk")
+    pg.get_by_text(SECOND, exact=False).first.wait_for(timeout=60_000)
+    with pg.expect_download(timeout=60_000) as info:
+        pg.get_by_role("button", name="Download the city report (PDF)").click()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(open(info.value.path(), "rb").read())).pages)
+    assert "Actionplan" in "".join(text.split()) and "".join(SECOND.split()) in "".join(text.split())
+    assert error_boxes(pg) == []
+
+
+def test_the_seven_steps_of_issue_16(browser, review_app):
     url = review_app
     outside: list[str] = []
     admin, reviewer, city = (new_page(browser, outside) for _ in range(3))
     try:
+        plan_steps(city, url)
+
         # the benchmark limited to validated rounds: Aarhus's 2025 round is only submitted, an older one is shown
-        open_page(city, url + "/")
         open_page(city, url + "/benchmark?city=aarhus-dk&rounds=validated")
         before = city.inner_text("[data-testid='stMain']")
         assert "Aarhus: scores in round" in before and "Aarhus: scores in round 2025" not in before
@@ -97,7 +126,8 @@ def test_review_answer_validate_and_the_validated_benchmark_changes(browser, rev
         wait_idle(reviewer)
 
         # 5. the city accepts the proposal; the reason shows as written, not as markup
-        open_signed_in(city, url, "/round-review", "editor-aarhus", "text=Send our answer")
+        open_page(city, url + "/round-review")
+        city.wait_for_selector("text=Send our answer", timeout=60_000)
         assert REASON in city.inner_text("[data-testid='stMain']")
         assert city.locator("[data-testid='stMain'] b").filter(has_text="but").count() == 0
         city.get_by_text("Accept the proposed level").click()
