@@ -109,20 +109,29 @@ def period(row) -> str:
 
 
 def interest_button(row, need_id: str | None, key: str) -> None:
-    """'Express interest' for an editor of another city: a request with an optional message."""
+    """'Express interest' for an editor of another city: a request with an optional message. The message box
+    opens for one offer at a time (a box per card cost a form's widgets on every card at each rerun)."""
     if city is None or row["member_id"] == city:
         return
-    with st.popover(t("exchange.interest"), icon=":material/handshake:"):
+    if st.session_state.get("interest_open") != key:
+        st.button(t("exchange.interest"), key=f"interest_{key}", icon=":material/handshake:",
+                  on_click=lambda: st.session_state.update(interest_open=key))
+        return
+    with st.container(border=True):
         st.caption(t("exchange.interest_help", city=md_text(display.get(city, city)),
                      other=md_text(row["member_name"])))
         message = st.text_area(t("exchange.message"), max_chars=exchange.MAX_TEXT, key=f"msg_{key}",
                                placeholder=t("exchange.message_placeholder"))
-        if st.button(t("exchange.send_interest"), key=f"send_{key}", type="primary", icon=":material/send:"):
+        buttons = st.container(horizontal=True)
+        send = buttons.button(t("exchange.send_interest"), key=f"send_{key}", type="primary", icon=":material/send:")
+        buttons.button(t("exchange.cancel"), key=f"cancel_{key}", on_click=lambda: st.session_state.pop("interest_open"))
+        if send:
             try:
                 exchange.request_exchange(con, user, row["id"], city, need_id=need_id, message=message)
             except exchange.ExchangeRefused as error:
                 refusal(error)
             else:
+                st.session_state.pop("interest_open", None)
                 done("success", t("exchange.interest_sent", other=row["member_name"]), ":material/handshake:")
 
 

@@ -170,9 +170,9 @@ def test_a_need_from_the_self_assessment_is_matched_and_the_request_accepted_in_
         card = matches.locator("[data-testid='stVerticalBlock']").filter(has_text=OFFERING["title"]).filter(
             has=aarhus.get_by_role("button", name="Express interest")).last  # the innermost: the offer's card
         card.get_by_role("button", name="Express interest").click()
-        aarhus.locator("textarea[aria-label='Message (optional)']:visible").first.fill(
-            "Could two of our officers visit in March?")
-        aarhus.locator("button:visible", has_text="Send the request").first.click()
+        wait_idle(aarhus)
+        aarhus.get_by_label("Message (optional)").fill("Could two of our officers visit in March?")
+        aarhus.get_by_role("button", name="Send the request").click()
         aarhus.wait_for_selector("text=Request sent to", timeout=60_000)
         wait_idle(aarhus)
 
