@@ -118,7 +118,7 @@ def bars(labels: Iterable[str], values: Iterable[float], title: str, value_title
 # action statuses on the projector: Okabe-Ito colours and a fill pattern each, so that no status is told by
 # colour alone (the legend names them too)
 PLAN_STATUS_STYLE = {"not_started": ("#999999", ""), "on_track": ("#0072B2", "/"), "at_risk": ("#E69F00", "x"),
-                     "late": ("#D55E00", "."), "done": ("#009E73", ""), "dropped": ("#CC79A7", "-")}
+                     "late": ("#D55E00", "."), "done": ("#009E73", "+"), "dropped": ("#CC79A7", "-")}
 
 
 def plan_status_bars(counts: pd.DataFrame, labels: dict[int, str], status_names: dict[str, str], title: str,
@@ -126,20 +126,23 @@ def plan_status_bars(counts: pd.DataFrame, labels: dict[int, str], status_names:
     """Actions per dimension, stacked by status (alliance.actions.aggregate's frame: dimension_id, one column
     per status). Dimensions without actions are left out; the first dimension is on top."""
     shown = counts[counts[list(status_names)].sum(axis=1) > 0]
-    names = [charts.wrap_label(labels[int(d)], 34) for d in shown["dimension_id"]][::-1]
+    names = [charts.wrap_label(labels[int(d)], 28) for d in shown["dimension_id"]][::-1]
     fig = go.Figure()
     for status, name in status_names.items():
         colour, pattern = PLAN_STATUS_STYLE[status]
         values = [int(v) for v in shown[status]][::-1]
         fig.add_trace(go.Bar(x=values, y=names, orientation="h", name=name, marker_color=colour,
-                             marker_pattern=dict(shape=pattern, fgcolor=INK, size=12, solidity=0.25),
+                             marker_pattern=dict(shape=pattern, bgcolor=colour, fgcolor=INK, size=14,
+                                                 solidity=0.15, fillmode="overlay"),
                              marker_line=dict(color=INK, width=1),
                              text=[str(v) if v else "" for v in values], textposition="inside",
                              insidetextfont=dict(size=PROJECTOR_FONT - 2, color=INK),
                              hovertemplate=f"{name} · %{{y}}: %{{x}}<extra></extra>"))
     projector_layout(fig, title, height)
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.08, font=dict(size=PROJECTOR_FONT)),
-                      margin=dict(l=10, r=40, t=70, b=90))
+    fig.update_layout(barmode="stack", showlegend=True, legend_traceorder="normal",
+                      legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom",
+                                  font=dict(size=PROJECTOR_FONT, color=INK)),
+                      margin=dict(l=10, r=40, t=120, b=10))
     fig.update_xaxes(title_text=value_title, rangemode="tozero", dtick=whole_number_step(
         max(int(shown[list(status_names)].sum(axis=1).max()), 1) if not shown.empty else 1))
     return fig

@@ -177,16 +177,18 @@ def slide_assessment() -> None:
 def slide_plans() -> None:
     """Actions per dimension and status across the alliance: counts only, never a city."""
     framework = data.load_framework()
-    counts = actions.aggregate(data.query("plan_alliance_status"), framework.dimension_ids)
+    plans = data.query("plan_alliance_status")
+    counts = actions.aggregate(plans, framework.dimension_ids)
     total = int(counts["total"].sum())
     if total == 0:
         st.info(t("actions.present_empty"))
         return
-    demo_notice(scores=True)
-    labels = {int(r["dimension_id"]): label(r) for _, r in framework.dimensions.iterrows()}
+    if (plans["provenance"] == "invented").any():
+        st.info(t("actions.present_invented"), icon=":material/science:")
+    labels = {int(r["dimension_id"]): label(r, "short") for _, r in framework.dimensions.iterrows()}
     names = {s: t(f"actions.status.{s}") for s in actions.STATUSES}
     fig = present.plan_status_bars(counts, labels, names, tn("actions.present_total", total),
-                                   t("actions.present_axis"), height=820)
+                                   t("actions.present_axis"), height=760)
     st.plotly_chart(fig, config={"displayModeBar": False, "staticPlot": True}, width="stretch")
     st.caption(t("actions.present_caption"))
     table = counts[counts["total"] > 0].assign(dimension=lambda f: f["dimension_id"].map(labels))

@@ -103,7 +103,7 @@ def test_city_shows_the_plan_with_status_words_and_levels(app_env):
     at.run()
     assert not at.exception, at.exception
     assert "Action plan" in [s.value for s in at.subheader]
-    table = next(d.value for d in at.table if "Level before → after" in list(d.value.columns))
+    table = next(d.value for d in at.table if "Level before → after" in list(d.value.columns)).replace("\u00a0", " ", regex=True)
     assert len(table) == 4 and "✔ Done" in set(table["Status"])
     assert any("→" in v and "(2025)" in v for v in table["Level before → after"])  # from 2023, compared with 2025
     assert "invented for the demonstration" in texts(at)
@@ -115,7 +115,7 @@ def test_city_in_french_and_a_city_without_plan(app_env):
     at.session_state["language"] = "fr"
     at.run()
     assert not at.exception, at.exception
-    table = next(d.value for d in at.table if "Niveau avant → après" in list(d.value.columns))
+    table = next(d.value for d in at.table if "Niveau avant → après" in list(d.value.columns)).replace("\u00a0", " ", regex=True)
     assert "✖ Abandonnée" in set(table["État"]) and "→ prochaine campagne" in " ".join(table["Niveau avant → après"])
     empty = app_test("city", {"city": "london-gb"})
     empty.run()
@@ -156,6 +156,7 @@ def test_present_counts_actions_per_dimension_and_status_never_a_city(app_env, d
         names = {r[0] for r in con.execute("SELECT name FROM members").fetchall()}
         texts_in_plans = {r[0] for r in con.execute("SELECT description FROM actions").fetchall()}
     assert int(table["All"].sum()) == total
+    assert any("these plans are invented" in i.value for i in at.info)
     shown = texts(at) + table.to_csv() + "".join(c.proto.spec for c in at.get("plotly_chart"))
     assert not [n for n in names if n in shown], "a city is named on the plans slide"
     assert not [d for d in texts_in_plans if d in shown]

@@ -25,6 +25,12 @@ STATUS_BACKGROUND = {"not_started": "#eceff3", "on_track": "#d6e8f5", "at_risk":
                      "done": "#d3efe4", "dropped": "#e9e0ef"}
 
 
+_NARROW_CSS = """<style>
+.st-key-KEY-cards { display: none; }
+@media (max-width: 640px) { .st-key-KEY-table { display: none; } .st-key-KEY-cards { display: flex; } }
+</style>"""
+
+
 def status_text(status: str) -> str:
     return f"{STATUS_SYMBOLS[status]} {t(f'actions.status.{status}')}"
 
@@ -42,7 +48,7 @@ def plan_table(plan: pd.DataFrame, dim_label: dict[int, str], key: str) -> None:
     """The plan as a compact table: status (symbol, word and colour), dimension, what, who, dates, target,
     level before → after. Texts from data are cells of a table: shown as written."""
     table = pd.DataFrame({
-        t("actions.col_status"): [status_text(s) for s in plan["shown_status"]],
+        t("actions.col_status"): [status_text(s).replace(" ", "\u00a0") for s in plan["shown_status"]],
         # st.table reads Markdown in its cells: text from data is escaped so that it shows as written
         t("actions.col_dimension"): [md_text(dim_label.get(int(d), str(d))) for d in plan["dimension_id"]],
         t("actions.col_description"): [md_text(v) for v in plan["description"]],
@@ -53,12 +59,25 @@ def plan_table(plan: pd.DataFrame, dim_label: dict[int, str], key: str) -> None:
     })
     if (plan["provenance"] != plan["provenance"].iloc[0]).any():  # a mixed plan says which rows are invented
         table[t("actions.col_source")] = [t(f"actions.source_{p}") for p in plan["provenance"]]
-    colours = {status_text(s): STATUS_BACKGROUND[s] for s in actions.STATUSES}
+    colours = {status_text(s).replace(" ", "\u00a0"): STATUS_BACKGROUND[s] for s in actions.STATUSES}
     # a static table: every word visible and wrapped (a phone scrolls it sideways); cells are text, never HTML
     styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: #1b1f24; white-space: nowrap",
                              subset=[t("actions.col_status")])
-    with st.container(key=key):
+    # wide screens get the table, phones a card per action (our own constant CSS, never data)
+    st.markdown(_NARROW_CSS.replace("KEY", key), unsafe_allow_html=True)
+    with st.container(key=f"{key}-table"):
         st.table(styled, hide_index=True, alt=t("actions.city_heading"))
+    with st.container(key=f"{key}-cards"):
+        for _, row in plan.iterrows():
+            status = row["shown_status"]
+            with st.container(border=True):
+                st.markdown(f":{STATUS_BADGE[status]}-badge[{STATUS_ICONS[status]} {t(f'actions.status.{status}')}] "
+                            f"**{md_text(dim_label.get(int(row['dimension_id']), ''))}**")
+                st.markdown(md_text(row["description"]))
+                st.caption(" · ".join([md_text(row["responsible_role"]),
+                                       f"{t('actions.col_due')} {fmt_date(row['due_date'])}",
+                                       f"{t('actions.col_target')} {int(row['target_level'])}",
+                                       f"{t('actions.col_levels')} {md_text(actions.levels_text(row))}"]))
     st.caption(t("actions.legend"))
 
 

@@ -76,9 +76,10 @@ def test_an_editor_plans_updates_and_sees_the_plan_everywhere(browser, plan_app)
 
     # 3. the plan on /city: words and symbols, the text as written
     open_page(pg, f"{url}/city?city=aarhus-dk")
-    plan = pg.locator(".st-key-city_plan")
+    plan = pg.locator(".st-key-city_plan-table")
     plan.wait_for(timeout=60_000)
-    shown = plan.inner_text()
+    assert not pg.locator(".st-key-city_plan-cards").is_visible()  # the cards are for phones
+    shown = plan.inner_text().replace("\u00a0", " ")
     assert FIRST in shown and SECOND in shown  # "<b>" and "*" shown literally, not as markup
     assert "✔ Done" in shown and "○ Not started" in shown
     assert plan.locator("b").count() == 0
@@ -101,18 +102,19 @@ def test_an_editor_plans_updates_and_sees_the_plan_everywhere(browser, plan_app)
     context.close()
 
 
-def test_the_plan_table_fits_a_phone(browser, plan_app):
+def test_a_phone_gets_the_plan_as_cards_inside_the_screen(browser, plan_app):
     url, _ = plan_app
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     pg = context.new_page()
     open_page(pg, url + "/")
     open_page(pg, f"{url}/city?city=aarhus-dk&lang=fr")
-    plan = pg.locator(".st-key-city_plan")
-    plan.wait_for(timeout=60_000)
-    plan.scroll_into_view_if_needed()
-    assert "Terminée" in plan.inner_text()
-    box = plan.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 391  # the table scrolls inside its box, the page does not
-    page_width = pg.evaluate("document.documentElement.scrollWidth")
-    assert page_width <= 391
+    cards = pg.locator(".st-key-city_plan-cards")
+    cards.wait_for(timeout=60_000)
+    cards.scroll_into_view_if_needed()
+    assert not pg.locator(".st-key-city_plan-table").is_visible()
+    text = cards.inner_text().replace("\u00a0", " ")
+    assert "Terminée" in text and "Niveau avant → après" in text
+    box = cards.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 391
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 391
     context.close()
