@@ -183,6 +183,11 @@ class PgCursor:
         self._rows, self._columns = [], []
         return self
 
+    @property
+    def description(self) -> list[tuple]:
+        """As DB-API cursors (DuckDB's included) give it: a tuple per column, its name first."""
+        return [(name, None, None, None, None, None, None) for name in self._columns]
+
     def fetchone(self):
         return self._rows.pop(0) if self._rows else None
 
@@ -397,8 +402,9 @@ class Store:
         scratch.execute(db.schema_sql())
         columns: dict[str, list[str]] = {}
         for table, column, type_name in scratch.execute(
-                "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' "
-                "ORDER BY table_name, column_index").fetchall():
+                "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
+                "JOIN duckdb_tables() t ON t.table_oid = c.table_oid "  # tables only, not the built-in views
+                "ORDER BY c.table_name, c.column_index").fetchall():
             columns.setdefault(table, []).append(f'"{column}" {type_name}')
         scratch.close()
         con = db.connect(path)
@@ -480,6 +486,7 @@ class Store:
     def stop(self) -> None:
         self._stop.set()
         self.reads.close()
+        self._drop_writer()
 
     def _listen(self) -> None:
         while not self._stop.is_set():

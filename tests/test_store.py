@@ -69,7 +69,11 @@ def filled(server, demo_db):
     source = duckdb.connect(str(demo_db), read_only=True)
     counts = shared.load_from(source)
     source.close()
-    shared.reads.close()
+    shared.stop()
+    import psycopg
+
+    with psycopg.connect(server.url, autocommit=True) as conn:  # the borrowed tests' copies start from this
+        conn.execute("CREATE DATABASE alliance_template TEMPLATE postgres")
     return counts
 
 
@@ -239,3 +243,66 @@ def test_the_writers_sql_names_its_conflict_targets():
     for path in sorted((REPO_ROOT / "alliance").rglob("*.py")):
         text = re.sub(r"\s+", " ", path.read_text(encoding="utf-8").replace('"\n', "").replace('" "', ""))
         assert "ON CONFLICT DO UPDATE" not in text.upper(), path.name
+
+
+# ------------------------------------------------------------------ the writers' own tests, on PostgreSQL
+def _borrowed() -> list[str]:
+    """Every test of these writer modules that needs nothing but the read-write `con`: run again in cluster
+    mode, where `con` is a process's DuckDB copy and every write goes to PostgreSQL."""
+    import inspect
+
+    import test_exchange
+    import test_submissions
+
+    return [f"{module.__name__}.{name}" for module in (test_exchange, test_submissions)
+            for name, func in vars(module).items()
+            if name.startswith("test_") and callable(func) and list(inspect.signature(func).parameters) == ["con"]]
+
+
+@pytest.fixture(scope="module")
+def template(server, filled):
+    """The server's address without a database: each borrowed test gets a copy of alliance_template (`filled`)."""
+    return server.url.rsplit("/", 1)[0]
+
+
+@pytest.fixture
+def fresh_con(template, tmp_path, request):
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(template + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE alliance_template")
+    shared = store.Store(f"{template}/{name}")
+    local = shared.open_local(tmp_path / "copy.duckdb")
+    db.set_writer(shared.write)
+    try:
+        yield local
+    finally:
+        db.set_writer(None)
+        shared.stop()
+        local.close()
+        with psycopg.connect(template + "/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.mark.parametrize("name", _borrowed())
+def test_the_writers_own_tests_pass_on_postgres(fresh_con, name):
+    import importlib
+
+    from alliance.i18n import set_language
+
+    set_language("en")
+    module, function = name.rsplit(".", 1)
+    getattr(importlib.import_module(module), function)(fresh_con)
+
+
+def test_the_copy_has_the_tables_of_the_ddl_and_nothing_else(process):
+    _, local = process("a")
+    scratch = duckdb.connect()
+    scratch.execute(db.schema_sql())
+    expected = scratch.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                               "ORDER BY ALL").fetchall()
+    assert local.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                         "ORDER BY ALL").fetchall() == expected
