@@ -64,20 +64,21 @@ def plan_table(plan: pd.DataFrame, dim_label: dict[int, str], key: str) -> None:
     styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: #1b1f24; white-space: nowrap",
                              subset=[t("actions.col_status")])
     # wide screens get the table, phones a card per action (our own constant CSS, never data)
-    st.markdown(_NARROW_CSS.replace("KEY", key), unsafe_allow_html=True)
-    with st.container(key=f"{key}-table"):
-        st.table(styled, hide_index=True, alt=t("actions.city_heading"))
-    with st.container(key=f"{key}-cards"):
-        for _, row in plan.iterrows():
-            status = row["shown_status"]
-            with st.container(border=True):
-                st.markdown(f":{STATUS_BADGE[status]}-badge[{STATUS_ICONS[status]} {t(f'actions.status.{status}')}] "
-                            f"**{md_text(dim_label.get(int(row['dimension_id']), ''))}**")
-                st.markdown(md_text(row["description"]))
-                st.caption(" · ".join([md_text(row["responsible_role"]),
-                                       f"{t('actions.col_due')} {fmt_date(row['due_date'])}",
-                                       f"{t('actions.col_target')} {int(row['target_level'])}",
-                                       f"{t('actions.col_levels')} {md_text(actions.levels_text(row))}"]))
+    with st.container(key=key):  # the table and the cards, one of them shown
+        st.markdown(_NARROW_CSS.replace("KEY", key), unsafe_allow_html=True)
+        with st.container(key=f"{key}-table"):
+            st.table(styled, hide_index=True, alt=t("actions.city_heading"))
+        with st.container(key=f"{key}-cards"):
+            for _, row in plan.iterrows():
+                status = row["shown_status"]
+                with st.container(border=True):
+                    st.markdown(f":{STATUS_BADGE[status]}-badge[{STATUS_ICONS[status]} {t(f'actions.status.{status}')}] "
+                                f"**{md_text(dim_label.get(int(row['dimension_id']), ''))}**")
+                    st.markdown(md_text(row["description"]))
+                    st.caption(" · ".join([md_text(row["responsible_role"]),
+                                           f"{t('actions.col_due')} {fmt_date(row['due_date'])}",
+                                           f"{t('actions.col_target')} {int(row['target_level'])}",
+                                           f"{t('actions.col_levels')} {md_text(actions.levels_text(row))}"]))
     st.caption(t("actions.legend"))
 
 

@@ -81,7 +81,8 @@ def plan_steps(pg, url: str) -> None:
     open_page(pg, f"{url}/city?city=aarhus-dk")  # 3. on /city, /benchmark and in the PDF
     plan = pg.locator(".st-key-city_plan")
     plan.wait_for(timeout=60_000)
-    assert FIRST in plan.inner_text() and "✔ Done" in plan.inner_text()
+    shown = plan.inner_text().replace("\u00a0", " ")  # the status words are kept on one line
+    assert FIRST in shown and "✔ Done" in shown
     open_page(pg, f"{url}/benchmark?city=aarhus-dk")
     pg.get_by_text(SECOND, exact=False).first.wait_for(timeout=60_000)
     with pg.expect_download(timeout=60_000) as info:
