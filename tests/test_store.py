@@ -251,10 +251,11 @@ def _borrowed() -> list[str]:
     mode, where `con` is a process's DuckDB copy and every write goes to PostgreSQL."""
     import inspect
 
+    import test_actions
     import test_exchange
     import test_submissions
 
-    return [f"{module.__name__}.{name}" for module in (test_exchange, test_submissions)
+    return [f"{module.__name__}.{name}" for module in (test_actions, test_exchange, test_submissions)
             for name, func in vars(module).items()
             if name.startswith("test_") and callable(func) and list(inspect.signature(func).parameters) == ["con"]]
 
