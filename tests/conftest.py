@@ -91,6 +91,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         elif item.module is not None and ("app_test" in vars(item.module) or "AppTest" in vars(item.module)):
             item.add_marker(pytest.mark.apptest)
+        if {"server", "cluster"} & set(getattr(item, "fixturenames", ())):  # tests/cluster_helpers.py's PostgreSQL
+            item.add_marker(pytest.mark.postgres)
 
 
 def run_coroutine(coro):
