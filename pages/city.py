@@ -4,22 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from alliance import chart_data, city, comparison, maps, scoring
-from alliance.app import data, embed_view, plan_view, url
+from alliance.app import city_view, data, embed_view, plan_view, url
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.practices import localized_series
 from alliance.app.ui import cached_chart, chart_download, demo_notice, md_text, page_header, unknown_member_warning
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def similar_to(city_id: str, round_year: int | None, version: str) -> tuple[list[str], str]:
-    """Similar cities, cached per city and data version (a search over 10,000 members takes ~0.5 s)."""
-    everyone = data.query("city_members")
-    current = everyone[(everyone["status"] != "former") | (everyone["id"] == city_id)]  # suggest current members
-    matrix = data.load_round_matrix(round_year) if round_year is not None else None
-    return city.similar_cities(city_id, current, matrix)
-
 
 members = data.query("city_members")
 country_col = localized_column("country")
@@ -62,12 +53,7 @@ rounds = comparison.city_rounds(history)
 framework = data.load_framework()
 result = None
 if rounds:
-    try:
-        result = comparison.compare(city_id, rounds[0], members=data.query("bench_members"),
-                                    round_answers=pd.DataFrame(), history=history, framework=framework,
-                                    kind=city.PROFILE_PEERS, matrix=data.load_round_matrix(rounds[0]))
-    except KeyError:  # a former member: its answers are left out of every comparison
-        result = None
+    result = city_view.profile_comparison(city_id, rounds[0], data.data_version())  # None: a former member
 latest_index = None
 if result is not None and not is_missing(result.city_indices.get(comparison.OVERALL)):
     latest_index = float(result.city_indices[comparison.OVERALL])
@@ -202,7 +188,7 @@ if len(hosted):  # a small section, only for hosts: most members have none
 
 # ------------------------------------------------------------------------------------- similar cities
 st.subheader(t("city.similar"), anchor=False)
-similar, basis = similar_to(city_id, rounds[0] if result is not None else None, data.data_version())
+similar, basis = city_view.similar_to(city_id, rounds[0] if result is not None else None, data.data_version())
 if not similar:
     st.info(t("city.similar_none"))
 else:
