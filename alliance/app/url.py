@@ -39,7 +39,20 @@ class PageURL:
 
     def __init__(self, spec: urlstate.PageParams):
         self.spec = spec
-        self.values, self.problems = spec.read(_query())
+        self._read = None
+
+    @property
+    def values(self) -> dict:
+        return self._parsed()[0]
+
+    @property
+    def problems(self) -> list:
+        return self._parsed()[1]
+
+    def _parsed(self):
+        if self._read is None:  # read once, when a typed value or the problems are asked for
+            self._read = self.spec.read(_query())
+        return self._read
 
     # --- reading ---------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Any:
