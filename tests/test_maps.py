@@ -265,17 +265,29 @@ def test_size_legend_matches_point_sizes():
 
 # ---------------------------------------------------------------------------------------- queries
 def test_map_members_index_matches_scoring(demo_db):
-    """The SQL index (fast at 10,000 cities) equals alliance.scoring's on each member's latest round."""
+    """The SQL index (fast at 10,000 cities) equals alliance.scoring's on each member's latest round, with the
+    levels agreed in a review in place of the city's answers once the round is validated (alliance.round_review)."""
     con = db.connect(demo_db, read_only=True)
     try:
         members = db.run_query(con, "map_members").set_index("id")
         answers = con.execute("""
-            SELECT a.member_id, a.round_year, s.dimension_id, s.level, s.not_applicable
+            SELECT a.member_id, a.round_year, a.status, s.dimension_id, s.level, s.not_applicable
             FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id
             WHERE a.status <> 'draft'""").df()
+        agreed = con.execute("""
+            SELECT a.member_id, a.round_year, i.dimension_id, i.agreed_level, i.agreed_not_applicable
+            FROM round_reviews r JOIN round_review_items i ON i.review_id = r.id
+            JOIN assessments a ON a.id = r.assessment_id
+            WHERE r.state = 'validated' AND a.status = 'validated'""").df()
         dims = con.execute("SELECT id, weight FROM dimensions").df()
     finally:
         con.close()
+    answers = answers.merge(agreed, on=["member_id", "round_year", "dimension_id"], how="left")
+    reviewed = answers["agreed_not_applicable"].notna()
+    assert (answers.loc[reviewed, "agreed_level"] != answers.loc[reviewed, "level"]).any(), \
+        "the demo data should hold a review that changed a level, or this test does not check the overlay"
+    answers.loc[reviewed, "level"] = answers.loc[reviewed, "agreed_level"]
+    answers.loc[reviewed, "not_applicable"] = answers.loc[reviewed, "agreed_not_applicable"].astype(bool)
     latest = answers[answers["round_year"] == answers.groupby("member_id")["round_year"].transform("max")]
     expected = scoring.weighted_index(scoring.score_matrix(latest), scoring.default_weights(dims))
     assert len(expected) > 20
