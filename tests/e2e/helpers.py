@@ -2,9 +2,12 @@
 error boxes, signing in."""
 from __future__ import annotations
 
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 @contextmanager
@@ -58,4 +61,20 @@ def sign_in(pg, username: str, password: str, then: str) -> None:
     pg.get_by_label("Password", exact=True).fill(password)
     pg.get_by_role("button", name="Sign in").click()
     pg.wait_for_selector(then, timeout=60_000)
+    wait_idle(pg)
+
+
+def choose_language(pg, option: str, attempts: int = 3) -> None:
+    """Pick a language in the sidebar's selector. On a busy machine the first click can land while a rerun
+    redraws the selector and the list never opens, so open it again (at most `attempts` times)."""
+    selector = pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
+        has_text=re.compile("Language|Langue|Sprache"))
+    for attempt in range(attempts):
+        selector.click()
+        try:
+            pg.get_by_role("option", name=option).click(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
     wait_idle(pg)

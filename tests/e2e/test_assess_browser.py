@@ -9,7 +9,7 @@ import pytest
 
 from alliance import scoring
 from alliance.i18n import fmt_number
-from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
+from e2e.helpers import choose_language, error_boxes, open_page, served_copy, wait_idle
 from e2e.helpers import sign_in as sign_in_here
 
 pytestmark = pytest.mark.browser
@@ -79,9 +79,7 @@ def test_sign_in_submit_and_see_it_on_the_benchmark(page, assess_app):
 def test_sign_in_form_shows_the_demo_accounts_in_french(page, assess_app):
     url, _, _ = assess_app
     open_assess(page, url)
-    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Language").click()
-    page.get_by_role("option", name="Français").click()
-    wait_idle(page)
+    choose_language(page, "Français")
     page.wait_for_selector("text=Connexion", timeout=60_000)
     body = page.inner_text("body")
     assert "Connexion" in body and "editor-aarhus" in body and "demo-editor-2015" in body
