@@ -271,6 +271,7 @@ def _message(lang: str, status: int, kind: str, text: str, code: str | None = No
 
 def unavailable(lang: str, raw_code: str) -> Reply:
     """The shared database (cluster mode) cannot be reached: nothing was stored; try again."""
+    set_language(lang)  # before t(): the message is in the phone's language
     return _message(lang, 503, "error", t("common.store_unavailable"), poll.normalize_code(raw_code))
 
 

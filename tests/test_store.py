@@ -307,3 +307,12 @@ def test_the_copy_has_the_tables_of_the_ddl_and_nothing_else(process):
                                "ORDER BY ALL").fetchall()
     assert local.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
                          "ORDER BY ALL").fetchall() == expected
+
+
+def test_a_refused_vote_says_so_in_the_phone_s_language():
+    from alliance import vote
+
+    reply = vote.unavailable("fr", "abcd23")
+    assert reply.status == 503
+    assert "rien n&#x27;a été enregistré" in reply.body or "rien n'a été enregistré" in reply.body
+    assert "Traceback" not in reply.body
