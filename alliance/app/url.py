@@ -11,6 +11,7 @@ another language.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import streamlit as st
@@ -19,6 +20,7 @@ from alliance import urlstate
 from alliance.i18n import t
 
 SHELL = urlstate.PageParams("shell", ())  # the app shell's own parameters (lang, embed)
+REMEMBER_S = 10  # how long the ignored-link warning outlives the run that dropped the bad parts
 
 
 def _query() -> dict[str, list[str]]:
@@ -174,20 +176,38 @@ class PageURL:
                               **kwargs)
 
 
+def _signature() -> tuple:
+    """The page's own part of the link now (the shell's lang and embed left out)."""
+    return tuple(sorted((k, tuple(v)) for k, v in _query().items() if k not in SHELL))
+
+
 def page(name: str, *, warn: bool = True) -> PageURL:
     """The page's declared URL state. Parts of the link that were not understood are dropped from the URL
-    and (with `warn`) named in one warning where this is called."""
+    and (with `warn`) named in one warning where this is called. The warning stays on the reruns that follow
+    (a map reporting its width reruns the page at once) until the link changes, another page is opened or
+    REMEMBER_S have passed."""
     state = PageURL(urlstate.page(name))
-    if state.problems:
-        for problem in state.problems:
+    memory = f"url_ignored_{name}"
+    for key in [k for k in st.session_state if str(k).startswith("url_ignored_") and k != memory]:
+        del st.session_state[key]  # another page was opened since
+    problems = state.problems
+    if problems:
+        for problem in problems:
             param = state.spec[problem.param]
             kept = [v for v in st.query_params.get_all(problem.param) if v != problem.value]
             if param.sep and not param.many:  # keep the good items of a list written in one value
                 good = state.values[problem.param]
                 kept = [param.sep.join(str(v) for v in good)] if good and good != list(param.default or []) else []
             state.set(problem.param, kept)
-        if warn:
-            warn_ignored(state.problems)
+        st.session_state[memory] = (list(problems), _signature(), time.monotonic())
+    elif memory in st.session_state:
+        shown, signature, when = st.session_state[memory]
+        if signature == _signature() and time.monotonic() - when < REMEMBER_S:
+            state._read = (state.values, shown)
+        else:
+            del st.session_state[memory]
+    if warn:
+        warn_ignored(state.problems)
     return state
 
 

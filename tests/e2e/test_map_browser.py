@@ -277,3 +277,15 @@ def test_tooltip_stays_inside_the_map_near_its_right_edge(page, app_url, demo_db
             break
         assert time.time() < deadline, f"tooltip of {member_id} {tip} leaves the map {canvas}"
         time.sleep(0.2)
+
+
+def test_a_bad_part_of_a_link_is_named_and_stays_named_after_the_maps_own_rerun(page, app_url):
+    """The map reruns the page as soon as it reports its width: the message about the part of the link that
+    was dropped must still be there after that rerun (it was gone before the warning was remembered)."""
+    open_map(page, app_url, "?colour=rainbow&country=DK")
+    page.wait_for_timeout(1500)  # the width report and its rerun
+    wait_idle(page)
+    alerts = " ".join(a.inner_text() for a in page.locator("[data-testid='stAlert']").all())
+    assert "not understood" in alerts and "colour=rainbow" in alerts
+    assert "colour=" not in page.url and "country=DK" in page.url  # the bad part dropped, the good kept
+    assert error_boxes(page) == []
