@@ -311,8 +311,12 @@ def test_the_copy_has_the_tables_of_the_ddl_and_nothing_else(process):
 
 def test_a_refused_vote_says_so_in_the_phone_s_language():
     from alliance import vote
+    from alliance.i18n import set_language
 
-    reply = vote.unavailable("fr", "abcd23")
+    try:
+        reply = vote.unavailable("fr", "abcd23")
+    finally:
+        set_language("en")  # the module-wide language, as the other tests of this worker expect it
     assert reply.status == 503
     assert "rien n&#x27;a été enregistré" in reply.body or "rien n'a été enregistré" in reply.body
     assert "Traceback" not in reply.body
