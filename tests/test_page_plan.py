@@ -3,6 +3,8 @@ history, refuses another city and a stale save (naming what changed); the plan s
 dimension on /benchmark and aggregated on /present (never a city); /assess offers the next steps as actions."""
 from __future__ import annotations
 
+import re
+
 from alliance import actions, auth
 from alliance.app.session import SESSION_KEY
 from conftest import app_test
@@ -133,6 +135,15 @@ def test_benchmark_shows_actions_beside_their_dimension_and_plan_links_only_for_
     links = [p for p in editor.get("page_link") if p.label == "Plan an action"]
     assert len(links) == 3  # one per next step
     assert "/plan?" in texts(editor)  # "learn from" peers offer a new action too
+
+
+def test_benchmark_plan_lines_in_french_keep_the_space_before_the_colon(app_env):
+    at = app_test("benchmark", {"city": "aarhus-dk", "lang": "fr"})
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert re.search(r"\d+ actions? dans le plan :", shown)
+    assert not re.search(r"dans le plan:", shown)
 
 
 def test_assess_offers_the_submitted_rounds_next_steps_as_actions(own_db):

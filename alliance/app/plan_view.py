@@ -87,7 +87,7 @@ def dimension_actions(plan: pd.DataFrame, dimension_id: int) -> None:
     rows = plan[plan["dimension_id"] == dimension_id] if not plan.empty else plan
     if rows.empty:
         return
-    lines = [f"{tn('actions.bench_count', len(rows))}:"]
+    lines = [tn("actions.bench_count", len(rows))]  # the colon is in the text: French puts a space before it
     for _, row in rows.iterrows():
         status = row["shown_status"]
         badge = f":{STATUS_BADGE[status]}-badge[{STATUS_ICONS[status]} {t(f'actions.status.{status}')}]"
