@@ -10,7 +10,11 @@ def test_overview_renders_offline(page, app_url):
     open_page(page, app_url + "/")
     page.wait_for_selector("[data-testid='stMetric']")
     assert error_boxes(page) == []
-    assert page.locator("[data-testid='stMetric']").count() == 5
+    labels = [m.inner_text().strip()
+              for m in page.locator("[data-testid='stMetric'] [data-testid='stMetricLabel']").all()]
+    # five alliance figures, then the peer exchange's three counts
+    assert labels == ["Members", "Countries", "Activities", "Evaluated practices", "Latest assessment",
+                      "Offers", "Open needs", "Exchanges"], labels
     page.wait_for_selector(".js-plotly-plot", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() == 2
     assert "Demonstration data" in page.inner_text("body")
