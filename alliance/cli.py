@@ -87,14 +87,34 @@ def cmd_cluster_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster_connection(action: str):
+    """Cluster mode (ALLIANCE_DATABASE_URL): a fresh read copy of PostgreSQL whose writes go to PostgreSQL through
+    the one writer, as the app's do (so every process sees them); None after saying why on stderr."""
+    from alliance import store
+
+    try:
+        return store.get().open_local(store.read_copy_path())
+    except Exception as exc:  # noqa: BLE001 - psycopg's errors: the server is away or refuses the connection
+        print(f"{action} refused: the cluster database ({store.URL_ENV}) cannot be reached: {exc}", file=sys.stderr)
+        return None
+
+
+def _writes_go_to_the_cluster() -> bool:
+    from alliance import store
+
+    return store.cluster_url() is not None
+
+
 def _open_for_users(db_path: str | None):
     """The database for account commands (built as demonstration data when missing), or None with the
-    reason on stderr when another process (the running app) holds its lock."""
+    reason on stderr when another process (the running app) holds its lock. In cluster mode: PostgreSQL."""
     import duckdb
 
     from alliance import db
     from alliance.startup import ensure_database
 
+    if _writes_go_to_the_cluster():
+        return _cluster_connection("Account change")
     path = ensure_database(Path(db_path) if db_path else database_path())
     try:
         con = db.connect(path)
@@ -237,14 +257,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print(plan.summary(changes=DRY_RUN_CHANGES if args.dry_run else 0))
-    print("Dry run: nothing was written." if args.dry_run else f"Imported into {db_path} (import #{audit_id}).")
+    target = "the cluster database" if _writes_go_to_the_cluster() else db_path
+    print("Dry run: nothing was written." if args.dry_run else f"Imported into {target} (import #{audit_id}).")
     return 0
 
 
 def _open_for_import(db_path: Path, action: str):
-    """A writable connection, or None after saying on stderr which process holds the file."""
+    """A writable connection, or None after saying on stderr which process holds the file. In cluster mode:
+    PostgreSQL, whatever --db says."""
     from alliance import importer
 
+    if _writes_go_to_the_cluster():
+        return _cluster_connection(action)
     try:
         return importer.open_for_import(db_path)
     except importer.DatabaseBusy as error:
@@ -259,7 +283,7 @@ def _undo_last(args: argparse.Namespace) -> int:
         print("--undo-last takes no FILE, --dry-run or --template", file=sys.stderr)
         return 2
     db_path = Path(args.db) if args.db else database_path()
-    if not db_path.exists():
+    if not db_path.exists() and not _writes_go_to_the_cluster():
         print(f"{db_path}: no such database", file=sys.stderr)
         return 1
     con = _open_for_import(db_path, "Undo")

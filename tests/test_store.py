@@ -320,3 +320,49 @@ def test_a_refused_vote_says_so_in_the_phone_s_language():
     assert reply.status == 503
     assert "rien n&#x27;a été enregistré" in reply.body or "rien n'a été enregistré" in reply.body
     assert "Traceback" not in reply.body
+
+
+def test_the_command_line_writers_write_to_postgres_in_cluster_mode(server, filled, tmp_path, monkeypatch, capsys):
+    """`users add` and `import` with ALLIANCE_DATABASE_URL set reach PostgreSQL (so every process), not a local
+    DuckDB file that no process serves."""
+    import psycopg
+
+    from alliance import cli
+    from test_undo import ACTIVITIES, MEMBERS
+
+    monkeypatch.setenv(store.URL_ENV, server.url)
+    monkeypatch.setenv("ALLIANCE_READ_COPY", str(tmp_path / "cli-copy.duckdb"))
+    monkeypatch.setattr(store, "_store", None)
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-long-enough-password-2026\n"))
+    missing_file = tmp_path / "no-such.duckdb"
+    try:
+        assert cli.main(["users", "add", "cli-editor", "--role", "editor", "--member", "aarhus-dk",
+                         "--db", str(missing_file)]) == 0
+        (tmp_path / "activities.csv").write_text(ACTIVITIES, encoding="utf-8")
+        assert cli.main(["import", str(MEMBERS), str(tmp_path / "activities.csv"), "--db", str(missing_file)]) == 0
+        assert "Imported into the cluster database" in capsys.readouterr().out
+    finally:
+        if store._store is not None:
+            store._store.stop()
+        db.set_writer(None)
+    assert not missing_file.exists()  # nothing was written to a local file
+    with psycopg.connect(server.url) as conn:
+        assert conn.execute("SELECT role FROM users WHERE username = 'cli-editor'").fetchone() == ("editor",)
+        assert conn.execute("SELECT title FROM activities WHERE id = 'undo-test-practice'").fetchone() == \
+            ("Practice added by the test",)
+        conn.execute("DELETE FROM user_members WHERE username = 'cli-editor'")
+        conn.execute("DELETE FROM users WHERE username = 'cli-editor'")
+
+
+def test_the_command_line_says_so_when_the_cluster_database_is_away(tmp_path, monkeypatch, capsys):
+    from alliance import cli
+
+    monkeypatch.setenv(store.URL_ENV, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    monkeypatch.setenv("ALLIANCE_READ_COPY", str(tmp_path / "cli-copy.duckdb"))
+    monkeypatch.setattr(store, "_store", None)
+    try:
+        assert cli.main(["users", "list"]) == 1
+    finally:
+        monkeypatch.setattr(store, "_store", None)
+        db.set_writer(None)
+    assert "the cluster database (ALLIANCE_DATABASE_URL) cannot be reached" in capsys.readouterr().err
