@@ -86,15 +86,17 @@ else:
     from_round = shown["from_round"]
 
 # ----------------------------------------------------------------------------------------- the form
-practices = data.query("plan_practices")
-practice_titles = dict(zip(practices["id"], localized_series(practices, "title")[0] + " · " + practices["lead_name"]))
-practice_options = list(practices["id"]) + [p for p in shown["practices"] if p not in practice_titles]
 suggested: list[str] = []
 if from_round is not None:
     scores = data.query("bench_round_scores", round_year=int(from_round))
     strong = scores[(scores["dimension_id"] == shown["dimension_id"])
                     & (scores["level"] >= scoring.LEARN_FROM_MIN_LEVEL) & (scores["member_id"] != city)]
     suggested = [m for m in strong["member_id"] if m in display]
+# the practices of the city, of the peers it learns from and of those already linked, and the linked ones
+practices = data.query("plan_practices", member_ids=sorted({city, *suggested, *shown["peers"]}),
+                       ids=list(shown["practices"]))
+practice_titles = dict(zip(practices["id"], localized_series(practices, "title")[0] + " · " + practices["lead_name"]))
+practice_options = list(practices["id"]) + [p for p in shown["practices"] if p not in practice_titles]
 peer_options = suggested + [m for m in members["id"] if m != city and m not in suggested]
 
 prefix = f"plan_{city}_{choice}_{base}"
