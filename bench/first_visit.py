@@ -1,0 +1,76 @@
+"""The first visit after a server start against a warm visit (issue 14's target: at most 1.5x), per page.
+
+    .venv/bin/python bench/first_visit.py after=.                       # this checkout
+    .venv/bin/python bench/first_visit.py before=/tmp/before after=.    # two checkouts in one run
+
+For each page a fresh server is started on a copy of the demo database; as soon as its health check answers,
+one new session opens the page (the first visit, timed from the request to script finished). Then five more new
+sessions open it one after the other (warm visits: a new visitor on a warm server), median reported. Loopback
+only; a page that draws an error box is reported as an error.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from alliance.app import load  # noqa: E402
+from alliance.demo import build_demo  # noqa: E402
+from alliance.serve import start_streamlit, stop  # noqa: E402
+
+PAGES = [("", ""), ("map", ""), ("benchmark", "city=aarhus-dk"), ("city", "city=aarhus-dk"),
+         ("practices", "q=youth"), ("exchange", ""), ("events", "")]
+WARM_VISITS = 5
+
+
+async def visit(url: str, page: str, query: str) -> tuple[float, bool]:
+    session = load.StreamlitSession(url)
+    await session.open()
+    started = time.perf_counter()
+    try:
+        elements = await asyncio.wait_for(session.run(page, query), 120)
+    finally:
+        await session.close()
+    return time.perf_counter() - started, any(e.WhichOneof("type") == "exception" for e in elements)
+
+
+async def measure(url: str, page: str, query: str) -> dict:
+    first, first_error = await visit(url, page, query)
+    warm = [await visit(url, page, query) for _ in range(WARM_VISITS)]
+    warm_s = statistics.median(t for t, _ in warm)
+    return {"first_s": round(first, 3), "warm_s": round(warm_s, 3), "ratio": round(first / warm_s, 2),
+            "errors": int(first_error) + sum(e for _, e in warm)}
+
+
+def main(argv: list[str]) -> None:
+    trees = {label: Path(path).resolve() for label, path in (a.split("=", 1) for a in argv)}
+    work = Path(tempfile.mkdtemp(prefix="first-visit-"))
+    source = work / "source.duckdb"
+    build_demo(source)
+    results: dict = {}
+    for label, tree in trees.items():
+        results[label] = {}
+        for page, query in PAGES:
+            db = work / f"{label}-{page or 'home'}.duckdb"
+            shutil.copyfile(source, db)
+            proc, url = start_streamlit(tree / "app.py", db, work / f"{label}-{page or 'home'}.log")
+            try:
+                name = f"/{page}{'?' + query if query else ''}"
+                results[label][name] = asyncio.run(measure(url, page, query))
+                print(label, name, results[label][name], file=sys.stderr)
+            finally:
+                stop(proc)
+    print(json.dumps(results, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or any("=" not in a for a in sys.argv[1:]):
+        sys.exit(__doc__)
+    main(sys.argv[1:])
