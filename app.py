@@ -5,6 +5,7 @@ plain HTTP routes (alliance.app.routes, e.g. the light poll page /vote/CODE) bes
 view then runs this file as `__main__`, which draws the shell and never builds the App again."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -102,6 +103,16 @@ else:  # the server importing this file for its ASGI app
                 data.warm_up()
             except Exception:  # noqa: BLE001 - a failed warm-up only means slower first visits
                 logging.getLogger("alliance").exception("warming the caches failed")
+            if os.environ.get("ALLIANCE_WARM_VISITS", "1") == "0":  # the test servers: start fast
+                data.READY.set()
+                return
+            import asyncio
+
+            from alliance.app import load
+
+            address = st.get_option("server.address") or "127.0.0.1"
+            host = "127.0.0.1" if address in ("0.0.0.0", "::", "localhost") else address
+            asyncio.run(load.visit_own_pages(f"http://{host}:{st.get_option('server.port')}", data.READY))
 
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
         yield

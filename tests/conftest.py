@@ -1,6 +1,7 @@
 """Shared fixtures: one demonstration database built once per test run, in a temporary folder."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,10 @@ import pytest
 
 from alliance.app.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
+
+# The servers tests start skip the start-up visit of their own pages (seconds of CPU each, dozens of servers);
+# tests/test_warm_start.py runs one with it.
+os.environ.setdefault("ALLIANCE_WARM_VISITS", "0")
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
 

@@ -159,6 +159,10 @@ def _round_matrix(round_year: int, validated_only: bool, version: str) -> pd.Dat
 
 
 # ------------------------------------------------------------------------------------------ warming up
+# Set once the start-up warm-up (and its visit of the main pages) is done: /readyz answers 200 from then on.
+READY = threading.Event()
+
+
 def warm_up() -> None:
     """Do once, right after the server starts, what its first visitors would otherwise wait for: import the
     chart and map libraries, read the catalogues, open the database and fill the caches every page uses."""

@@ -118,6 +118,36 @@ class StreamlitSession:
                 elements = []
 
 
+# The pages a fresh server visits itself once, so that its first real visitors find the page scripts compiled,
+# their imports done and their default views cached (issue 14: first visit at most 1.5x a warm one).
+WARM_PAGES = [("", ""), ("map", ""), ("practices", ""), ("benchmark", ""), ("city", ""), ("events", ""),
+              ("exchange", ""), ("explore", "")]
+
+
+async def visit_own_pages(base_url: str, ready, pages=WARM_PAGES, timeout_s: float = 60) -> None:
+    """Open one session on this server, run each page once, then set `ready` and keep the session open: with no
+    session left Streamlit drops its compiled page scripts. A page that fails is skipped (the log says which)."""
+    import logging
+
+    import sys
+
+    keeper = StreamlitSession(base_url)
+    started, warmed = time.perf_counter(), 0
+    try:
+        await keeper.open()
+        for page, query in pages:
+            try:
+                await asyncio.wait_for(keeper.run(page, query), timeout_s)
+                warmed += 1
+            except Exception:  # noqa: BLE001 - a page not warmed is only slower for its first visitor
+                logging.getLogger("alliance").warning("warm-up visit of /%s failed", page, exc_info=True)
+    finally:
+        ready.set()
+        print(f"alliance: warmed {warmed} of {len(pages)} pages in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr, flush=True)
+    await asyncio.Event().wait()  # for the life of the process (a daemon thread)
+
+
 def element_texts(elements: list) -> list[str]:
     out = []
     for element in elements:

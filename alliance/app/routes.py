@@ -88,6 +88,16 @@ async def basemap(request: Request) -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
+async def readyz(_request: Request) -> Response:
+    """503 while the server still warms itself up after a start (caches, and one visit of the main pages), then
+    200: a proxy or a deploy script sends visitors only once the first of them will not wait for it."""
+    from alliance.app import data
+
+    if data.READY.is_set():
+        return PlainTextResponse("ready")
+    return PlainTextResponse("warming up", status_code=503, headers={"Retry-After": "2"})
+
+
 async def healthz(_request: Request) -> Response:
     """The database answers a trivial query (the app's own /_stcore/health only says the server is up)."""
     def check():
@@ -161,6 +171,7 @@ async def api_docs(request: Request) -> Response:
 ROUTES = [
     Route("/vote/{code}", vote_page, methods=["GET", "POST"]),
     Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
     Route(maps.BASEMAP_ROUTE, basemap, methods=["GET"]),
     Route(api.PREFIX, api_docs, methods=["GET"]),
     Route(api.PREFIX + "/", api_docs, methods=["GET"]),

@@ -1,0 +1,60 @@
+"""A fresh server warms itself before it says it is ready: /readyz answers 503 while it visits its own main
+pages once (alliance.app.load.visit_own_pages), then 200; no visit fails. The other test servers skip the
+visit (ALLIANCE_WARM_VISITS=0 in conftest) and are ready as soon as the caches are warm."""
+from __future__ import annotations
+
+import shutil
+import time
+import urllib.error
+import urllib.request
+
+from alliance.serve import start_app, stop
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _statuses_until_ready(url: str, timeout_s: float = 120) -> list[int]:
+    seen = []
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        seen.append(_status(url))
+        if seen[-1] == 200:
+            return seen
+        time.sleep(0.1)
+    raise AssertionError(f"/readyz never answered 200: {seen[-5:]}")
+
+
+def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_WARM_VISITS", "1")
+    db = tmp_path / "alliance.duckdb"
+    shutil.copyfile(demo_db, db)
+    log = tmp_path / "streamlit.log"
+    proc, url = start_app(db, log)
+    try:
+        seen = _statuses_until_ready(url)
+    finally:
+        stop(proc)
+    assert seen[0] == 503 and set(seen) == {503, 200}, seen
+    from alliance.app.load import WARM_PAGES
+
+    assert f"alliance: warmed {len(WARM_PAGES)} of {len(WARM_PAGES)} pages" in log.read_text()
+    assert "warm-up visit" not in log.read_text()  # no page failed
+    assert "warming the caches failed" not in log.read_text()
+
+
+def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db, tmp_path):
+    db = tmp_path / "alliance.duckdb"
+    shutil.copyfile(demo_db, db)
+    log = tmp_path / "streamlit.log"
+    proc, url = start_app(db, log)
+    try:
+        assert _statuses_until_ready(url)[-1] == 200
+    finally:
+        stop(proc)
+    assert "alliance: warmed" not in log.read_text()
