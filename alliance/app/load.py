@@ -142,6 +142,10 @@ async def visit_own_pages(base_url: str, ready, pages=WARM_PAGES, timeout_s: flo
             except Exception:  # noqa: BLE001 - a page not warmed is only slower for its first visitor
                 logging.getLogger("alliance").warning("warm-up visit of /%s failed", page, exc_info=True)
     finally:
+        import gc
+
+        gc.collect()  # what the visits imported lives as long as the process: keep it out of every view's collection
+        gc.freeze()
         ready.set()
         print(f"alliance: warmed {warmed} of {len(pages)} pages in {time.perf_counter() - started:.1f} s",
               file=sys.stderr, flush=True)
