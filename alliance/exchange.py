@@ -305,6 +305,33 @@ def _check_version(cur, kind: str, object_id: str, current: dict, base_version: 
     raise EditConflict(changed, by, at)
 
 
+# kind -> (loader, refusal for an unknown id, the state in which it may change, refusal once it left that state)
+_CHANGEABLE = {"offer": (load_offer, "unknown_offer", "published", "withdrawn"),
+               "need": (load_need, "unknown_need", "open", "closed")}
+
+
+def _changeable(cur, user, kind: str, record_id: str, base_version: int, fields, seen: dict | None) -> dict:
+    """The offer or need a change is about, after the refusals every change shares: an unknown id, another
+    city's record, a save based on an older version (naming what changed), a record no longer open."""
+    load, unknown, live, gone = _CHANGEABLE[kind]
+    current = load(cur, record_id)
+    if current is None:
+        raise ExchangeRefused("id", unknown, value=str(record_id)[:80])
+    _check_user(user, current["member_id"])
+    _check_version(cur, kind, record_id, current, base_version, fields, seen)
+    if current["state"] != live:
+        raise ExchangeRefused(kind, gone)
+    return current
+
+
+def _new_owner(cur, user, member_id) -> str:
+    """The city a new record is posted for: a known member the user may write for."""
+    if not isinstance(member_id, str) or not _exists(cur, "members", "id", member_id):
+        raise ExchangeRefused("member_id", "unknown_city", value=str(member_id)[:60])
+    _check_user(user, member_id)
+    return member_id
+
+
 # ------------------------------------------------------------------------------------------ offers
 
 def save_offer(con, user: auth.User | None, member_id: str, record: dict, contact: dict | None, *,
@@ -318,17 +345,9 @@ def save_offer(con, user: auth.User | None, member_id: str, record: dict, contac
     contact = tidy_contact(contact)
 
     def work(cur) -> dict:
-        current = load_offer(cur, offer_id) if offer_id else None
-        if offer_id and current is None:
-            raise ExchangeRefused("id", "unknown_offer", value=str(offer_id)[:80])
-        owner = current["member_id"] if current else member_id
-        if not isinstance(owner, str) or not _exists(cur, "members", "id", owner):
-            raise ExchangeRefused("member_id", "unknown_city", value=str(owner)[:60])
-        _check_user(user, owner)
-        if current:
-            _check_version(cur, "offer", offer_id, current, base_version, OFFER_FIELDS, seen)
-            if current["state"] != "published":
-                raise ExchangeRefused("offer", "withdrawn")
+        # an existing offer's city is a member (foreign key): only a new one's needs checking
+        current = _changeable(cur, user, "offer", offer_id, base_version, OFFER_FIELDS, seen) if offer_id else None
+        owner = current["member_id"] if current else _new_owner(cur, user, member_id)
         new = offer_id or new_id(cur, "offers", owner, offer["title"] or "", "offer")
         problems = offer_problems(cur, new, owner, offer, contact)
         if problems:
@@ -373,13 +392,7 @@ def withdraw_offer(con, user: auth.User | None, offer_id: str, base_version: int
     now = now or _now()
 
     def work(cur) -> dict:
-        current = load_offer(cur, offer_id)
-        if current is None:
-            raise ExchangeRefused("id", "unknown_offer", value=str(offer_id)[:80])
-        _check_user(user, current["member_id"])
-        _check_version(cur, "offer", offer_id, current, base_version, ("state",), None)
-        if current["state"] != "published":
-            raise ExchangeRefused("offer", "withdrawn")
+        current = _changeable(cur, user, "offer", offer_id, base_version, ("state",), None)
         cur.execute("UPDATE offers SET state = 'withdrawn', updated_on = $d, version = version + 1 WHERE id = $id",
                     {"id": offer_id, "d": now.date()})
         cur.execute("DELETE FROM exchange_contacts WHERE offer_id = $id", {"id": offer_id})
@@ -440,17 +453,8 @@ def save_need(con, user: auth.User | None, member_id: str, record: dict, *, need
     need = tidy_need(record)
 
     def work(cur) -> dict:
-        current = load_need(cur, need_id) if need_id else None
-        if need_id and current is None:
-            raise ExchangeRefused("id", "unknown_need", value=str(need_id)[:80])
-        owner = current["member_id"] if current else member_id
-        if not isinstance(owner, str) or not _exists(cur, "members", "id", owner):
-            raise ExchangeRefused("member_id", "unknown_city", value=str(owner)[:60])
-        _check_user(user, owner)
-        if current:
-            _check_version(cur, "need", need_id, current, base_version, NEED_FIELDS, seen)
-            if current["state"] != "open":
-                raise ExchangeRefused("need", "closed")
+        current = _changeable(cur, user, "need", need_id, base_version, NEED_FIELDS, seen) if need_id else None
+        owner = current["member_id"] if current else _new_owner(cur, user, member_id)
         new = need_id or new_id(cur, "needs", owner, "need " + (need["summary"] or ""), "need")
         row = {"id": new, "member_id": owner, **need, "state": "open", "provenance": provenance,
                "updated_on": now.date(), "version": 1}
@@ -486,13 +490,7 @@ def close_need(con, user: auth.User | None, need_id: str, base_version: int, now
     now = now or _now()
 
     def work(cur) -> dict:
-        current = load_need(cur, need_id)
-        if current is None:
-            raise ExchangeRefused("id", "unknown_need", value=str(need_id)[:80])
-        _check_user(user, current["member_id"])
-        _check_version(cur, "need", need_id, current, base_version, ("state",), None)
-        if current["state"] != "open":
-            raise ExchangeRefused("need", "closed")
+        current = _changeable(cur, user, "need", need_id, base_version, ("state",), None)
         cur.execute("UPDATE needs SET state = 'closed', updated_on = $d, version = version + 1 WHERE id = $id",
                     {"id": need_id, "d": now.date()})
         audit(cur, user.username, "need_close", "need", need_id, current["member_id"], now)
