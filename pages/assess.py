@@ -7,7 +7,7 @@ from alliance.app import data, plan_view, session, url
 from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
 from alliance.paths import REPO_ROOT
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, member_display, page_header, show_flash
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -20,10 +20,7 @@ page_header(t("assess.title"), t("assess.intro"))
 q = url.page("assess")
 user = session.require_role("editor")
 
-flash = st.session_state.pop("assess_flash", None)
-if flash:  # the outcome of the last save: at the top, and as a toast for a user scrolled down to the buttons
-    getattr(st, flash[0])(flash[1], icon=flash[2])
-    st.toast(flash[1], icon=flash[2])
+show_flash("assess", toast=True)
 
 # ----------------------------------------------------------------------------------------- city and round
 if user.is_admin:
@@ -39,7 +36,7 @@ if user.is_admin:
 members = data.query("assess_members")
 known_ids = set(members["id"])
 editable = [m for m in members["id"] if auth.can_edit(user, m)]
-display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+display = member_display(members)
 if not editable:
     st.warning(t("assess.no_cities"), icon=":material/block:")
     st.stop()

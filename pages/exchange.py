@@ -12,7 +12,7 @@ import streamlit as st
 from alliance import auth, exchange
 from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import chart_download, md_text, page_header
+from alliance.app.ui import chart_download, md_text, member_display, page_header, show_flash
 from alliance.i18n import fmt_date, get_language, is_missing, label, language_name, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -30,13 +30,11 @@ if user is not None:
     session.user_badge(user)
 con = data.connection()
 
-flash = st.session_state.pop("exchange_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1], icon=flash[2])
+show_flash("exchange")
 
 members = data.query("bench_members")
 member_names = dict(zip(members["id"], members["name"]))
-display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+display = member_display(members)
 dims = data.query("bench_dimensions")
 dim_ids = [int(d) for d in dims["dimension_id"]]
 dim_label = {int(r["dimension_id"]): label(r) for _, r in dims.iterrows()}

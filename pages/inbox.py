@@ -6,7 +6,7 @@ import streamlit as st
 from alliance import exchange
 from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, page_header, show_flash
 from alliance.i18n import fmt_date, is_missing, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -20,9 +20,7 @@ q = url.page("inbox")
 user = session.require_role("editor")
 con = data.connection()
 
-flash = st.session_state.pop("inbox_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1], icon=flash[2])
+show_flash("inbox")
 
 requests = exchange.inbox(con, user)
 states = q.multiselect(t("inbox.state"), list(exchange.REQUEST_STATES), "state",

@@ -7,7 +7,7 @@ import streamlit as st
 from alliance import actions, auth, scoring
 from alliance.app import data, plan_view, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, member_display, page_header, show_flash
 from alliance.i18n import fmt_date, label, t, tn
 from alliance.practices import localized_series
 
@@ -19,12 +19,10 @@ page_header(t("actions.title"), t("actions.intro"))
 q = url.page("plan")
 user = session.require_role("editor")
 
-flash = st.session_state.pop("plan_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1], icon=flash[2])
+show_flash("plan")
 
 members = data.query("assess_members")
-display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+display = member_display(members)
 editable = [m for m in members["id"] if auth.can_edit(user, m)]
 if not editable:
     st.warning(t("actions.no_cities"), icon=":material/block:")

@@ -8,7 +8,7 @@ from alliance.app import data, session, url
 from alliance.i18n import fmt_date, label, t
 from alliance.practices import language_name
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, page_header, show_flash
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -16,9 +16,7 @@ page_header(t("submit.review.title"), t("submit.review.intro"))
 q = url.page("review")
 user = session.require_role("admin")
 
-flash = st.session_state.pop("review_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1], icon=flash[2])
+show_flash("review")
 
 queue = data.query("submit_entries", states=["submitted"]).sort_values("saved_at", kind="stable")
 st.subheader(t("submit.review.queue", count=len(queue)))

@@ -11,7 +11,7 @@ from alliance import auth
 from alliance import round_review as R
 from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, member_display, page_header, show_flash
 from alliance.i18n import fmt_date, label, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -25,12 +25,10 @@ q = url.page("round_review")
 user = session.require_role("editor")
 con = data.connection()
 
-flash = st.session_state.pop("round_review_flash", None)
-if flash:  # the outcome of the last write, after the rerun that shows it
-    getattr(st, flash[0])(flash[1], icon=flash[2])
+show_flash("round_review")
 
 members = data.query("city_members")
-city_name = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+city_name = member_display(members)
 questionnaire = data.query("assess_questionnaire")
 dimension_rows = questionnaire.drop_duplicates("dimension_id")
 dimension_name = {int(r["dimension_id"]): f"{int(r['sort_order'])}. {label(r)}" for _, r in dimension_rows.iterrows()}

@@ -8,7 +8,7 @@ from alliance.app import data, session, url
 from alliance.i18n import available_languages, fmt_date, get_language, label, t, tn
 from alliance.practices import language_name, text_languages
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, member_display, page_header, show_flash
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -22,12 +22,10 @@ page_header(t("submit.title"), t("submit.intro"))
 q = url.page("submit")
 user = session.require_role("editor")
 
-flash = st.session_state.pop("submit_flash", None)
-if flash:
-    getattr(st, flash[0])(flash[1], icon=flash[2])
+show_flash("submit")
 
 members = data.query("assess_members")
-display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+display = member_display(members)
 editable = [m for m in members["id"] if auth.can_edit(user, m)]
 if not editable:
     st.warning(t("submit.no_cities"), icon=":material/block:")

@@ -25,6 +25,21 @@ def page_header(title: str, intro: str | None = None) -> None:
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
 
 
+def show_flash(page: str, toast: bool = False) -> None:
+    """The outcome of the last write, kept in `st.session_state[f"{page}_flash"]` as (kind, message, icon) across
+    the rerun that follows it; `toast` repeats it for a user scrolled down to the buttons."""
+    flash = st.session_state.pop(f"{page}_flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1], icon=flash[2])
+        if toast:
+            st.toast(flash[1], icon=flash[2])
+
+
+def member_display(members) -> dict[str, str]:
+    """Member id -> "Name (CC)" for pickers."""
+    return {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+
+
 def md_text(value) -> str:
     """Text from data made inert for st.markdown: every Markdown/HTML punctuation mark backslash-escaped."""
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(value)).replace("\n", " ")
