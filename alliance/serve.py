@@ -59,6 +59,25 @@ def start_app(db_path: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     return start_streamlit(REPO_ROOT / "app.py", db_path, log_path)
 
 
+def wait_ready(url: str, timeout_s: float = 120) -> float:
+    """Seconds until the server says it is ready (/readyz 200: its start-up warm-up is done), as a proxy would
+    wait before sending visitors; a checkout without /readyz (404) counts as ready at once."""
+    import urllib.error
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout_s:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=5):
+                return time.perf_counter() - started
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return 0.0
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} never said it was ready")
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
 from alliance.demo import build_demo  # noqa: E402
-from alliance.serve import start_streamlit, stop  # noqa: E402
+from alliance.serve import start_streamlit, stop, wait_ready  # noqa: E402
 
 CASES = [("map", "", 20), ("map", "", 50), ("benchmark", "city=aarhus-dk", 20)]
 
@@ -81,6 +81,7 @@ def main(argv: list[str]) -> None:
         shutil.copyfile(source, db)
         proc, url = start_streamlit(tree / "app.py", db, work / f"{label}.log")
         try:
+            wait_ready(url)  # as a proxy would: the start-up warm-up is not a visitor's cost
             results[label] = asyncio.run(measure(url, proc.pid))
         finally:
             stop(proc)

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
 from alliance.demo import build_demo  # noqa: E402
-from alliance.serve import start_streamlit, stop  # noqa: E402
+from alliance.serve import start_streamlit, stop, wait_ready  # noqa: E402
 
 PAGES = [("", ""), ("map", ""), ("benchmark", "city=aarhus-dk"), ("city", "city=aarhus-dk"),
          ("practices", "q=youth"), ("exchange", ""), ("events", "")]
@@ -40,28 +40,8 @@ async def visit(url: str, page: str, query: str) -> tuple[float, bool]:
     return time.perf_counter() - started, any(e.WhichOneof("type") == "exception" for e in elements)
 
 
-async def ready(url: str, timeout_s: float = 120) -> float:
-    """Seconds until the server says it is ready (/readyz 200: its start-up warm-up is done); a checkout without
-    /readyz counts as ready at once."""
-    import urllib.error
-    import urllib.request
-
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout_s:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=5):
-                return time.perf_counter() - started
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return 0.0
-        except OSError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the server never said it was ready")
-
-
 async def measure(url: str, page: str, query: str) -> dict:
-    ready_s = await ready(url)
+    ready_s = wait_ready(url)
     first, first_error = await visit(url, page, query)
     warm = [await visit(url, page, query) for _ in range(WARM_VISITS)]
     warm_s = statistics.median(t for t, _ in warm)
