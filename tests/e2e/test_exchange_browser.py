@@ -58,8 +58,20 @@ def open_signed_in(pg, url: str, path: str, username: str, password: str, then: 
     sign_in(pg, username, password, then)
 
 
-def navigate(pg, name: str) -> None:
-    pg.locator("[data-testid='stSidebarNav'] a", has_text=name).click()
+def navigate(pg, name: str, attempts: int = 3) -> None:
+    """Open a page from the sidebar. On a busy machine a click that lands during the current page's rerun can
+    be lost (CI, two workers): click again, at most `attempts` times, until the address changes."""
+    link = pg.locator("[data-testid='stSidebarNav'] a", has_text=name)
+    target = link.get_attribute("href").split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    for attempt in range(attempts):
+        link.click()
+        try:
+            pg.wait_for_url(lambda address: address.split("?")[0].rstrip("/").endswith("/" + target),
+                            timeout=15_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout: try again, fail after the last attempt
+            if attempt == attempts - 1:
+                raise
     wait_idle(pg)
 
 
