@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from alliance import auth, db, submissions, tables
+from alliance import auth, db, exchange, submissions, tables
 from alliance.i18n import t, tn
 from alliance.paths import SEED_DIR
 
@@ -36,6 +36,8 @@ MAX_ROLE = 120
 MAX_NAME = 120
 MAX_REASON = 1000
 MAX_LINKS = 10
+PEER_SUGGESTIONS = 20  # strong peers suggested for an action, the most alike first
+FULL_PEER_LIST = 100  # up to this many other cities the peer list holds them all; above, only the relevant ones
 DEFAULT_MONTHS = 12  # an action created from a next step is due a year later by default
 _WRITE_LOCK = threading.Lock()
 
@@ -420,6 +422,31 @@ def level_change(plan: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out["after_round"] = pd.array(after_round, dtype="Int64")
     out["level_after"] = pd.array(after, dtype="Int64")
     return out
+
+
+def peer_choices(city_id: str, members: pd.DataFrame, strong: pd.DataFrame, *, limit: int = PEER_SUGGESTIONS,
+                 full_list: int = FULL_PEER_LIST) -> tuple[list[str], list[str]]:
+    """The peers suggested for an action and the peer list it offers, as (suggested, options).
+
+    `members`: id, population, region (every member, in the pickers' order); `strong`: member_id, level of the
+    cities strong in the action's dimension (level 4 or more). Suggested: the strong cities most alike to the
+    city first (same region, closest size: exchange.similarity_order), at most `limit`. Options: the suggested
+    ones first, then every other member while there are at most `full_list`; above that (10,000 cities at
+    scale) only the `limit` cities most alike, of any level (the page adds the peers already chosen)."""
+    others = members[members["id"] != city_id]
+    own = members[members["id"] == city_id]
+    population = own["population"].iloc[0] if len(own) else None
+    region = own["region"].iloc[0] if len(own) else None
+    peers = others[["id", "population", "region"]].rename(columns={"id": "member_id"})
+    levels = dict(zip(strong["member_id"], strong["level"]))
+    strong_peers = peers[peers["member_id"].isin(levels)]
+    strong_peers = strong_peers.assign(level=strong_peers["member_id"].map(levels))
+    suggested = list(exchange.similarity_order(strong_peers, population, region)["member_id"].head(limit))
+    if len(others) <= full_list:
+        taken = set(suggested)
+        return suggested, suggested + [i for i in others["id"] if i not in taken]
+    alike = exchange.similarity_order(peers.assign(level=0), population, region)["member_id"].head(limit)
+    return suggested, list(dict.fromkeys([*suggested, *alike]))
 
 
 def levels_text(row) -> str:

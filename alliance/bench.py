@@ -124,9 +124,10 @@ def time_named_queries(path: Path, city: str, runs: int) -> dict[str, float]:
     return out
 
 
-def script_times(path: Path, pages: list, runs: int) -> dict[str, dict]:
+def script_times(path: Path, pages: list, runs: int, user: str = "admin") -> dict[str, dict]:
     """Cold and warm script time per page, with AppTest in a child process bound to this dataset; a page
-    whose file is missing gets an error, not a time."""
+    whose file is missing gets an error, not a time. The pages in SIGNED_IN run as `user` (an editor sees
+    only their own cities, the administrator all of them)."""
     missing = missing_pages(pages)
     out = {label: {"cold_ms": None, "warm_ms": None, "errors": [MISSING]} for label in missing}
     present = [p for p in pages if p[0] not in missing]
@@ -149,7 +150,7 @@ for label, name, params, _ in pages:
         at.query_params[k] = v
     if name in signed_in:
         from alliance.app.session import SESSION_KEY
-        at.session_state[SESSION_KEY] = "admin"
+        at.session_state[SESSION_KEY] = sys.argv[4]
     at.run()
     if name != "overview":
         at.switch_page(f"pages/{{name}}.py")
@@ -166,7 +167,8 @@ for label, name, params, _ in pages:
                    "errors": [str(e.value)[:200] for e in at.exception]}}
 print(json.dumps(out))
 """
-    result = subprocess.run([sys.executable, "-c", code, json.dumps(present), str(runs), json.dumps(sorted(SIGNED_IN))],
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(present), str(runs), json.dumps(sorted(SIGNED_IN)),
+                             user],
                             capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800)
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])

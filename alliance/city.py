@@ -58,6 +58,31 @@ def closest_members(wanted, members: pd.DataFrame, n: int = 3, cutoff: float = 0
     return [str(i) for i in ranked[:n]]
 
 
+MATCH_LIMIT = 50  # a search-as-you-type picker lists at most this many cities
+
+
+def search_keys(members: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Member id -> (name, id) as typed without accents, case or punctuation (name_key), in the frame's order:
+    what find_cities searches. Built once per data version: 10,000 names take ~30 ms."""
+    return {str(i): (name_key(n), name_key(i)) for i, n in zip(members["id"], members["name"])}
+
+
+def find_cities(typed, keys: dict[str, tuple[str, str]], limit: int = MATCH_LIMIT) -> tuple[list[str], int]:
+    """The ids of the cities whose name or id holds what was typed ('liege', 'Liège', 'aarhus-dk', '-dk'), names
+    that begin with it first, else in the order of ``keys``; at most ``limit``, with the number of all matches.
+    Nothing typed: the first ``limit`` cities and their total."""
+    wanted = name_key(typed)[:80] if isinstance(typed, str) else ""
+    if not wanted:
+        return list(keys)[:limit], len(keys)
+    starting, containing = [], []
+    for member_id, (name, key) in keys.items():
+        if name.startswith(wanted):
+            starting.append(member_id)
+        elif wanted in name or wanted in key:
+            containing.append(member_id)
+    return (starting + containing)[:limit], len(starting) + len(containing)
+
+
 def similar_cities(city_id: str, members: pd.DataFrame, matrix: pd.DataFrame | None,
                    k: int = 5) -> tuple[list[str], str]:
     """The k members most like ``city_id``, nearest first, and how they were found.

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from alliance import auth, db, scoring, tables
@@ -521,8 +522,10 @@ def similarity_order(peers: pd.DataFrame, own_population, own_region) -> pd.Data
         return peers.assign(same_region=pd.Series(dtype=bool), size_gap=pd.Series(dtype=float))
     own = float(own_population) if own_population is not None and not pd.isna(own_population) and own_population > 0 \
         else None
-    pop = pd.to_numeric(peers["population"], errors="coerce")
-    gap = pop.map(lambda p: abs(math.log10(max(p, 1)) - math.log10(own)) if own and not pd.isna(p) else 99.0)
+    pop = pd.to_numeric(peers["population"], errors="coerce").astype(float)
+    # vectorised: /plan orders all 10,000 cities of the scale dataset this way on every view
+    gap = (np.log10(pop.clip(lower=1)) - math.log10(own)).abs().fillna(99.0) if own else \
+        pd.Series(99.0, index=peers.index)
     out = peers.assign(same_region=peers["region"] == own_region, size_gap=gap)
     return out.sort_values(["same_region", "size_gap", "level", "member_id"],
                            ascending=[False, True, False, True]).reset_index(drop=True)

@@ -4,10 +4,10 @@ write goes through alliance.actions (the single writer); a save against an older
 import pandas as pd
 import streamlit as st
 
-from alliance import actions, auth, scoring
+from alliance import actions
 from alliance.app import data, plan_view, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, member_display, page_header, show_flash
+from alliance.app.ui import md_text, page_header, show_flash
 from alliance.i18n import fmt_date, label, t, tn
 from alliance.practices import localized_series
 
@@ -21,9 +21,10 @@ user = session.require_role("editor")
 
 show_flash("plan")
 
-members = data.query("assess_members")
-display = member_display(members)
-editable = [m for m in members["id"] if auth.can_edit(user, m)]
+view = plan_view.members()  # cached per data version: 10,000 cities at scale
+members, display = view["frame"], view["display"]
+ids = members["id"]  # auth.can_edit without 10,000 calls: an administrator all cities, an editor their own
+editable = list(ids if user.is_admin else ids[ids.isin(list(user.members))])
 if not editable:
     st.warning(t("actions.no_cities"), icon=":material/block:")
     st.stop()
@@ -34,8 +35,7 @@ plan = None
 
 left, right = st.columns([1, 2])
 with left:
-    city = q.selectbox(t("actions.city"), editable, "city", default=editable[0], format_func=display.get,
-                       help=t("actions.city_help"))
+    city = plan_view.city_picker(q, editable, view)
 plan = plan_view.city_plan(city)
 by_id = {str(int(i)): r for i, (_, r) in zip(plan["id"], plan.iterrows())}
 requested = q.raw("action")
@@ -84,18 +84,14 @@ else:
     from_round = shown["from_round"]
 
 # ----------------------------------------------------------------------------------------- the form
-suggested: list[str] = []
-if from_round is not None:
-    scores = data.query("bench_round_scores", round_year=int(from_round))
-    strong = scores[(scores["dimension_id"] == shown["dimension_id"])
-                    & (scores["level"] >= scoring.LEARN_FROM_MIN_LEVEL) & (scores["member_id"] != city)]
-    suggested = [m for m in strong["member_id"] if m in display]
+# the strong cities most like this one; above 100 cities the list holds only the relevant ones and those chosen
+suggested, peer_options = plan_view.peer_choices(city, shown["dimension_id"], from_round)
+peer_options = [*peer_options, *(p for p in shown["peers"] if p in display and p != city and p not in peer_options)]
 # the practices of the city, of the peers it learns from and of those already linked, and the linked ones
 practices = data.query("plan_practices", member_ids=sorted({city, *suggested, *shown["peers"]}),
                        ids=list(shown["practices"]))
 practice_titles = dict(zip(practices["id"], localized_series(practices, "title")[0] + " · " + practices["lead_name"]))
 practice_options = list(practices["id"]) + [p for p in shown["practices"] if p not in practice_titles]
-peer_options = suggested + [m for m in members["id"] if m != city and m not in suggested]
 
 prefix = f"plan_{city}_{choice}_{base}"
 st.subheader(t("actions.form_heading_new") if action is None else t("actions.form_heading_edit"), anchor=False)
@@ -136,6 +132,8 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
                            max_selections=actions.MAX_LINKS)
     if suggested:
         st.caption(t("actions.suggested", names=", ".join(md_text(display[m]) for m in suggested[:6])))
+    if len(peer_options) < len(members) - 1:
+        st.caption(t("actions.peers_limited"))
     chosen_practices = st.multiselect(t("actions.field.practices"), practice_options, default=shown["practices"],
                                       format_func=lambda p: practice_titles.get(p, p), help=t("actions.practices_help"),
                                       key=f"{prefix}_practices", max_selections=actions.MAX_LINKS)
@@ -204,7 +202,7 @@ if action is not None and action.history:
         }).iloc[::-1], hide_index=True, width="stretch")
 
 # ----------------------------------------------------------------------------------------- the plan
-st.subheader(t("actions.plan_heading", city=md_text(members.set_index("id").loc[city, "name"])), anchor=False)
+st.subheader(t("actions.plan_heading", city=md_text(members["name"][ids == city].iloc[0])), anchor=False)
 if plan.empty:
     st.info(t("actions.plan_empty"), icon=":material/flag:")
 else:

@@ -206,3 +206,32 @@ def test_record_at_gives_back_an_earlier_version(con):
                                                                 "peers": []}, 1)
     assert actions.record_at(later, 1) == made.record
     assert actions.record_at(later, 2) == later.record
+
+
+def _members(n: int) -> pd.DataFrame:
+    """n cities: c0 in region north with 100,000 people, then alternating regions and growing sizes."""
+    return pd.DataFrame({"id": [f"c{i}" for i in range(n)],
+                         "region": ["north" if i % 2 == 0 else "south" for i in range(n)],
+                         "population": [100_000 * (i + 1) for i in range(n)]})
+
+
+def test_peer_choices_suggest_the_strong_cities_most_alike_first_and_keep_every_city_in_a_short_list():
+    members = _members(8)
+    strong = pd.DataFrame({"member_id": ["c0", "c7", "c2", "c3", "c6"], "level": [5, 4, 4, 5, 4]})
+    suggested, options = actions.peer_choices("c0", members, strong, limit=3)
+    # the city itself is never its own peer; same region (c2, c6) before the other (c3, c7), closest size first
+    assert suggested == ["c2", "c6", "c3"]
+    assert options[:3] == suggested and sorted(options) == [f"c{i}" for i in range(1, 8)]
+    assert options[3:] == ["c1", "c4", "c5", "c7"]  # then the others in the members' order
+
+
+def test_peer_choices_above_the_full_list_hold_only_the_suggested_and_the_most_alike_cities():
+    members = _members(400)
+    strong = pd.DataFrame({"member_id": [f"c{i}" for i in range(300, 400)], "level": [4] * 100})
+    suggested, options = actions.peer_choices("c10", members, strong, limit=5, full_list=100)
+    assert suggested == ["c300", "c302", "c304", "c306", "c308"]  # strong, same region as c10, smallest gap first
+    # then the five most alike at any level: same region, closest size (c10 has 1.1 million people: c12 with
+    # 1.3 million is closer than c8 with 0.9 in orders of magnitude, c16 with 1.7 closer than c6 with 0.7)
+    assert options == [*suggested, "c12", "c8", "c14", "c16", "c6"]
+    # nothing strong in the dimension (or no round): the most alike only
+    assert actions.peer_choices("c10", members, strong.iloc[0:0], limit=2, full_list=100) == ([], ["c12", "c8"])

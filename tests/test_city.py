@@ -120,3 +120,18 @@ def test_standing_without_a_peer_median_says_nothing_about_peers():
     assert found.compared == 0 and city.standing_text(found, {1: "a", 2: "b"}, index=30, index_median=None,
                                                       band="") == []
     assert city.not_applicable_text(found, {1: "a", 2: "b"}, "X") is None
+
+
+def test_find_cities_ignores_accents_and_case_puts_names_beginning_with_it_first_and_counts_all():
+    members = pd.DataFrame({"id": ["aachen-de", "la-louviere-be", "liege-be", "lille-fr", "seraing-be", "vilnius-lt"],
+                            "name": ["Aachen", "La Louvière", "Liège", "Lille", "Seraing", "Vilnius"]})
+    keys = city.search_keys(members)
+    assert city.find_cities("LIÈGE", keys) == (["liege-be"], 1)
+    assert city.find_cities("li", keys) == (["liege-be", "lille-fr"], 2)
+    assert city.find_cities("v", keys) == (["vilnius-lt", "la-louviere-be"], 2)  # names beginning with it first
+    assert city.find_cities("l", keys, limit=2) == (["la-louviere-be", "liege-be"], 4)  # at most limit, all counted
+    assert city.find_cities("ouvi", keys) == (["la-louviere-be"], 1)  # inside a name
+    assert city.find_cities("-be", keys) == (["la-louviere-be", "liege-be", "seraing-be"], 3)  # the id's country
+    assert city.find_cities("xyz", keys) == ([], 0)
+    assert city.find_cities("  ", keys, limit=3) == (["aachen-de", "la-louviere-be", "liege-be"], 6)  # nothing typed
+    assert city.find_cities(None, keys) == (list(keys), 6)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
-from alliance import actions, auth
+import duckdb
+import pytest
+
+from alliance import actions, auth, city
+from alliance.demo import build_demo
 from alliance.app.session import SESSION_KEY
 from conftest import app_test
 
@@ -171,3 +175,66 @@ def test_present_counts_actions_per_dimension_and_status_never_a_city(app_env, d
     shown = texts(at) + table.to_csv() + "".join(c.proto.spec for c in at.get("plotly_chart"))
     assert not [n for n in names if n in shown], "a city is named on the plans slide"
     assert not [d for d in texts_in_plans if d in shown]
+
+
+@pytest.fixture(scope="module")
+def many_cities_db(tmp_path_factory):
+    """150 cities: more than one list holds (plan_view.PICKER_FULL_LIST, actions.FULL_PEER_LIST), as at scale.
+    Returns the file and the city ids in name order (read before the app opens the file read-write)."""
+    path = tmp_path_factory.mktemp("many") / "alliance.duckdb"
+    build_demo(path, cities=150, activities=1000, rounds=3, seed=3)
+    with duckdb.connect(str(path), read_only=True) as con:
+        ids = [r[0] for r in con.execute("SELECT id FROM members WHERE status <> 'former' ORDER BY name, id").fetchall()]
+    return path, ids
+
+
+@pytest.fixture
+def many_cities(many_cities_db, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_DB", str(many_cities_db[0]))
+    return many_cities_db[1]
+
+
+def test_with_many_cities_the_administrator_finds_the_city_by_typing_and_the_lists_stay_short(many_cities):
+    last = many_cities[-1]  # beyond the first names the picker lists: the link still opens it
+    far_peer = many_cities[len(many_cities) // 2]
+    at = signed_in("plan", "admin", {"city": last, "peer": far_peer, "dimension": "3"})
+    picker = at.selectbox(key="url_city")
+    assert picker.value == last and len(picker.options) <= city.MATCH_LIMIT + 1
+    peers = widget(at.multiselect, "_peers")
+    assert peers.value == [far_peer]  # a peer from a link stays, although it is not among the relevant ones
+    assert len(peers.options) <= 2 * actions.PEER_SUGGESTIONS + 1 < len(many_cities) - 1
+    assert "The list holds the cities strong in this dimension" in texts(at)
+
+    at.text_input(key="plan_city_search").input("LIÈG").run()  # accents and capitals do not matter
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="url_city")
+    assert "Liège (BE)" in picker.options and len(picker.options) <= 3  # the matches and the city shown
+    picker.set_value("liege-be").run()
+    assert at.query_params["city"] in ("liege-be", ["liege-be"])
+    assert any(s.value == "The plan of Liège" for s in at.subheader)
+
+    at.text_input(key="plan_city_search").input("qqxq").run()
+    assert any("No city matches “qqxq”" in w.value for w in at.warning)
+    assert at.selectbox(key="url_city").value == "liege-be"  # the plan shown stays Liège's
+
+
+def test_the_city_search_in_french(many_cities):
+    at = app_test("", {"city": "aarhus-dk", "lang": "fr"})
+    at.session_state[SESSION_KEY] = "admin"
+    at.session_state["language"] = "fr"
+    # typed before the page's one run: AppTest's rerun formats the translated selectboxes in English
+    at.session_state["plan_city_search"] = "zzzz"
+    at.switch_page("pages/plan.py").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="plan_city_search").label == "Trouver une ville"
+    warnings = [w.value.replace("\\", "") for w in at.warning]  # the city's name is escaped for Markdown
+    assert any("Aucune ville ne correspond à « zzzz »" in w and "La ville affichée reste Aarhus (DK)" in w
+               for w in warnings)
+
+
+def test_the_demonstration_keeps_one_list_of_all_its_cities(own_db):
+    at = signed_in("plan", "admin", {"city": "aarhus-dk"})
+    count = own_db.execute("SELECT count(*) FROM members WHERE status <> 'former'").fetchone()[0]
+    assert not at.get("text_input") or "plan_city_search" not in [w.key for w in at.text_input]
+    assert len(at.selectbox(key="url_city").options) == count
+    assert len(widget(at.multiselect, "_peers").options) == count - 1

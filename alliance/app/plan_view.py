@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from alliance import actions, auth, comparison
+from alliance import actions, auth, city, comparison, scoring
 from alliance.app import data, session, url
 from alliance.i18n import fmt_date, is_missing, label, t, tn
-from alliance.app.ui import md_text
+from alliance.app.ui import md_text, member_display
 
 # the status is never told by colour alone: a symbol and a word go with it (WCAG 1.4.1)
 STATUS_SYMBOLS = {"not_started": "○", "on_track": "▶", "at_risk": "⚠", "late": "⚑", "done": "✔", "dropped": "✖"}
@@ -25,6 +25,8 @@ STATUS_BACKGROUND = {"not_started": "#eceff3", "on_track": "#d6e8f5", "at_risk":
                      "done": "#d3efe4", "dropped": "#e9e0ef"}
 
 
+PICKER_FULL_LIST = 100  # up to this many cities the city picker is one list; above, a search box narrows it
+
 _NARROW_CSS = """<style>
 .st-key-KEY-cards { display: none; }
 @media (max-width: 640px) { .st-key-KEY-table { display: none; } .st-key-KEY-cards { display: flex; } }
@@ -33,6 +35,65 @@ _NARROW_CSS = """<style>
 
 def status_text(status: str) -> str:
     return f"{STATUS_SYMBOLS[status]} {t(f'actions.status.{status}')}"
+
+
+def members() -> dict:
+    """The members as /plan's pickers need them: `frame` (bench_members: id, name, country, region,
+    population, by name), `display` (id -> "Name (CC)") and `keys` (city.search_keys). Built once per data
+    version and shared between viewers (10,000 cities at scale): read them, never change them."""
+    return _members(data.data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _members(version: str) -> dict:
+    frame = data.query("bench_members")
+    return {"frame": frame, "display": member_display(frame), "keys": city.search_keys(frame)}
+
+
+def peer_choices(city_id: str, dimension_id: int, round_year: int | None) -> tuple[tuple, tuple]:
+    """(suggested, options) of actions.peer_choices for the city, the action's dimension and the round it starts
+    from (no round: nothing suggested), once per data version: ordering 10,000 cities took ~50 ms a view."""
+    return _peer_choices(city_id, int(dimension_id), None if round_year is None else int(round_year),
+                         data.data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _peer_choices(city_id: str, dimension_id: int, round_year: int | None, version: str) -> tuple[tuple, tuple]:
+    strong = pd.DataFrame({"member_id": [], "level": []})
+    if round_year is not None:
+        scores = data.query("bench_round_scores", round_year=round_year)
+        strong = scores[(scores["dimension_id"] == dimension_id) & (scores["level"] >= scoring.LEARN_FROM_MIN_LEVEL)]
+    suggested, options = actions.peer_choices(city_id, members()["frame"], strong)
+    return tuple(suggested), tuple(options)
+
+
+def city_picker(q, editable: list[str], view: dict) -> str:
+    """The city whose plan is edited, bound to `?city=`. Up to PICKER_FULL_LIST cities (an editor's, the
+    demonstration's 59): one list. Above (an administrator at scale): a search box and a list of at most
+    city.MATCH_LIMIT matching cities, the city shown always among them, and a plain message when nothing
+    matches (sending 10,000 names on every view cost a third of a second)."""
+    display = view["display"]
+    if len(editable) <= PICKER_FULL_LIST:
+        return q.selectbox(t("actions.city"), editable, "city", default=editable[0], format_func=display.get,
+                           help=t("actions.city_help"))
+    allowed = set(editable)
+    wanted, remembered = q.raw("city"), st.session_state.get("url_city")
+    current = wanted if wanted in allowed else remembered if remembered in allowed else editable[0]
+    typed = st.text_input(t("actions.city_search"), key="plan_city_search", max_chars=80,
+                          placeholder=t("actions.city_search_placeholder"), help=t("actions.city_search_help"))
+    keys = view["keys"] if len(allowed) == len(view["keys"]) else \
+        {i: k for i, k in view["keys"].items() if i in allowed}
+    found, total = city.find_cities(typed, keys)
+    options = list(dict.fromkeys([*found, current]))
+    chosen = q.selectbox(t("actions.city"), options, "city", default=current, format_func=display.get,
+                         help=t("actions.city_help"))
+    if typed.strip() and not total:
+        st.warning(t("actions.city_no_match", typed=md_text(typed.strip()[:80]), city=md_text(display[chosen])),
+                   icon=":material/search_off:")
+    elif typed.strip():
+        st.caption(tn("actions.city_matches", total, shown=len(found)) if total > len(found)
+                   else tn("actions.city_matches_all", total))
+    return chosen
 
 
 def city_plan(member_id: str) -> pd.DataFrame:
