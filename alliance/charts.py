@@ -15,9 +15,16 @@ PRIMARY = "#1F4E89"
 FONT = dict(family="Source Sans Pro, Helvetica, Arial, sans-serif", size=15, color="#1B1F24")
 
 
+TITLE_WIDTH = 34  # characters of a 19 px title that fit a 390 px phone's chart with room for any font's metrics
+
+
 def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, font=dict(size=19)), font=FONT, height=height,
-                      margin=dict(l=10, r=20, t=56, b=10), plot_bgcolor="white", paper_bgcolor="white",
+    """A long title goes on two lines: on a phone it was cut at the chart's edge by 2 px in one browser and
+    not in another (their text metrics differ)."""
+    text = wrap_label(title, TITLE_WIDTH)
+    extra_lines = text.count("<br>")
+    fig.update_layout(title=dict(text=text, x=0, font=dict(size=19)), font=FONT, height=height + 24 * extra_lines,
+                      margin=dict(l=10, r=20, t=56 + 24 * extra_lines, b=10), plot_bgcolor="white", paper_bgcolor="white",
                       hoverlabel=dict(font_size=15), showlegend=False,
                       separators=number_separators())  # 0,5 and 1 000 in French
     fig.update_xaxes(gridcolor="#E3E7ED", zerolinecolor="#C9CFD8", automargin=True)

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the PDF report's fonts ship in data/fonts
+# the browser tests drive the same Chromium's headless build (alliance/serve.py TEST_CHROMIUM)
+[ -x /usr/lib/chromium/chromium-headless-shell ] || missing+=(chromium-headless-shell)
 # the cluster-mode tests run a real PostgreSQL and HAProxy (tests/cluster_helpers.py, scripts/run-cluster.sh)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)

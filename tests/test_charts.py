@@ -5,6 +5,7 @@ import json
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from alliance import charts
 
@@ -103,3 +104,15 @@ def test_charts_write_numbers_the_reader_s_way_even_from_the_cache():
         assert charts.gap_bars(gaps, "label", "gap", title="T", value_title="v").layout.separators.startswith(",")
     finally:
         i18n.set_language("en")
+
+
+def test_a_long_title_goes_on_lines_that_fit_a_phone_and_the_top_margin_grows():
+    from alliance.charts import TITLE_WIDTH, base_layout
+
+    short = base_layout(go.Figure(), "Scores 2025", height=400)
+    long = base_layout(go.Figure(), "Scores 2025 face aux villes de même taille", height=400)
+    assert short.layout.title.text == "Scores 2025" and short.layout.margin.t == 56
+    lines = long.layout.title.text.split("<br>")
+    assert len(lines) == 2 and all(len(line) <= TITLE_WIDTH for line in lines)
+    assert long.layout.margin.t == 56 + 24 and long.layout.height == 424
+    assert base_layout(go.Figure(), "<b>x</b>").layout.title.text == "&lt;b&gt;x&lt;/b&gt;"  # names from data are text

@@ -1,4 +1,9 @@
-"""Browser fixtures: the app served by `streamlit run` on a loopback port, driven by Debian's Chromium."""
+"""Browser fixtures: the app served by `streamlit run` on a loopback port, driven by Debian's Chromium.
+
+`page` and `phone` are new tabs in one laptop context and one phone context per worker, cleared after each
+test (cookies, storage, extra tabs). A new context costs about 1.5 s of CPU more than a new tab: its renderer
+process starts cold and compiles the app's scripts again. A test that needs a browser of its own (two users
+signed in at once, another screen size) makes its own context."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from alliance.serve import CHROMIUM, CHROMIUM_ARGS
+from alliance.serve import TEST_CHROMIUM, TEST_CHROMIUM_ARGS
 from e2e.helpers import served_copy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,12 +27,13 @@ def app_url(demo_db, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (scripts/test.sh does)")
+    if not Path(TEST_CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {TEST_CHROMIUM}: install Debian's chromium-headless-shell package "
+                    "(scripts/test.sh does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=TEST_CHROMIUM, args=TEST_CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -36,10 +42,7 @@ class OutsideRequests(list):
     """Every request a page made to a host other than this machine."""
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
+def _watch_outside_requests(pg) -> OutsideRequests:
     outside = OutsideRequests()
 
     def on_request(req):
@@ -48,14 +51,56 @@ def page(browser):
             outside.append(req.url)
 
     pg.on("request", on_request)
-    pg.outside_requests = outside
-    yield pg
+    return outside
+
+
+def _clear(context) -> None:
+    """Leave the shared context as a new one: no tab, no cookie, no stored value of any origin it visited."""
+    origins = set()
+    for pg in context.pages:
+        parsed = urlparse(pg.url)
+        if parsed.scheme in ("http", "https"):
+            origins.add(f"{parsed.scheme}://{parsed.netloc}")
+    for pg in list(context.pages):
+        pg.close()
+    context.clear_cookies()
+    context.clear_permissions()
+    if origins:
+        cleaner = context.new_page()
+        for origin in origins:
+            try:
+                cleaner.goto(origin + "/_stcore/health", timeout=10_000)
+                cleaner.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            except Exception:  # the test's server is gone with its module: nothing of it is left to clear
+                pass
+        cleaner.close()
+
+
+@pytest.fixture(scope="session")
+def _laptop_context(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def _phone_context(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    yield context
     context.close()
 
 
 @pytest.fixture
-def phone(browser):
+def page(_laptop_context):
+    pg = _laptop_context.new_page()
+    pg.outside_requests = _watch_outside_requests(pg)
+    yield pg
+    _clear(_laptop_context)
+
+
+@pytest.fixture
+def phone(_phone_context):
     """A 390x844 touch screen, as a phone shows the app."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-    yield context.new_page()
-    context.close()
+    pg = _phone_context.new_page()
+    yield pg
+    _clear(_phone_context)
