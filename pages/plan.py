@@ -129,6 +129,7 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
                            max_chars=actions.MAX_REASON, help=t("actions.reason_help"), key=f"{prefix}_reason")
     peers = st.multiselect(t("actions.field.peers"), peer_options, default=[p for p in shown["peers"] if p in display],
                            format_func=display.get, help=t("actions.peers_help"), key=f"{prefix}_peers",
+                           placeholder=t("actions.peers_placeholder"),
                            max_selections=actions.MAX_LINKS)
     if suggested:
         st.caption(t("actions.suggested", names=", ".join(md_text(display[m]) for m in suggested[:6])))
@@ -136,7 +137,8 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
         st.caption(t("actions.peers_limited"))
     chosen_practices = st.multiselect(t("actions.field.practices"), practice_options, default=shown["practices"],
                                       format_func=lambda p: practice_titles.get(p, p), help=t("actions.practices_help"),
-                                      key=f"{prefix}_practices", max_selections=actions.MAX_LINKS)
+                                      key=f"{prefix}_practices", max_selections=actions.MAX_LINKS,
+                                      placeholder=t("actions.practices_placeholder"))
     evidence = st.text_area(t("actions.field.evidence"), value="\n".join(shown["evidence"]), height=90,
                             help=t("actions.evidence_help"), placeholder="https://", key=f"{prefix}_evidence")
     clicked = st.form_submit_button(t("actions.create") if action is None else t("actions.save"), type="primary",

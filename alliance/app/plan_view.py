@@ -84,15 +84,14 @@ def city_picker(q, editable: list[str], view: dict) -> str:
     keys = view["keys"] if len(allowed) == len(view["keys"]) else \
         {i: k for i, k in view["keys"].items() if i in allowed}
     found, total = city.find_cities(typed, keys)
-    options = list(dict.fromkeys([*found, current]))
-    chosen = q.selectbox(t("actions.city"), options, "city", default=current, format_func=display.get,
-                         help=t("actions.city_help"))
-    if typed.strip() and not total:
-        st.warning(t("actions.city_no_match", typed=md_text(typed.strip()[:80]), city=md_text(display[chosen])),
+    if typed.strip() and not total:  # said between the search box and the list, where the eye is
+        st.warning(t("actions.city_no_match", typed=md_text(typed.strip()[:80]), city=md_text(display[current])),
                    icon=":material/search_off:")
     elif typed.strip():
         st.caption(tn("actions.city_matches", total, shown=len(found)) if total > len(found)
                    else tn("actions.city_matches_all", total))
+    chosen = q.selectbox(t("actions.city"), list(dict.fromkeys([*found, current])), "city", default=current,
+                         format_func=display.get, help=t("actions.city_help"))
     return chosen
 
 
