@@ -96,10 +96,12 @@ done
 ALLIANCE_PROXY_BIND="$PROXY_ADDRESS:$PROXY_PORT" "$HAPROXY" -db -f "$DIR/haproxy.cfg" >"$DIR/haproxy.log" 2>&1 &
 pids+=($!)
 
+# Wait until every process is ready (/readyz: its start-up warm-up is done; the proxy checks the same), at most
+# 2 minutes each: a large database warms for a while, and the proxy sends visitors to the ready ones meanwhile.
 for i in $(seq 1 "$N"); do
     port=$((APP_PORT + i - 1))
-    for _ in $(seq 1 120); do
-        curl -fs "http://127.0.0.1:$port/_stcore/health" >/dev/null 2>&1 && break
+    for _ in $(seq 1 240); do
+        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
         sleep 0.5
     done
 done
