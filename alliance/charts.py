@@ -79,14 +79,21 @@ RADAR_MARGIN = 104  # px each side: room for the widest label ("Désengagement")
 class FrozenFigure(go.Figure):
     """A finished figure whose plain form is computed once, to be cached and drawn by many views:
     st.plotly_chart reads only `to_dict()` (a deep copy with every array converted, ~3 ms a chart otherwise)
-    and serialises that without validation. Do not change it after freezing."""
+    and serialises that without validation. Made by `freeze`; do not change it after."""
 
-    def __init__(self, figure: go.Figure):
-        super().__init__(figure, skip_invalid=True)
-        self._frozen = super().to_dict()
+    _frozen: dict
 
     def to_dict(self) -> dict:
         return self._frozen
+
+
+def freeze(figure: go.Figure) -> FrozenFigure:
+    """The figure itself, frozen: its class is changed in place rather than copied, since a copy validates every
+    property again (a third of a city's first benchmark view went there)."""
+    frozen = figure.to_dict()
+    figure.__class__ = FrozenFigure
+    figure._frozen = frozen
+    return figure
 
 
 def score_radar(labels: list[str], city: list[float | None], median: list[float | None], q1: list[float | None],

@@ -32,6 +32,7 @@ def _statuses_until_ready(url: str, timeout_s: float = 120) -> list[int]:
 
 def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("ALLIANCE_WARM_VISITS", "1")
+    monkeypatch.setenv("ALLIANCE_WARM_CITIES", "2")  # two cities' views, not sixty: the mechanism, in seconds
     db = tmp_path / "alliance.duckdb"
     shutil.copyfile(demo_db, db)
     log = tmp_path / "streamlit.log"
@@ -43,7 +44,8 @@ def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, m
     assert seen[0] == 503 and set(seen) == {503, 200}, seen
     from alliance.app.load import WARM_PAGES
 
-    assert f"alliance: warmed {len(WARM_PAGES)} of {len(WARM_PAGES)} pages" in log.read_text()
+    pages = len(WARM_PAGES) + 1 + 2 * 2  # and one search, and two cities' /benchmark and /city
+    assert f"alliance: warmed {pages} of {pages} pages" in log.read_text()
     assert "warm-up visit" not in log.read_text()  # no page failed
     assert "warming the caches failed" not in log.read_text()
 
@@ -58,3 +60,23 @@ def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db,
     finally:
         stop(proc)
     assert "alliance: warmed" not in log.read_text()
+
+
+def test_the_warm_up_visits_the_scored_cities_views_up_to_the_limit(app_env):
+    from alliance import db
+    from alliance.app.load import WARM_PAGES, warm_pages
+
+    con = db.connect(app_env, read_only=True)
+    try:
+        scored = sorted(r[0] for r in con.execute(
+            "SELECT DISTINCT a.member_id FROM assessments a JOIN members m ON m.id = a.member_id "
+            "WHERE a.round_year = (SELECT max(round_year) FROM assessments) "
+            "AND a.status IN ('submitted', 'validated') AND m.status <> 'former'").fetchall())
+    finally:
+        con.close()
+    assert len(scored) > 3
+    pages = warm_pages(3)
+    assert pages[:len(WARM_PAGES)] == WARM_PAGES and ("practices", "q=prevention") in pages
+    assert [q for p, q in pages if p == "benchmark" and q] == [f"city={c}" for c in scored[:3]]
+    assert [q for p, q in pages if p == "city" and q] == [f"city={c}" for c in scored[:3]]
+    assert not [q for p, q in warm_pages(0) if q.startswith("city=")]

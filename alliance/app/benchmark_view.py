@@ -51,10 +51,10 @@ def _val(v):
 def _figure(builder: str, *args, **kwargs) -> charts.FrozenFigure:
     fig = getattr(charts, builder)(*args, **kwargs)
     fig.layout.separators = number_separators()
-    return charts.FrozenFigure(fig)
+    return charts.freeze(fig)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=160)  # the start-up builds up to 60 (load.WARM_CITIES)
 def finished_view(city_id: str, round_year: int, kind: str, chosen: tuple, weights: tuple, k: int,
                   validated_only: bool, lang: str, version: str) -> SimpleNamespace:
     """Everything one view draws, built once per view, language and data version and shared by every viewer:
