@@ -10,6 +10,21 @@ from alliance import bench, cli
 from alliance.app import load
 
 
+def test_the_protocol_messages_are_imported_with_the_harness_never_in_a_timed_request():
+    """Their first import takes ~0.3 s: inside StreamlitSession.run it made bench/first_visit.py report the
+    server's first visit of `/` (its first page) at 6x a warm one, although the server ran it in 70 ms."""
+    import subprocess
+    import sys
+
+    from alliance.paths import REPO_ROOT
+
+    code = ("import sys; from alliance.app import load; "
+            "print(all(f'streamlit.proto.{m}_pb2' in sys.modules for m in ('BackMsg', 'ForwardMsg', 'WidgetStates')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+                          check=True)
+    assert done.stdout.strip() == "True"
+
+
 def test_percentiles_are_nearest_rank():
     values = [0.1 * i for i in range(1, 101)]  # 0.1 .. 10.0 s
     assert load.percentile(values, 50) == pytest.approx(5.0)
