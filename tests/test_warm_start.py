@@ -62,11 +62,12 @@ def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db,
     assert "alliance: warmed" not in log.read_text()
 
 
-def test_the_warm_up_visits_the_scored_cities_views_up_to_the_limit(app_env):
-    from alliance import db
+def test_the_warm_up_visits_the_scored_cities_views_up_to_the_limit(app_env, writable_db):
+    import duckdb
+
     from alliance.app.load import WARM_PAGES, warm_pages
 
-    con = db.connect(app_env, read_only=True)
+    con = duckdb.connect(str(writable_db))  # the same data as the app's copy, which the app's caches hold open
     try:
         scored = sorted(r[0] for r in con.execute(
             "SELECT DISTINCT a.member_id FROM assessments a JOIN members m ON m.id = a.member_id "
