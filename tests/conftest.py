@@ -98,6 +98,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.apptest)
         if {"server", "cluster"} & set(getattr(item, "fixturenames", ())):  # tests/cluster_helpers.py's PostgreSQL
             item.add_marker(pytest.mark.postgres)
+    items[:] = longest_files_first(items)
+
+
+DURATIONS = Path(__file__).with_name("file_durations.json")
+
+
+def longest_files_first(items: list) -> list:
+    """The test files in the order of their last recorded time, longest first (scripts/record_test_durations.py),
+    each file's tests in their own order. pytest-xdist hands whole files to the workers in this order; in name
+    order a 40 s file came last and one core idled for the last minute. A file not recorded counts 10 s."""
+    import json
+
+    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    root = Path(__file__).resolve().parent.parent
+    by_file: dict[str, list] = {}
+    for item in items:
+        by_file.setdefault(Path(str(item.fspath)).resolve().relative_to(root).as_posix(), []).append(item)
+    order = sorted(by_file, key=lambda path: -seconds.get(path, 10.0))  # stable: ties keep the name order
+    return [item for path in order for item in by_file[path]]
 
 
 def run_coroutine(coro):
