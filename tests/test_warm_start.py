@@ -32,7 +32,7 @@ def _statuses_until_ready(url: str, timeout_s: float = 120) -> list[int]:
 
 def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("ALLIANCE_WARM_VISITS", "1")
-    monkeypatch.setenv("ALLIANCE_WARM_CITIES", "2")  # two cities' views, not sixty: the mechanism, in seconds
+    monkeypatch.setenv("ALLIANCE_WARM_CITIES", "2")  # fewer than the scored cities: none of their views, in seconds
     db = tmp_path / "alliance.duckdb"
     shutil.copyfile(demo_db, db)
     log = tmp_path / "streamlit.log"
@@ -44,7 +44,7 @@ def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, m
     assert seen[0] == 503 and set(seen) == {503, 200}, seen
     from alliance.app.load import WARM_PAGES
 
-    pages = len(WARM_PAGES) + 1 + 2 * 2  # and one search, and two cities' /benchmark and /city
+    pages = len(WARM_PAGES) + 1  # and one search
     assert f"alliance: warmed {pages} of {pages} pages" in log.read_text()
     assert "warm-up visit" not in log.read_text()  # no page failed
     assert "warming the caches failed" not in log.read_text()
@@ -62,7 +62,7 @@ def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db,
     assert "alliance: warmed" not in log.read_text()
 
 
-def test_the_warm_up_visits_the_scored_cities_views_up_to_the_limit(app_env, writable_db):
+def test_the_warm_up_visits_every_scored_citys_views_unless_there_are_too_many(app_env, writable_db):
     import duckdb
 
     from alliance.app.load import WARM_PAGES, warm_pages
@@ -76,8 +76,8 @@ def test_the_warm_up_visits_the_scored_cities_views_up_to_the_limit(app_env, wri
     finally:
         con.close()
     assert len(scored) > 3
-    pages = warm_pages(3)
+    pages = warm_pages(len(scored))
     assert pages[:len(WARM_PAGES)] == WARM_PAGES and ("practices", "q=prevention") in pages
-    assert [q for p, q in pages if p == "benchmark" and q] == [f"city={c}" for c in scored[:3]]
-    assert [q for p, q in pages if p == "city" and q] == [f"city={c}" for c in scored[:3]]
-    assert not [q for p, q in warm_pages(0) if q.startswith("city=")]
+    assert [q for p, q in pages if p == "benchmark" and q] == [f"city={c}" for c in scored]
+    assert [q for p, q in pages if p == "city" and q] == [f"city={c}" for c in scored]
+    assert not [q for p, q in warm_pages(len(scored) - 1) if q.startswith("city=")]
