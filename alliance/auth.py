@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
 
 import duckdb
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from alliance.db import write_transaction
@@ -34,7 +35,11 @@ DEMO_ACCOUNTS = (
     ("editor-liege", "demo-editor-2015", "editor", ("liege-be",)),  # agreed to review other cities' rounds
 )
 
-_hasher = PasswordHasher()
+# The test suite sets ALLIANCE_CHEAP_PASSWORD_HASHING=1 (tests/conftest.py): argon2's cheapest parameters, for a
+# suite that builds accounts and signs in hundreds of times (120 ms and 64 MiB each with the real ones). Never set
+# it for real accounts: a hash keeps the parameters it was made with, and these are weak.
+_hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST)
+           if os.environ.get("ALLIANCE_CHEAP_PASSWORD_HASHING") == "1" else PasswordHasher())
 # Verified against when the username is unknown, so that a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password: timing equaliser")
 

@@ -13,6 +13,9 @@ from alliance.demo import build_demo
 # The servers tests start skip the start-up visit of their own pages (seconds of CPU each, dozens of servers);
 # tests/test_warm_start.py runs one with it.
 os.environ.setdefault("ALLIANCE_WARM_VISITS", "0")
+# Accounts hashed with argon2's cheapest parameters (alliance/auth.py): the suite signs in hundreds of times;
+# tests/test_auth.py checks the real parameters in a process of its own.
+os.environ.setdefault("ALLIANCE_CHEAP_PASSWORD_HASHING", "1")
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
 
@@ -89,8 +92,9 @@ def app_test(page: str, query: dict | None = None):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test by the kind of run it needs, so `-m "not browser and not apptest"` is the fast subset:
-    browser for tests/e2e (a served app and Chromium), apptest for modules that run pages through AppTest."""
+    """Mark every test by the kind of run it needs, so `-m "not browser and not apptest and not postgres and not
+    slow"` is the fast subset (under a minute): browser for tests/e2e (a served app and Chromium), apptest for modules
+    that run pages through AppTest, postgres for the cluster mode's, slow for a file of 10 s or more."""
     for item in items:
         if "e2e" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.browser)
@@ -98,19 +102,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.apptest)
         if {"server", "cluster"} & set(getattr(item, "fixturenames", ())):  # tests/cluster_helpers.py's PostgreSQL
             item.add_marker(pytest.mark.postgres)
+    seconds = recorded_seconds()
+    root = Path(__file__).resolve().parent.parent
+    for item in items:  # the fast subset leaves out the files that took 10 s or more in the last recorded run
+        if seconds.get(Path(str(item.fspath)).resolve().relative_to(root).as_posix(), 0) >= SLOW_FILE_S:
+            item.add_marker(pytest.mark.slow)
     items[:] = longest_files_first(items)
 
 
 DURATIONS = Path(__file__).with_name("file_durations.json")
 
 
+SLOW_FILE_S = 10.0
+
+
+def recorded_seconds() -> dict[str, float]:
+    import json
+
+    return json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+
+
 def longest_files_first(items: list) -> list:
     """The test files in the order of their last recorded time, longest first (scripts/record_test_durations.py),
     each file's tests in their own order. pytest-xdist hands whole files to the workers in this order; in name
     order a 40 s file came last and one core idled for the last minute. A file not recorded counts 10 s."""
-    import json
-
-    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    seconds = recorded_seconds()
     root = Path(__file__).resolve().parent.parent
     by_file: dict[str, list] = {}
     for item in items:

@@ -23,6 +23,25 @@ def test_hash_is_argon2_and_verifies_only_the_right_password():
     assert not auth.verify_password("not-a-hash", "anything")
 
 
+def test_real_accounts_get_argon2s_default_cost_and_only_the_tests_switch_lowers_it():
+    """The suite hashes cheaply (tests/conftest.py); a process without the switch uses argon2-cffi's defaults."""
+    import os
+    import subprocess
+    import sys
+
+    from argon2 import PasswordHasher
+
+    code = "from alliance import auth; print(auth.hash_password('x'))"
+    env = {k: v for k, v in os.environ.items() if k != "ALLIANCE_CHEAP_PASSWORD_HASHING"}
+    real = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    default = PasswordHasher()
+    assert real.startswith(f"$argon2id$v=19$m={default.memory_cost},t={default.time_cost},p={default.parallelism}$")
+    assert default.memory_cost >= 65536
+    cheap = subprocess.run([sys.executable, "-c", code], env=env | {"ALLIANCE_CHEAP_PASSWORD_HASHING": "1"},
+                           capture_output=True, text=True, check=True).stdout
+    assert cheap.startswith("$argon2id$") and f"m={default.memory_cost}," not in cheap
+
+
 def test_add_user_stores_a_hash_never_the_password(con):
     user = auth.add_user(con, "maria", "a long secret 42", "editor", ["aarhus-dk", "liege-be"],
                          email="Maria@Example.org")
