@@ -92,6 +92,27 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+# ------------------------------------------------------------------------------- checkouts, for bench/*.py
+def checkouts(argv: list[str], usage: str) -> dict[str, Path]:
+    """`label=path` arguments naming the checkouts a bench script compares (exits with `usage` otherwise)."""
+    if not argv or any("=" not in arg for arg in argv):
+        sys.exit(usage)
+    return {label: Path(path).resolve() for label, path in (arg.split("=", 1) for arg in argv)}
+
+
+@contextmanager
+def checkout_served(tree: Path, source: Path, work: Path, name: str, ready_timeout_s: float = 120):
+    """Serve checkout `tree`'s app.py on a private copy of `source` (`work`/NAME.duckdb, log NAME.log) and wait
+    until it says it is ready, as a proxy would; yields (process, url, seconds from its health check to ready)."""
+    db = work / f"{name}.duckdb"
+    shutil.copyfile(source, db)
+    proc, url = start_streamlit(tree / "app.py", db, work / f"{name}.log")
+    try:
+        yield proc, url, wait_ready(url, ready_timeout_s)
+    finally:
+        stop(proc)
+
+
 # ------------------------------------------------------------------------------------- cluster mode
 def postgres_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
 from alliance.demo import build_demo  # noqa: E402
-from alliance.serve import start_streamlit, stop, wait_ready  # noqa: E402
+from alliance.serve import checkout_served, checkouts  # noqa: E402
 
 CASES = [("map", "", 20), ("map", "", 50), ("benchmark", "city=aarhus-dk", 20)]
 
@@ -71,25 +71,17 @@ async def measure(url: str, pid: int | None = None) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    trees = {label: Path(path).resolve() for label, path in (a.split("=", 1) for a in argv)}
+    trees = checkouts(argv, __doc__)
     work = Path(tempfile.mkdtemp(prefix="capacity-"))
     source = work / "source.duckdb"
     build_demo(source)
     results = {}
     for label, tree in trees.items():
-        db = work / f"{label}.duckdb"
-        shutil.copyfile(source, db)
-        proc, url = start_streamlit(tree / "app.py", db, work / f"{label}.log")
-        try:
-            wait_ready(url)  # as a proxy would: the start-up warm-up is not a visitor's cost
+        with checkout_served(tree, source, work, label) as (proc, url, _):  # the start-up is not a visitor's cost
             results[label] = asyncio.run(measure(url, proc.pid))
-        finally:
-            stop(proc)
     print(json.dumps(results, indent=1))
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or any("=" not in a for a in sys.argv[1:]):
-        sys.exit(__doc__)
     main(sys.argv[1:])

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
 from alliance.demo import build_demo  # noqa: E402
-from alliance.serve import start_streamlit, stop, wait_ready  # noqa: E402
+from alliance.serve import checkout_served, checkouts  # noqa: E402
 
 # Liège, not Aarhus: the start-up visits one city's views (the first by id, aarhus-dk) and one search, and the
 # figure wanted is a city's and a search's first visitor, not the warmed one's.
@@ -42,8 +42,7 @@ async def visit(url: str, page: str, query: str) -> tuple[float, bool]:
     return time.perf_counter() - started, any(e.WhichOneof("type") == "exception" for e in elements)
 
 
-async def measure(url: str, page: str, query: str) -> dict:
-    ready_s = wait_ready(url)
+async def measure(url: str, page: str, query: str, ready_s: float) -> dict:
     first, first_error = await visit(url, page, query)
     warm = [await visit(url, page, query) for _ in range(WARM_VISITS)]
     warm_s = statistics.median(t for t, _ in warm)
@@ -52,7 +51,7 @@ async def measure(url: str, page: str, query: str) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    trees = {label: Path(path).resolve() for label, path in (a.split("=", 1) for a in argv)}
+    trees = checkouts(argv, __doc__)
     work = Path(tempfile.mkdtemp(prefix="first-visit-"))
     source = work / "source.duckdb"
     build_demo(source)
@@ -60,20 +59,13 @@ def main(argv: list[str]) -> None:
     for label, tree in trees.items():
         results[label] = {}
         for page, query in PAGES:
-            db = work / f"{label}-{page or 'home'}.duckdb"
-            shutil.copyfile(source, db)
-            proc, url = start_streamlit(tree / "app.py", db, work / f"{label}-{page or 'home'}.log")
-            try:
+            with checkout_served(tree, source, work, f"{label}-{page or 'home'}") as (_, url, ready_s):
                 name = f"/{page}{'?' + query if query else ''}"
-                results[label][name] = asyncio.run(measure(url, page, query))
+                results[label][name] = asyncio.run(measure(url, page, query, ready_s))
                 print(label, name, results[label][name], file=sys.stderr)
-            finally:
-                stop(proc)
     print(json.dumps(results, indent=1))
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or any("=" not in a for a in sys.argv[1:]):
-        sys.exit(__doc__)
     main(sys.argv[1:])

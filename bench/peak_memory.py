@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance import bench  # noqa: E402
-from alliance.serve import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop, wait_ready  # noqa: E402
+from alliance.serve import CHROMIUM, CHROMIUM_ARGS, checkout_served, checkouts  # noqa: E402
 
 
 def status_mb(pid: int) -> dict[str, float]:
@@ -28,38 +28,30 @@ def status_mb(pid: int) -> dict[str, float]:
                 if line.startswith(("VmHWM", "VmRSS"))}
 
 
-def measure(tree: Path, dataset: Path, work: Path) -> dict:
+def measure(tree: Path, dataset: Path, work: Path, name: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    db = work / f"{tree.name or 'tree'}.duckdb"
-    shutil.copyfile(dataset, db)
     started = time.perf_counter()
-    proc, url = start_streamlit(tree / "app.py", db, work / "app.log")
-    try:
-        wait_ready(url, 600)
+    with checkout_served(tree, dataset, work, name, ready_timeout_s=600) as (proc, url, _):
         out = {"ready_after_s": round(time.perf_counter() - started, 1), "at_ready": status_mb(proc.pid)}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             out["peak_mb_10_sessions"] = bench._peak_memory(browser, proc, url, [page[0] for page in bench.PAGES])
             browser.close()
         return out
-    finally:
-        stop(proc)
 
 
 def main(argv: list[str]) -> None:
-    trees = {label: Path(path).resolve() for label, path in (a.split("=", 1) for a in argv)}
+    trees = checkouts(argv, __doc__)
     dataset, _ = bench.ensure_dataset("scale")
     work = Path(tempfile.mkdtemp(prefix="peak-memory-"))
     results = {}
     for label, tree in trees.items():
-        results[label] = measure(tree, dataset, work)
+        results[label] = measure(tree, dataset, work, label)
         print(label, results[label], file=sys.stderr)
     print(json.dumps(results, indent=1))
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or any("=" not in a for a in sys.argv[1:]):
-        sys.exit(__doc__)
     main(sys.argv[1:])
