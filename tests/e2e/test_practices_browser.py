@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
 
@@ -39,7 +40,11 @@ def test_pick_two_practices_and_compare_them(page, app_url):
     cards = shown_cards(page)
     assert len(cards) >= 2
     for activity_id, _ in cards[:2]:
-        page.locator(f".st-key-card_{activity_id} [data-testid='stCheckbox'] label").click()
+        checkbox = page.locator(f".st-key-card_{activity_id} [data-testid='stCheckbox'] label")
+        # the first tick's rerun can start after wait_idle returned: while it runs, the card is drawn twice
+        # (the stale one fading); wait until one is left
+        expect(checkbox).to_have_count(1, timeout=TIMEOUT)
+        checkbox.click()
         wait_idle(page, TIMEOUT)
     page.get_by_role("button", name="Compare them").click()
     wait_idle(page, TIMEOUT)
