@@ -55,13 +55,21 @@ def error_boxes(pg) -> list[str]:
     return [e.inner_text() for e in pg.locator("[data-testid='stException']").all()]
 
 
-def sign_in(pg, username: str, password: str, then: str) -> None:
-    """Fill in the sign-in form on the open page, then wait for the selector `then` and the run to finish."""
+def sign_in(pg, username: str, password: str, then: str, refused: bool = False) -> None:
+    """Fill in the sign-in form on the open page, then wait for the selector `then`, the run to finish and, unless
+    the sign-in is expected to be `refused`, the sign-in cookie: a few lines of JavaScript write it after the run,
+    and a test that went to another page before they ran arrived there signed out (a loaded machine, twice in a
+    day)."""
+    from alliance.app.session import COOKIE_NAME
+
     pg.get_by_label("User name").fill(username)
     pg.get_by_label("Password", exact=True).fill(password)
     pg.get_by_role("button", name="Sign in").click()
     pg.wait_for_selector(then, timeout=60_000)
     wait_idle(pg)
+    if not refused:
+        pg.wait_for_function(f"() => document.cookie.split('; ').some(c => c.startsWith('{COOKIE_NAME}='))",
+                             timeout=60_000)
 
 
 def choose_language(pg, option: str, attempts: int = 3) -> None:

@@ -35,15 +35,15 @@ def open_assess(page, url: str, query: str = "") -> None:
     open_page(page, url + "/assess" + query)
 
 
-def sign_in(page, url: str, username: str, password: str, then: str) -> None:
+def sign_in(page, url: str, username: str, password: str, then: str, refused: bool = False) -> None:
     """Open /assess and sign in, then wait for the selector `then` to appear and the run to finish."""
     open_assess(page, url)
-    sign_in_here(page, username, password, then)
+    sign_in_here(page, username, password, then, refused)
 
 
 def test_sign_in_submit_and_see_it_on_the_benchmark(page, assess_app):
     url, _, invented = assess_app
-    sign_in(page, url, "editor-aarhus", "wrong password!", "[data-testid='stAlertContentError']")
+    sign_in(page, url, "editor-aarhus", "wrong password!", "[data-testid='stAlertContentError']", refused=True)
     assert "The user name or the password is wrong" in page.inner_text("body")
     assert page.locator("[data-testid='stRadio']").count() == 0
     sign_in(page, url, "editor-aarhus", "demo-editor-2015", "[data-testid='stRadio']")
