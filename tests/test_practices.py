@@ -608,6 +608,29 @@ def test_stored_folded_texts_and_live_folding_find_the_same(demo_db, tmp_path):
     con.close()
 
 
+def test_a_renamed_lead_city_is_found_by_its_new_name_once_the_search_texts_are_refreshed(demo_db, tmp_path):
+    """activity_search keeps each practice's lead city name folded; a rename changes the row's hash, so the next
+    refresh (an import, an undo, the next open) folds it again."""
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, copy)
+    con = db.connect(copy)
+    try:
+        db.apply_schema(con)
+        led = sorted(r[0] for r in con.execute(
+            "SELECT id FROM activities WHERE lead_member_id = 'aarhus-dk'").fetchall())
+        assert led and set(led) <= set(found_ids(con, "aarhus"))
+        con.execute("UPDATE members SET name = 'Århusköping' WHERE id = 'aarhus-dk'")
+        db.refresh_search(con)
+        assert sorted(found_ids(con, "arhuskoping")) == led
+        stored = con.execute("SELECT DISTINCT f_city FROM activity_search WHERE id IN (SELECT unnest(?))",
+                             [led]).fetchall()
+        assert stored == [(" arhuskoping ",)]
+    finally:
+        con.close()
+
+
 def test_sorting_by_title_follows_the_title_shown_in_the_readers_language(demo_db):
     con = db.connect(demo_db, read_only=True)
     try:

@@ -26,17 +26,57 @@ CREATE TABLE IF NOT EXISTS activity_search (
     f_title     VARCHAR NOT NULL,
     f_summary   VARCHAR NOT NULL
 );
+-- the lead member's folded name, ' ' around, so that a search reads one table and joins only the matching ids
+-- (joining every folded text to the activities cost 260 MB at 250,000 rows); in the hash, so a rename refolds
+ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS f_city VARCHAR;
 
--- The hash of each activity's texts; and, for the given ids, the hash and the folded titles (' | ' around and
--- between) and summaries.
+-- The hash of each activity's texts and lead member's name; and, for the given ids, that hash and the folded
+-- titles (' | ' around and between), lead member name (' ' around) and summaries.
 CREATE OR REPLACE MACRO practice_text_hashes() AS TABLE
-SELECT id, hash(title, summary, *COLUMNS('^(title|summary)_[a-z]{2}$')) AS source_hash FROM activities;
+SELECT id, hash(title, summary, *COLUMNS('^(title|summary)_[a-z]{2}$'),
+                (SELECT name FROM members WHERE members.id = lead_member_id)) AS source_hash
+FROM activities;
 CREATE OR REPLACE MACRO practice_texts(ids) AS TABLE
-SELECT id, hash(title, summary, *COLUMNS('^(title|summary)_[a-z]{2}$')) AS source_hash,
+SELECT id, hash(title, summary, *COLUMNS('^(title|summary)_[a-z]{2}$'),
+                (SELECT name FROM members WHERE members.id = lead_member_id)) AS source_hash,
        ' | ' || strip_accents(lower(concat_ws(' | ', title, *COLUMNS('^title_[a-z]{2}$')))) || ' | ' AS f_title,
-       strip_accents(lower(concat_ws(' | ', summary, *COLUMNS('^summary_[a-z]{2}$')))) AS f_summary
+       strip_accents(lower(concat_ws(' | ', summary, *COLUMNS('^summary_[a-z]{2}$')))) AS f_summary,
+       ' ' || strip_accents(lower(coalesce((SELECT name FROM members WHERE members.id = lead_member_id), ''))) || ' '
+           AS f_city
 FROM activities
 WHERE id IN (SELECT unnest(ids));
+
+-- The activities every search term is found in (title, lead member name or summary), with their score. Reads
+-- activity_search alone (streamed, nothing held), plus the rare rows it lacks, folded here as practice_texts
+-- does; empty without search terms.
+CREATE OR REPLACE MACRO practice_hits(terms) AS TABLE
+WITH texts AS (
+    SELECT id, f_title, f_city, f_summary FROM activity_search
+    WHERE len(practice_terms(terms)) > 0 AND f_city IS NOT NULL
+    UNION ALL
+    SELECT id, f_title, f_city, f_summary
+    FROM practice_texts((SELECT list(id) FROM activities
+                         WHERE len(practice_terms(terms)) > 0
+                           AND id NOT IN (SELECT id FROM activity_search WHERE f_city IS NOT NULL)))
+), folded AS (
+    SELECT id, f_title, f_city, f_title || f_city || f_summary AS f_all FROM texts
+)
+-- score: per term 10 in a title, +4 at a word start there, 6 in the city name, 2 anywhere (the summary);
+-- the whole phrase +15 in a title, +5 anywhere; +20 when a title (in any language) is exactly the phrase.
+SELECT id,
+       list_sum(list_transform(practice_terms(terms), lambda t:
+             CASE WHEN contains(f_title, t) THEN 10 ELSE 0 END
+           + CASE WHEN contains(f_title, ' ' || t) THEN 4 ELSE 0 END
+           + CASE WHEN contains(f_city, ' ' || t) THEN 6 ELSE 0 END
+           + CASE WHEN contains(f_all, t) THEN 2 ELSE 0 END))
+       + CASE WHEN len(practice_terms(terms)) > 1
+               AND contains(f_title, array_to_string(practice_terms(terms), ' ')) THEN 15 ELSE 0 END
+       + CASE WHEN len(practice_terms(terms)) > 1
+               AND contains(f_all, array_to_string(practice_terms(terms), ' ')) THEN 5 ELSE 0 END
+       + CASE WHEN contains(f_title, '| ' || array_to_string(practice_terms(terms), ' ') || ' |') THEN 20 ELSE 0 END
+           AS score
+FROM folded
+WHERE list_bool_and(list_transform(practice_terms(terms), lambda t: contains(f_all, t)));
 
 CREATE OR REPLACE MACRO practice_matches(terms, approaches, target_groups, stakeholders, countries, regions,
                                          pop_bands, band_bounds, kinds, statuses, evaluations, provenances,
@@ -49,52 +89,19 @@ WITH base AS (
            act.source_url, act.last_updated < current_date - INTERVAL 5 YEAR AS stale,
            CASE act.evaluation WHEN 'peer_reviewed' THEN 3 WHEN 'external' THEN 2 WHEN 'internal' THEN 1 ELSE 0 END
                AS evidence_rank,
-           act.original_language, COLUMNS('^(title|summary)_[a-z]{2}$'),
-           CASE WHEN len(practice_terms(terms)) > 0
-                THEN ' ' || strip_accents(lower(m.name)) || ' ' END AS f_city
+           act.original_language, COLUMNS('^(title|summary)_[a-z]{2}$')
     FROM activities act
     JOIN members m ON m.id = act.lead_member_id
     JOIN countries c ON c.code = m.country_code
     WHERE (coalesce(include_archived, false) OR act.status <> 'archived')
       AND (year_from IS NULL OR act.start_year >= year_from)
       AND (year_to IS NULL OR act.start_year <= year_to)
-), joined AS (
-    SELECT b.*, s.id IS NOT NULL AS has_stored, s.f_title AS stored_title, s.f_summary AS stored_summary
-    FROM base b
-    LEFT JOIN activity_search s ON len(practice_terms(terms)) > 0 AND s.id = b.id
-), texts AS (
-    -- the stored folded texts, or, for a row not (yet) in activity_search, folded here as practice_texts does
-    SELECT * EXCLUDE (has_stored, stored_title, stored_summary),
-           CASE WHEN len(practice_terms(terms)) = 0 THEN NULL
-                WHEN has_stored THEN stored_title
-                ELSE ' | ' || strip_accents(lower(concat_ws(' | ', title, *COLUMNS('^title_[a-z]{2}$')))) || ' | '
-           END AS f_title,
-           CASE WHEN len(practice_terms(terms)) = 0 THEN NULL
-                WHEN has_stored THEN stored_summary
-                ELSE strip_accents(lower(concat_ws(' | ', summary, *COLUMNS('^summary_[a-z]{2}$'))))
-           END AS f_summary
-    FROM joined
-), folded AS (
-    SELECT * EXCLUDE (f_summary), f_title || f_city || f_summary AS f_all FROM texts  -- each text folded once
 ), searched AS (
-    -- score: per term 10 in a title, +4 at a word start there, 6 in the city name, 2 anywhere (the summary);
-    -- the whole phrase +15 in a title, +5 anywhere; +20 when a title (in any language) is exactly the phrase.
-    SELECT * EXCLUDE (f_title, f_city, f_all),
-           CASE WHEN len(practice_terms(terms)) = 0 THEN 0 ELSE
-               list_sum(list_transform(practice_terms(terms), lambda t:
-                     CASE WHEN contains(f_title, t) THEN 10 ELSE 0 END
-                   + CASE WHEN contains(f_title, ' ' || t) THEN 4 ELSE 0 END
-                   + CASE WHEN contains(f_city, ' ' || t) THEN 6 ELSE 0 END
-                   + CASE WHEN contains(f_all, t) THEN 2 ELSE 0 END))
-               + CASE WHEN len(practice_terms(terms)) > 1
-                       AND contains(f_title, array_to_string(practice_terms(terms), ' ')) THEN 15 ELSE 0 END
-               + CASE WHEN len(practice_terms(terms)) > 1
-                       AND contains(f_all, array_to_string(practice_terms(terms), ' ')) THEN 5 ELSE 0 END
-               + CASE WHEN contains(f_title, '| ' || array_to_string(practice_terms(terms), ' ') || ' |') THEN 20 ELSE 0 END
-           END AS score
-    FROM folded
-    WHERE len(practice_terms(terms)) = 0
-       OR list_bool_and(list_transform(practice_terms(terms), lambda t: contains(f_all, t)))
+    -- the hits are narrow (id, score): the join holds them, never the texts
+    SELECT b.*, coalesce(h.score, 0) AS score
+    FROM base b
+    LEFT JOIN practice_hits(terms) h ON h.id = b.id
+    WHERE len(practice_terms(terms)) = 0 OR h.id IS NOT NULL
 ), flagged AS (
     SELECT s.*,
            (len(coalesce(approaches, [])) = 0 OR s.id IN (
