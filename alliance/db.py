@@ -155,10 +155,16 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
         pass  # DuckDB already ended the failed transaction
 
 
-def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str | None = None, read_only: bool = False,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the database file; `memory_limit` (e.g. '150MB') caps DuckDB's memory for the file's
+    instance, set before anything is read. It is SET, not passed as configuration: another connection of the
+    process to the same file (tests, tools) would otherwise be refused for a different configuration."""
     path = Path(path) if path else database_path()
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET enable_progress_bar = false")
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
     return con
 
 

@@ -54,10 +54,15 @@ def _file_identity() -> str:
     return f"{path}:{stat.st_ino}"
 
 
+# DuckDB's share of the server's memory: its cache of table blocks and every running query's hash tables, which
+# spill to a temporary file beyond it. Unbounded, the scale dataset's blocks alone held 150 MB more.
+SERVING_MEMORY_LIMIT = os.environ.get("ALLIANCE_DUCKDB_MEMORY", "150MB")
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _open(identity: str) -> duckdb.DuckDBPyConnection:
     # one connection per file identity; every query takes its own cursor from it
-    con = db.connect(identity.rsplit(":", 1)[0])
+    con = db.connect(identity.rsplit(":", 1)[0], memory_limit=SERVING_MEMORY_LIMIT)
     db.apply_schema(con)
     return con
 
