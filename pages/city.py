@@ -3,7 +3,7 @@ size, index trend, similar cities). A missing or unknown id shows a city picker,
 import pandas as pd
 import streamlit as st
 
-from alliance import chart_data, city, comparison, maps, scoring
+from alliance import chart_data, city, comparison, scoring
 from alliance.app import city_view, data, embed_view, plan_view, url
 from alliance.i18n import fmt_date, fmt_number, get_language, is_missing, localized_column, t, tn
 from alliance.practices import localized_series
@@ -91,10 +91,10 @@ with facts_col:
     if website:
         st.link_button(t("city.website"), website, icon=":material/open_in_new:")
 with map_col:
-    others = members[members["id"] != city_id]
-    st.pydeck_chart(maps.city_deck(row, others), height=340, alt=t("city.map_alt", name=row["name"]))
-    chart_download(chart_data.city_map_frame(row, others, country_col),
-                        f"{row['name']} {t('embed.map_title')}", "city_map")
+    st.pydeck_chart(city_view.small_map(city_id, data.data_version()), height=340,
+                    alt=t("city.map_alt", name=row["name"]))
+    chart_download(city_view.small_map_table(city_id, country_col, get_language(), data.data_version()),
+                   f"{row['name']} {t('embed.map_title')}", "city_map")
     st.page_link("pages/map.py", label=t("city.open_map"), icon=":material/map:",
                  query_params={"country": row["country_code"]})
 
