@@ -218,7 +218,8 @@ def browser_times(path: Path, pages: list, runs: int) -> dict:
                 out["pages"][label] = {"settle_s": settle, "ratio": round(settle / reference, 2) if reference else None,
                                        "compared_with": "bare map page" if is_map else "one-line page",
                                        "bytes_sent": sent}
-            out["peak_memory_mb_10_sessions"] = _peak_memory(browser, app, app_url, [p[0] for p in pages])
+            out["peak_memory_mb_10_sessions"], out["peak_memory_error_boxes"] = _peak_memory(
+                browser, app, app_url, [p[0] for p in pages])
             browser.close()
         return out
     finally:
@@ -268,22 +269,25 @@ def _hold_still(page, quiet_s: float = 0.5, limit_s: float = 60) -> None:
         time.sleep(0.05)
 
 
-def _peak_memory(browser, server, url: str, labels: list[str], sessions: int = 10) -> float:
-    """Peak resident memory (VmHWM) of the server after `sessions` browser sessions visit every page."""
+def _peak_memory(browser, server, url: str, labels: list[str], sessions: int = 10) -> tuple[float, int]:
+    """Peak resident memory (VmHWM) of the server after `sessions` browser sessions visit every page, and the
+    number of error boxes they saw (a memory cap that made a page fail would not count as a saving)."""
     contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(sessions)]
     pages = [c.new_page() for c in contexts]
+    errors = 0
     for label in labels:
         for page in pages:  # start all sessions' navigations before waiting for any
             page.goto(url + label, wait_until="commit", timeout=120_000)
         for page in pages:
             page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=180_000)
+            errors += page.locator("[data-testid='stException']").count()
     for c in contexts:
         c.close()
     with open(f"/proc/{server.pid}/status") as f:
         for line in f:
             if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+                return round(int(line.split()[1]) / 1024, 1), errors
+    return float("nan"), errors
 
 
 # the API URLs timed; the first is the issue's target (p95 under 50 ms warm at the scale dataset)

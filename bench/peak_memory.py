@@ -36,7 +36,8 @@ def measure(tree: Path, dataset: Path, work: Path, name: str) -> dict:
         out = {"ready_after_s": round(time.perf_counter() - started, 1), "at_ready": status_mb(proc.pid)}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            out["peak_mb_10_sessions"] = bench._peak_memory(browser, proc, url, [page[0] for page in bench.PAGES])
+            pages = [page[0] for page in bench.bench_pages(bench.sample_city(dataset))]  # real cities, not {city}
+            out["peak_mb_10_sessions"], out["error_boxes"] = bench._peak_memory(browser, proc, url, pages)
             browser.close()
         return out
 
