@@ -34,11 +34,14 @@ def load_members(params: tuple) -> pd.DataFrame:
     return frame.assign(country=frame[localized_column("country")])
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+# a resource cache, shared by every viewer (read it, never change it): st.cache_data gave each viewer its own
+# unpickled copy of the 10,000 points' JSON and table, 10 viewers at once 70 MB more
+@st.cache_resource(show_spinner=False, max_entries=24)
 def build_map(params: tuple, measure: str, dimension: str | None, network: str | None, network_label: str,
               country_mode: str, fit_width: int, lang: str, version: str):
-    """Colour scale, country shading and the serialised deck of one view, cached per view, language and data
-    version: at 10,000 members the points and their JSON take about half a second to build."""
+    """Colour scale, country shading, the serialised deck of one view and its points as the CSV download gives
+    them, cached per view, language and data version: at 10,000 members the points and their JSON take about
+    half a second to build."""
     members = load_members(params)
     levels = level_labels = None
     if measure == "dimension":
@@ -51,7 +54,8 @@ def build_map(params: tuple, measure: str, dimension: str | None, network: str |
     shading = maps.country_shading(country_mode, members)
     points = maps.member_points(members, scale.rgba(), invented_scores=data.is_demo_data())
     view = maps.fit_view(members["longitude"], members["latitude"], width_px=fit_width, height_px=MAP_HEIGHT)
-    return scale, shading, maps.FrozenDeck(maps.members_deck(points, set(members["country_code"]), view, shading))
+    deck = maps.FrozenDeck(maps.members_deck(points, set(members["country_code"]), view, shading))
+    return scale, shading, deck, chart_data.map_frame(members, scale)
 
 
 page_header(t("map.title"), t("map.intro"))
@@ -117,8 +121,8 @@ with side_col:
                                  format_func=lambda m: t(f"map.layer.{m}"), help=t("map.country_layer_help"))
 
 fit_width = min(reported_width() or FIT_WIDTH, MAP_MAX_WIDTH)
-scale, shading, deck = build_map(params, measure, dimension, network, networks.get(network, ""), country_mode,
-                                 fit_width, get_language(), data.data_version())
+scale, shading, deck, map_table = build_map(params, measure, dimension, network, networks.get(network, ""),
+                                            country_mode, fit_width, get_language(), data.data_version())
 
 with map_col:
     if members.empty:
@@ -132,7 +136,7 @@ with map_col:
                             selection_mode="single-object", key=f"members_map_{filter_hash}",
                             alt=t("map.map_alt", measure=scale.title))
     if not members.empty:
-        chart_download(chart_data.map_frame(members, scale), t("map.title"), "members_map")
+        chart_download(map_table, t("map.title"), "members_map")
 
 with side_col:
     st.markdown(maps.LEGEND_CSS + maps.legend_html(
