@@ -68,3 +68,37 @@ def test_choices_by_kind_match_the_query_and_are_built_once(app_env):
         assert choices[kind] == dict(zip(group["id"], group["label_fr"]))
     assert data.choices_by_kind("map_filter_options", "label_fr") is choices
     assert data.choices_by_kind("map_filter_options", "label_en") is not choices
+
+
+def test_no_more_queries_run_at_once_than_the_server_allows(app_env, monkeypatch):
+    """Six viewers asking six different things at once: DuckDB runs QUERIES_AT_ONCE of them at a time, so
+    their hash tables never add up beyond that (at scale 8 searches at once peaked 150 MB higher)."""
+    import threading
+    import time
+
+    from alliance import db
+    from alliance.app import data
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = db.run_query
+
+    def slow_query(con, name, **params):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        try:
+            return real(con, name, **params)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(db, "run_query", slow_query)
+    viewers = [threading.Thread(target=data.query, args=("practices_count",), kwargs={"terms": [f"term{i}"]})
+               for i in range(6)]
+    for viewer in viewers:
+        viewer.start()
+    for viewer in viewers:
+        viewer.join()
+    assert most[0] == data.QUERIES_AT_ONCE == 2

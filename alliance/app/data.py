@@ -54,9 +54,10 @@ def _file_identity() -> str:
     return f"{path}:{stat.st_ino}"
 
 
-# DuckDB's share of the server's memory: its cache of table blocks and every running query's hash tables, which
-# spill to a temporary file beyond it. Unbounded, the scale dataset's blocks alone held 150 MB more.
-SERVING_MEMORY_LIMIT = os.environ.get("ALLIANCE_DUCKDB_MEMORY", "150MB")
+# DuckDB's share of the server's memory: its cache of table blocks and the running queries' hash tables, which
+# spill to a temporary file beyond it. At scale (10,000 cities) with 10 sessions the server peaked at 571 MB with
+# 200 MB here, 617 MB with 250 MB; with 150 MB, 2 different searches at once could fail ("Out of Memory").
+SERVING_MEMORY_LIMIT = os.environ.get("ALLIANCE_DUCKDB_MEMORY", "200MB")
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -104,7 +105,15 @@ def mark_changed() -> None:
 # the cached frame: adding a column or setting a value in it never changes what the next caller gets.
 @st.cache_resource(show_spinner=False, max_entries=512)
 def _cached(name: str, params: tuple, version: str) -> pd.DataFrame:
-    return db.run_query(connection(), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
+    with _queries_at_once:
+        return db.run_query(connection(), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
+
+
+# DuckDB runs each query on every core, so more queries at once than cores only add up their hash tables: 8
+# different searches at once at scale peaked at 603 MB, two at a time at 453 MB, in the same time. Under the
+# memory cap, 8 at once failed ("Out of Memory") where two at a time passed.
+QUERIES_AT_ONCE = int(os.environ.get("ALLIANCE_QUERIES_AT_ONCE", "2"))
+_queries_at_once = threading.BoundedSemaphore(QUERIES_AT_ONCE)
 
 
 def query(name: str, **params) -> pd.DataFrame:
