@@ -23,6 +23,7 @@ if state.detail_id:
 elif state.compare is not None:
     view.comparison(state.compare, labels)
 else:
+    view.prefetch_results(state)
     with st.spinner(t("practices.loading")):
         counts = view.facet_counts(state.filters)
     total = counts.get("all", {}).get("matches", 0)

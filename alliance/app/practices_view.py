@@ -8,10 +8,12 @@ set from the URL on every run and writes the URL back in its on_change callback.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from alliance import chart_data, charts, db
 from alliance.app import data, url
@@ -221,6 +223,31 @@ def count(f: pr.Filters) -> int:
     return int(data.query("practices_count", **f.params())["matches"].iloc[0])
 
 
+def results_params(state: State, page: int) -> dict:
+    return dict(**state.filters.params(), sort=state.sort, lang=get_language(), limit=state.size,
+                offset=(page - 1) * state.size)
+
+
+def prefetch_results(state: State) -> None:
+    """Start the asked page of results in a second thread while the page counts the facets: a new search runs
+    both queries (20-30 ms each on demo data, mostly DuckDB planning), side by side on two cores instead of one
+    after the other. results() then finds it cached, or waits for it (Streamlit's per-key lock); a page
+    number past the end is clamped there and asked again."""
+    if state.view != "results":
+        return
+    params = results_params(state, pr.page_number(state.page, state.size * 10**6, state.size))
+
+    def fetch() -> None:
+        try:
+            data.query("practices_results", **params)
+        except Exception:  # noqa: BLE001 - results() runs it again and shows what went wrong
+            pass
+
+    thread = threading.Thread(target=fetch, name="practices-prefetch", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())  # the cache's lock lets a stopped run go on
+    thread.start()
+
+
 # --- results --------------------------------------------------------------------------------------------
 
 def results(state: State, labels: Labels, total: int) -> None:
@@ -240,8 +267,7 @@ def results(state: State, labels: Labels, total: int) -> None:
         empty_state(f, labels)
         return
     page = pr.page_number(state.page, total, state.size)
-    rows = data.query("practices_results", **f.params(), sort=state.sort, lang=get_language(), limit=state.size,
-                      offset=(page - 1) * state.size)
+    rows = data.query("practices_results", **results_params(state, page))
     compare_bar(state)
     if state.layout == "table":
         result_table(rows, labels)
