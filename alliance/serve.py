@@ -100,6 +100,15 @@ def checkouts(argv: list[str], usage: str) -> dict[str, Path]:
     return {label: Path(path).resolve() for label, path in (arg.split("=", 1) for arg in argv)}
 
 
+def checkout_demo(tree: Path, work: Path, name: str) -> Path:
+    """The demo database built by checkout `tree`'s own code (`work`/NAME-source.duckdb): a file's schema follows
+    the code that built it, and an older checkout cannot always open a newer file."""
+    path = work / f"{name}-source.duckdb"
+    subprocess.run([sys.executable, "-m", "alliance", "build-demo", "--out", str(path)], cwd=tree, check=True,
+                   stdout=subprocess.DEVNULL)
+    return path
+
+
 @contextmanager
 def checkout_served(tree: Path, source: Path, work: Path, name: str, ready_timeout_s: float = 120):
     """Serve checkout `tree`'s app.py on a private copy of `source` (`work`/NAME.duckdb, log NAME.log) and wait

@@ -1,5 +1,6 @@
 """Viewer capacity of two (or more) checkouts in one run: N Streamlit sessions open a page at the same moment,
-timed from the request to script finished, on a server of each checkout over the same demo database copy.
+timed from the request to script finished, on a server of each checkout over the demo database that
+checkout builds.
 Beside the wall-clock times, the server process's CPU time per view (`cpu_ms_per_view`, from /proc): on a
 shared machine the wall clock follows the other processes' load, the CPU a view costs much less.
 
@@ -21,8 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
-from alliance.demo import build_demo  # noqa: E402
-from alliance.serve import checkout_served, checkouts  # noqa: E402
+from alliance.serve import checkout_demo, checkout_served, checkouts  # noqa: E402
 
 CASES = [("map", "", 20), ("map", "", 50), ("benchmark", "city=aarhus-dk", 20)]
 
@@ -73,10 +73,9 @@ async def measure(url: str, pid: int | None = None) -> dict:
 def main(argv: list[str]) -> None:
     trees = checkouts(argv, __doc__)
     work = Path(tempfile.mkdtemp(prefix="capacity-"))
-    source = work / "source.duckdb"
-    build_demo(source)
     results = {}
     for label, tree in trees.items():
+        source = checkout_demo(tree, work, label)
         with checkout_served(tree, source, work, label) as (proc, url, _):  # the start-up is not a visitor's cost
             results[label] = asyncio.run(measure(url, proc.pid))
     print(json.dumps(results, indent=1))

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
-from alliance.serve import checkout_served, checkouts  # noqa: E402
+from alliance.serve import checkout_demo, checkout_served, checkouts  # noqa: E402
 
 # Liège, not Aarhus: the start-up visits one city's views (the first by id, aarhus-dk) and one search, and the
 # figure wanted is a city's and a search's first visitor, not the warmed one's.
@@ -62,9 +61,7 @@ def main(argv: list[str]) -> None:
     results: dict = {}
     for label, tree in trees.items():
         results[label] = {}
-        source = work / f"{label}-source.duckdb"  # each checkout builds its own: a file's schema follows its code
-        subprocess.run([sys.executable, "-m", "alliance", "build-demo", "--out", str(source)], cwd=tree, check=True,
-                       stdout=subprocess.DEVNULL)
+        source = checkout_demo(tree, work, label)
         for page, query in PAGES:
             if wanted and page not in wanted:
                 continue
