@@ -114,11 +114,15 @@ def hover_until_tooltip(pg, x: float, y: float, timeout_s: float = 30) -> str:
     raise AssertionError("no tooltip appeared")
 
 
-def click_until_details(pg, x: float, y: float, attempts: int = 3):
-    """Click the point until the details panel shows. On a busy machine a click that lands while the map's own
-    rerun (it reports its width) redraws the deck picks nothing; a person would click again, so does this."""
+def click_until_details(pg, lon: float, lat: float, attempts: int = 3):
+    """Click the member at (lon, lat) until the details panel shows. On a busy machine a click that lands while the
+    map's own rerun (it reports its width) redraws the deck picks nothing, and that rerun may refit the view and
+    move the point: each attempt waits for the app to be idle and places the point in the newest view. A person
+    would click again, so does this."""
     details = pg.locator(".st-key-map_details")
     for attempt in range(attempts):
+        wait_idle(pg)
+        x, y = point_on_page(pg, pg.view_states[-1], lon, lat)
         hover_until_tooltip(pg, x, y)
         pg.mouse.click(x, y)
         try:
@@ -157,7 +161,7 @@ def test_hover_shows_tooltip_and_click_opens_details(page, app_url, demo_db):
     text = hover_until_tooltip(page, x, y)
     assert text.splitlines()[:2] == ["Reykjavík", "Iceland"], text
     assert "Population:" in text and "Activities:" in text
-    details = click_until_details(page, x, y)
+    details = click_until_details(page, *city_position(demo_db, CITY))
     wait_idle(page)
     assert "Reykjavík" in details.inner_text()
     link = details.locator("a[href*='city=reykjavik-is']")
@@ -186,7 +190,7 @@ def test_markup_in_a_name_is_shown_as_text(page, xss_app_url):
     text = hover_until_tooltip(page, x, y)
     assert text.splitlines()[0] == XSS_NAME
     assert page.locator(".deck-tooltip img").count() == 0
-    details = click_until_details(page, x, y)
+    details = click_until_details(page, -14.0, 46.0)
     wait_idle(page)
     assert XSS_NAME in details.inner_text()
     assert page.locator("img[src='x']").count() == 0
