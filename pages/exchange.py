@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from alliance import auth, exchange
-from alliance.app import data, session, url
+from alliance.app import data, exchange_view, session, url
 from alliance.app.shell import ensure_app_shell
 from alliance.app.ui import chart_download, md_text, member_display, page_header, show_flash
 from alliance.i18n import fmt_date, get_language, is_missing, label, language_name, t, tn
@@ -250,9 +250,8 @@ if view == "needs":
                 region = me["region"].iloc[0] if len(me) else None
                 any_peer = False
                 for dim in need["dimension_ids"]:
-                    peers = exchange.similarity_order(
-                        data.query("exchange_peers", dimension_id=int(dim), member_id=need["member_id"],
-                                   min_level=exchange.STRONG_LEVEL), population, region).head(3)
+                    peers = exchange_view.closest_strong_peers(int(dim), need["member_id"], population, region,
+                                                               data.data_version())
                     for _, peer in peers.iterrows():
                         any_peer = True
                         st.page_link("pages/city.py", query_params={"city": peer["member_id"]},
