@@ -279,14 +279,14 @@ def choose(value: str | None, allowed: Iterable[str], default: str) -> str:
     return value if value in allowed else default
 
 
-def page_number(value, total: int, page_size: int) -> int:
-    """A 1-based page number from the URL, clamped to the pages that exist."""
-    pages = max(1, -(-total // page_size))
+def page_number(value, total: int | None, page_size: int) -> int:
+    """A 1-based page number from the URL, clamped to the pages that exist (`total` None: not known yet, only
+    at least 1)."""
     try:
-        number = int(str(value))
+        number = max(int(str(value)), 1)
     except (TypeError, ValueError):
         number = 1
-    return min(max(number, 1), pages)
+    return number if total is None else min(number, max(1, -(-total // page_size)))
 
 
 def compare_ids(value) -> list[str]:

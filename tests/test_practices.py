@@ -283,6 +283,8 @@ def test_page_numbers_and_compare_ids_are_clamped():
     assert pr.page_number("7", total=30, page_size=12) == 3
     assert pr.page_number("x", total=30, page_size=12) == 1
     assert pr.page_number("-2", total=0, page_size=12) == 1
+    assert pr.page_number("7", total=None, page_size=12) == 7  # the total not known yet: the page asked
+    assert pr.page_number("-2", total=None, page_size=12) == 1
     assert pr.compare_ids(["a,b", "a", "c,d,e"]) == ["a", "b", "c", "d"]
     assert pr.page_window(3, 12, 30) == (25, 30)
 

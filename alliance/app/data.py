@@ -100,6 +100,13 @@ def mark_changed() -> None:
         _write_counter += 1
 
 
+# DuckDB runs each query on every core, so more queries at once than cores only add up their hash tables: 8
+# different searches at once at scale peaked at 603 MB, two at a time at 453 MB, in the same time. Under the
+# memory cap, 8 at once failed ("Out of Memory") where two at a time passed.
+QUERIES_AT_ONCE = int(os.environ.get("ALLIANCE_QUERIES_AT_ONCE", "2"))
+_queries_at_once = threading.BoundedSemaphore(QUERIES_AT_ONCE)
+
+
 # A resource cache, not st.cache_data: cache_data unpickles a fresh copy on every hit (about 4 ms a query, a
 # dozen queries a page view). Callers get a shallow copy instead, which pandas' copy-on-write keeps apart from
 # the cached frame: adding a column or setting a value in it never changes what the next caller gets.
@@ -107,13 +114,6 @@ def mark_changed() -> None:
 def _cached(name: str, params: tuple, version: str) -> pd.DataFrame:
     with _queries_at_once:
         return db.run_query(connection(), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
-
-
-# DuckDB runs each query on every core, so more queries at once than cores only add up their hash tables: 8
-# different searches at once at scale peaked at 603 MB, two at a time at 453 MB, in the same time. Under the
-# memory cap, 8 at once failed ("Out of Memory") where two at a time passed.
-QUERIES_AT_ONCE = int(os.environ.get("ALLIANCE_QUERIES_AT_ONCE", "2"))
-_queries_at_once = threading.BoundedSemaphore(QUERIES_AT_ONCE)
 
 
 def query(name: str, **params) -> pd.DataFrame:

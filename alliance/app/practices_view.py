@@ -235,7 +235,7 @@ def prefetch_results(state: State) -> None:
     number past the end is clamped there and asked again."""
     if state.view != "results":
         return
-    params = results_params(state, pr.page_number(state.page, state.size * 10**6, state.size))
+    params = results_params(state, pr.page_number(state.page, None, state.size))  # clamped in results()
 
     def fetch() -> None:
         try:
