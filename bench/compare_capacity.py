@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alliance.app import load  # noqa: E402
 from alliance.serve import checkout_demo, checkout_served, checkouts  # noqa: E402
 
-CASES = [("map", "", 20), ("map", "", 50), ("benchmark", "city=aarhus-dk", 20)]
+# the two targets (map, benchmark), then the pages whose per-view work changed on 2026-11-26 night
+CASES = [("map", "", 20), ("map", "", 50), ("benchmark", "city=aarhus-dk", 20), ("practices", "q=youth", 20),
+         ("exchange", "", 20)]
 
 
 def cpu_seconds(pid: int) -> float:
