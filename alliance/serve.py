@@ -37,10 +37,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_port() -> int:
+    """A free port for a server. With ALLIANCE_SERVER_PORTS=first-last (the browser tests set one range per
+    worker), the lowest free port of that range: servers started one after another then share one origin, so
+    the browser's cached and compiled copy of the app's scripts (kept by URL, port included) serves them all."""
+    spec = os.environ.get("ALLIANCE_SERVER_PORTS", "")
+    if spec:
+        first, last = (int(part) for part in spec.split("-"))
+        for port in range(first, last + 1):
+            if _port_free(port, reuse=True):
+                return port
+    return free_port()
+
+
 def start_streamlit(script: Path, db_path: Path, log_path: Path, timeout_s: float = 90) -> tuple[subprocess.Popen, str]:
     """Run `streamlit run script` on a free port with ALLIANCE_DB=db_path; return the process and its URL
     once /_stcore/health answers."""
-    port = free_port()
+    port = server_port()
     env = {**os.environ, "ALLIANCE_DB": str(db_path)}
     log = open(log_path, "w")
     proc = subprocess.Popen(
@@ -259,10 +272,11 @@ def _free_range(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
-def _port_free(port: int) -> bool:
-    import socket
-
+def _port_free(port: int, reuse: bool = False) -> bool:
+    """`reuse`: as a server binds (SO_REUSEADDR), so a port whose last server has just stopped counts as free."""
     with socket.socket() as s:
+        if reuse:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True

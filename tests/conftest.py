@@ -17,6 +17,12 @@ os.environ.setdefault("ALLIANCE_WARM_VISITS", "0")
 # tests/test_auth.py checks the real parameters in a process of its own.
 os.environ.setdefault("ALLIANCE_CHEAP_PASSWORD_HASHING", "1")
 
+# Each worker's servers take the lowest free port of the worker's own range (alliance.serve.server_port): one
+# origin for the servers a worker starts one after another, so the browser's compiled scripts serve them all.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_FIRST_PORT = 21000 + 50 * (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0)
+os.environ.setdefault("ALLIANCE_SERVER_PORTS", f"{_FIRST_PORT}-{_FIRST_PORT + 49}")
+
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
 
 

@@ -1,11 +1,16 @@
 """Browser fixtures: the app served by `streamlit run` on a loopback port, driven by Debian's Chromium.
 
-`page` and `phone` are new tabs in one laptop context and one phone context per worker, cleared after each
-test (cookies, storage, extra tabs). A new context costs about 1.5 s of CPU more than a new tab: its renderer
-process starts cold and compiles the app's scripts again. A test that needs a browser of its own (two users
-signed in at once, another screen size) makes its own context."""
+Every browser context is one of Playwright's persistent contexts (a profile on disk), kept for the worker's
+session and cleared between uses (cookies, storage, tabs): Chromium keeps the compiled scripts of a page (V8's
+code cache) only in a profile on disk. In a throwaway context every page load parsed and compiled the app's
+scripts again: /benchmark cost 2.9 CPU-s a load there, 1.6-1.7 from the third load in a kept profile. Tests ask
+for one as before, `browser.new_context(**options)`; `context.close()` hands it back.
+
+`page` and `phone` are new tabs in one laptop context and one phone context per worker."""
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,17 +30,96 @@ def app_url(demo_db, tmp_path_factory):
         yield url
 
 
+class ContextPool:
+    """Hands out persistent contexts by their options; each is its own Chromium process with its own profile.
+    At most `keep` cleared contexts of each kind wait for the next test; more (eight phones at once) close."""
+
+    def __init__(self, playwright, folder: Path, keep: int = 2):
+        self._playwright, self._folder, self._keep = playwright, folder, keep
+        self._idle: dict[str, list] = defaultdict(list)
+        self._open: list = []
+
+    def new_context(self, **options) -> "PooledContext":
+        kind = json.dumps(options, sort_keys=True, default=str)
+        if self._idle[kind]:
+            return PooledContext(self, kind, self._idle[kind].pop())
+        context = self._playwright.chromium.launch_persistent_context(
+            str(self._folder / f"profile-{len(self._open) + 1}-{id(options)}"), executable_path=TEST_CHROMIUM,
+            args=TEST_CHROMIUM_ARGS, **options)
+        for tab in list(context.pages):  # the empty tab a profile opens with
+            tab.close()
+        self._open.append(context)
+        return PooledContext(self, kind, context)
+
+    def give_back(self, kind: str, context) -> None:
+        if len(self._idle[kind]) < self._keep:
+            self._idle[kind].append(context)
+        else:
+            self._open.remove(context)
+            context.close()
+
+    def close(self) -> None:
+        for context in self._open:
+            context.close()
+
+
+class PooledContext:
+    """A pooled context as a test sees a context of its own: `close()` clears it and hands it back."""
+
+    def __init__(self, pool: ContextPool, kind: str, context):
+        self._pool, self._kind, self._context = pool, kind, context
+        self._closed = False
+        self._origins: set[str] = set()
+        context.on("page", self._watch)
+
+    def _watch(self, tab) -> None:
+        def navigated(frame):
+            parts = urlparse(frame.url)
+            if parts.scheme in ("http", "https"):
+                self._origins.add(f"{parts.scheme}://{parts.netloc}")
+        tab.on("framenavigated", navigated)
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+    def clear(self) -> None:
+        """Leave the context as a new one: no tab, no cookie, nothing stored by any origin it visited. Servers
+        of later modules reuse the same ports, so what one test stored would otherwise meet the next."""
+        context = self._context
+        for tab in list(context.pages):
+            tab.close()
+        if self._origins:
+            tab = context.new_page()
+            cdp = context.new_cdp_session(tab)
+            for origin in self._origins:
+                cdp.send("Storage.clearDataForOrigin",
+                         {"origin": origin, "storageTypes": "local_storage,indexeddb,service_workers,cache_storage"})
+            cdp.detach()
+            tab.close()
+            self._origins.clear()
+        context.clear_cookies()
+        context.clear_permissions()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            context = self._context
+            context.remove_listener("page", self._watch)
+            self.clear()
+            self._pool.give_back(self._kind, context)
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(tmp_path_factory):
     if not Path(TEST_CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {TEST_CHROMIUM}: install Debian's chromium-headless-shell package "
                     "(scripts/test.sh does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=TEST_CHROMIUM, args=TEST_CHROMIUM_ARGS)
-        yield b
-        b.close()
+        pool = ContextPool(p, tmp_path_factory.mktemp("chromium-profiles"))
+        yield pool
+        pool.close()
 
 
 class OutsideRequests(list):
@@ -52,19 +136,6 @@ def _watch_outside_requests(pg) -> OutsideRequests:
 
     pg.on("request", on_request)
     return outside
-
-
-def _clear(context) -> None:
-    """Leave the shared context as a new one: no tab, no cookie, no stored value of any origin it visited."""
-    for pg in list(context.pages):
-        if urlparse(pg.url).scheme in ("http", "https"):
-            try:  # in the tab that holds the origin: no second page load to reach its storage
-                pg.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
-            except Exception:  # the test's server is gone with its module: nothing of it is left to clear
-                pass
-        pg.close()
-    context.clear_cookies()
-    context.clear_permissions()
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +157,7 @@ def page(_laptop_context):
     pg = _laptop_context.new_page()
     pg.outside_requests = _watch_outside_requests(pg)
     yield pg
-    _clear(_laptop_context)
+    _laptop_context.clear()
 
 
 @pytest.fixture
@@ -94,4 +165,4 @@ def phone(_phone_context):
     """A 390x844 touch screen, as a phone shows the app."""
     pg = _phone_context.new_page()
     yield pg
-    _clear(_phone_context)
+    _phone_context.clear()
