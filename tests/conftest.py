@@ -10,9 +10,11 @@ import pytest
 from alliance.app.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
 
-# The servers tests start skip the start-up visit of their own pages (seconds of CPU each, dozens of servers);
-# tests/test_warm_start.py runs one with it.
-os.environ.setdefault("ALLIANCE_WARM_VISITS", "0")
+# The servers tests start visit only their entry page at start-up (the whole visit costs seconds of CPU each,
+# dozens of servers): that first run of app.py is what Streamlit needs before a first visit straight to a
+# sub-page runs inside the app's shell, so no test opens / in Chromium just for it. tests/test_warm_start.py runs
+# the whole visit.
+os.environ.setdefault("ALLIANCE_WARM_VISITS", "entry")
 # Accounts hashed with argon2's cheapest parameters (alliance/auth.py): the suite signs in hundreds of times;
 # tests/test_auth.py checks the real parameters in a process of its own.
 os.environ.setdefault("ALLIANCE_CHEAP_PASSWORD_HASHING", "1")

@@ -1,6 +1,7 @@
 """A fresh server warms itself before it says it is ready: /readyz answers 503 while it visits its own main
 pages once (alliance.app.load.visit_own_pages), then 200; no visit fails. The other test servers skip the
-visit (ALLIANCE_WARM_VISITS=0 in conftest) and are ready as soon as the caches are warm."""
+visit but for their entry page (ALLIANCE_WARM_VISITS=entry in conftest); with 0, a server is ready as soon as
+its caches are warm."""
 from __future__ import annotations
 
 import shutil
@@ -50,7 +51,8 @@ def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, m
     assert "warming the caches failed" not in log.read_text()
 
 
-def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db, tmp_path):
+def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_WARM_VISITS", "0")
     db = tmp_path / "alliance.duckdb"
     shutil.copyfile(demo_db, db)
     log = tmp_path / "streamlit.log"
@@ -81,3 +83,19 @@ def test_the_warm_up_visits_every_scored_citys_views_unless_there_are_too_many(a
     assert [q for p, q in pages if p == "benchmark" and q] == [f"city={c}" for c in scored]
     assert [q for p, q in pages if p == "city" and q] == [f"city={c}" for c in scored]
     assert not [q for p, q in warm_pages(len(scored) - 1) if q.startswith("city=")]
+
+
+def test_the_entry_visit_runs_only_the_overview_before_the_server_is_ready(demo_db, tmp_path, monkeypatch):
+    """ALLIANCE_WARM_VISITS=entry (the test servers): one run of app.py, so that a first visit straight to a
+    sub-page already runs inside the app's shell."""
+    monkeypatch.setenv("ALLIANCE_WARM_VISITS", "entry")
+    db = tmp_path / "alliance.duckdb"
+    shutil.copyfile(demo_db, db)
+    log = tmp_path / "streamlit.log"
+    proc, url = start_app(db, log)
+    try:
+        assert _statuses_until_ready(url)[-1] == 200
+    finally:
+        stop(proc)
+    assert "alliance: warmed 1 of 1 pages" in log.read_text()
+    assert "warm-up visit" not in log.read_text()

@@ -122,6 +122,8 @@ class StreamlitSession:
                 elements = []
 
 
+ENTRY_PAGES = [("", "")]  # ALLIANCE_WARM_VISITS=entry: the overview alone (app.py's first run)
+
 # The pages a fresh server visits itself once, so that its first real visitors find the page scripts compiled,
 # their imports done and their default views cached (issue 14: first visit at most 1.5x a warm one).
 WARM_PAGES = [("", ""), ("map", ""), ("practices", ""), ("benchmark", ""), ("city", ""), ("events", ""),

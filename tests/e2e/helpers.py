@@ -16,7 +16,7 @@ def served_copy(source: Path, folder: Path, change=None):
     runs on a read-write connection to the copy before the server takes the file's lock."""
     import duckdb
 
-    from alliance.serve import start_app, stop
+    from alliance.serve import start_app, stop, wait_ready
 
     path = Path(folder) / "alliance.duckdb"
     shutil.copyfile(source, path)
@@ -28,6 +28,7 @@ def served_copy(source: Path, folder: Path, change=None):
             con.close()
     proc, url = start_app(path, Path(folder) / "streamlit.log")
     try:
+        wait_ready(url)  # its start-up visit of / is done (ALLIANCE_WARM_VISITS in tests/conftest.py)
         yield url, path
     finally:
         stop(proc)

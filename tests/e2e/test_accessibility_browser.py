@@ -54,14 +54,6 @@ def axe_findings(pg) -> list[dict]:
     return pg.evaluate(RUN_AXE, list(STREAMLIT_OWN))["findings"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def entry_page_first(app_url, browser):
-    """Open / once first: a fresh server runs its first session in Streamlit's pages-folder mode."""
-    context = browser.new_context()
-    open_page(context.new_page(), f"{app_url}/")
-    context.close()
-
-
 def test_axe_finds_a_planted_violation(app_url, page):
     """The check itself: an image without alt text, added to the page, is reported as ours."""
     open_page(page, f"{app_url}/")

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from alliance import auth, db
-from alliance.serve import start_app, stop
+from alliance.serve import start_app, stop, wait_ready
 from e2e.helpers import error_boxes, open_page, sign_in, wait_idle
 from test_cli_import_export import tables_of
 
@@ -26,12 +26,12 @@ def empty_app(tmp_path):
     auth.add_user(con, "admin", ADMIN_PASSWORD, "admin", [], None)
     con.close()
     proc, url = start_app(path, tmp_path / "streamlit.log")
+    wait_ready(url)
     yield url, path, proc
     stop(proc)
 
 
 def open_admin(pg, url: str, password: str) -> None:
-    open_page(pg, url + "/")  # a visitor arrives at the dashboard first
     open_page(pg, url + "/admin")
     sign_in(pg, "admin", password, "role=tab[name='Import log']")
 

@@ -29,9 +29,6 @@ def assess_app(demo_db, tmp_path_factory):
 
 
 def open_assess(page, url: str, query: str = "") -> None:
-    # A cold server runs a sub-page's file directly, without app.py (no language, no navigation), until the
-    # home page has run once: open it first, as a visitor arriving at the dashboard would.
-    open_page(page, url + "/")
     open_page(page, url + "/assess" + query)
 
 

@@ -53,7 +53,6 @@ def shot(pg, name: str) -> None:
 
 
 def open_signed_in(pg, url: str, path: str, username: str, password: str, then: str) -> None:
-    open_page(pg, url + "/")  # a cold server runs app.py once first, as a visitor arriving at the dashboard
     open_page(pg, url + path)
     sign_in(pg, username, password, then)
 
@@ -145,7 +144,6 @@ def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchang
 
         # 5. anyone finds it in the catalogue search, its summary shown as text
         viewer = new_page(browser, outside)
-        open_page(viewer, url + "/")
         open_page(viewer, url + "/practices?q=street+mediators")
         viewer.wait_for_selector("text=Street mediators for youth clubs", timeout=60_000)
         assert error_boxes(viewer) == [] and error_boxes(editor) == [] and error_boxes(admin) == []

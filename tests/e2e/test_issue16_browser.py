@@ -51,7 +51,6 @@ def shot(pg, name: str) -> None:
 
 
 def open_signed_in(pg, url: str, path: str, username: str, then: str) -> None:
-    open_page(pg, url + "/")  # a cold server runs app.py once first, as a visitor arriving at the dashboard
     open_page(pg, url + path)
     sign_in(pg, username, "demo-admin-2015" if username == "admin" else "demo-editor-2015", then)
 
@@ -71,7 +70,6 @@ def overall(pg) -> str:
 
 def plan_steps(pg, url: str) -> None:
     """Steps 1-3, as tests/e2e/test_plan_browser.py walks them, signed in as Aarhus's editor."""
-    open_page(pg, url + "/")
     open_page(pg, url + "/plan")
     sign_in(pg, "editor-aarhus", "demo-editor-2015", "text=Add the action")
     add_from_next_step(pg, url, 0, FIRST, "Mayor's office")  # 1. two actions from the next steps

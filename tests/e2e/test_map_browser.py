@@ -76,9 +76,6 @@ def wait_for_drawn_map(pg, timeout_s: float = 60) -> Image.Image:
 def open_map(pg, base_url: str, query: str = "") -> dict:
     views = record_view_states(pg)
     pg.view_states = views  # later views too: the refit once the browser has reported the map's width
-    # Open the root first: a server whose first visit is /map runs the page without app.py (Streamlit's
-    # pages/ directory fallback), see the report on issue 3.
-    open_page(pg, base_url + "/")
     open_page(pg, f"{base_url}/map{query}")
     pg.wait_for_selector(f"{CHART} canvas", timeout=60_000)
     wait_for_drawn_map(pg)
@@ -199,7 +196,6 @@ def test_markup_in_a_name_is_shown_as_text(page, xss_app_url):
 
 
 def test_city_profile_and_forged_link_in_the_browser(page, app_url):
-    open_page(page, app_url + "/")
     open_page(page, f"{app_url}/city?city=aarhus-dk")
     page.wait_for_selector(f"{CHART} canvas", timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .polarlayer path", state="attached", timeout=60_000)

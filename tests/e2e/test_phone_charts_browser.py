@@ -34,7 +34,6 @@ PROBLEMS = """() => {
 
 @pytest.mark.parametrize("path, charts", [("/city?city=aarhus-dk&lang=fr", 2), ("/benchmark?city=aarhus-dk&lang=fr", 4)])
 def test_phone_charts_keep_their_labels_inside(phone, app_url, path, charts):
-    open_page(phone, app_url + "/")
     open_page(phone, app_url + path)
     phone.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
                             timeout=60_000)

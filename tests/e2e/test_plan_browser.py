@@ -59,7 +59,6 @@ def test_an_editor_plans_updates_and_sees_the_plan_everywhere(browser, plan_app)
     url, _ = plan_app
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     pg = context.new_page()
-    open_page(pg, url + "/")
     open_page(pg, url + "/plan")
     sign_in(pg, "editor-aarhus", "demo-editor-2015", "text=Add the action")
 
@@ -106,7 +105,6 @@ def test_a_phone_gets_the_plan_as_cards_inside_the_screen(browser, plan_app):
     url, _ = plan_app
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     pg = context.new_page()
-    open_page(pg, url + "/")
     open_page(pg, f"{url}/city?city=aarhus-dk&lang=fr")
     cards = pg.locator(".st-key-city_plan-cards")
     cards.wait_for(timeout=60_000)

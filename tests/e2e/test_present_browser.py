@@ -67,16 +67,6 @@ LOWEST_CONTENT_JS = """
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
-def entry_page_first(app_url, browser):
-    """Open / once before the tests. Streamlit runs the very first session of a fresh server in its old
-    pages-folder mode until app.py (st.navigation) has run once; a first visit straight to /present would
-    run pages/present.py without app.py. (Reported: renaming pages/ would remove the cause.)"""
-    context = browser.new_context()
-    open_page(context.new_page(), f"{app_url}/")
-    context.close()
-
-
 @pytest.fixture
 def screen(browser):
     context = browser.new_context(viewport={"width": 1920, "height": 1080})

@@ -6,7 +6,8 @@ from e2e.helpers import error_boxes, open_page, served_copy
 pytestmark = pytest.mark.browser
 
 
-def test_first_visit_to_a_sub_page_runs_inside_the_app_shell(browser, demo_db, tmp_path):
+def test_first_visit_to_a_sub_page_runs_inside_the_app_shell(browser, demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_WARM_VISITS", "0")  # a server that has run no session at all
     with served_copy(demo_db, tmp_path) as (url, _):
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
