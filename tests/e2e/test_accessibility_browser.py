@@ -28,6 +28,11 @@ VIEWS = [URL_PATHS.get(p.stem, f"/{p.stem}") for p in sorted(PAGES_DIR.glob("*.p
 VIEWS += ["/benchmark?city=aarhus-dk", "/city?city=aarhus-dk", "/?lang=fr"]
 VIEWS += [f"/present?slides={s}&every=600" for s in ("map", "figures", "practices", "assessment", "poll")]
 
+# every plotly chart has its SVG and every map its canvas (a fixed second's wait cost 24 s of the file's time)
+CHARTS_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')].every(c => c.querySelector('.main-svg'))
+                  && [...document.querySelectorAll("[data-testid='stDeckGlJsonChart']")].every(
+                         d => d.querySelector('canvas'))"""
+
 RUN_AXE = """
 async (own) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
@@ -66,7 +71,7 @@ def test_axe_finds_a_planted_violation(app_url, page):
 @pytest.mark.parametrize("path", VIEWS)
 def test_no_serious_violation_of_our_own(app_url, page, path):
     open_page(page, f"{app_url}{path}")
-    page.wait_for_timeout(1000)  # charts and the map finish drawing after the script is idle
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)  # charts and the map draw after the script is idle
     findings = axe_findings(page)
     ours = [f for f in findings if not f["streamlit"]]
     assert not ours, "\n".join(f"{f['rule']} ({f['impact']}) at {f['target']}: {f['html']} -- {f['why']}"
