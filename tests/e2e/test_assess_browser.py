@@ -108,7 +108,10 @@ def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_ap
         page.wait_for_url("**/map**", wait_until="commit", timeout=60_000)
         wait_idle(page)
         page.locator("[data-testid='stSidebarNav'] a", has_text="Self-assessment").click()
-        page.wait_for_selector("[data-testid='stRadio']", timeout=60_000)
+        # the map has radio buttons too: wait for the form's second text area, not for any radio (under load the
+        # map was still on screen and the wait for the text area ran out)
+        page.wait_for_url("**/assess**", wait_until="commit", timeout=60_000)
+        page.locator("textarea").nth(1).wait_for(timeout=60_000)
         wait_idle(page)
         assert page.locator("textarea").nth(1).input_value() == pasted
         assert radios.nth(1).locator("input:checked").count() == 1
