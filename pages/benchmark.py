@@ -2,7 +2,7 @@
 take, and who to learn from. Distributions only: no rank list, and no peer group under five cities."""
 import streamlit as st
 
-from alliance import auth, report, round_review, scoring, urlstate
+from alliance import auth, round_review, scoring, urlstate
 from alliance.app import benchmark_view as view_model, data, plan_view, session, url
 from alliance import comparison as cmp
 from alliance.i18n import get_language, is_plural, t, tn
@@ -244,12 +244,20 @@ with st.expander(t("benchmark.weights_heading"), icon=":material/tune:", key="we
 
 # ------------------------------------------------------------------------------------------- report
 language = get_language()
-report_input = report.ReportInput(
+report_input = dict(
     comparison=result, framework=framework, suggestions=suggestions, peer_kind=kind, language=language,
     demo=data.is_demo_data(), city_name=city_name, peer_trend=peer_trend, validation=view.validation,
     plan=plan)
+
+
+def _pdf() -> bytes:
+    from alliance import report  # with fpdf2 (17 MB of the server's memory) only once a report is asked for
+
+    return report.build_pdf(report.ReportInput(**report_input))
+
+
 for where, text, key in ((controls[3], t("benchmark.download_pdf_short"), "pdf_top"),
                          (st, t("benchmark.download_pdf"), "pdf_bottom")):  # beside the city choice, and at the end
-    where.download_button(text, data=lambda: report.build_pdf(report_input),  # built only when pressed
+    where.download_button(text, data=_pdf,  # built only when pressed
                           file_name=f"{city_id}-{round_year}-{language}.pdf", mime="application/pdf", key=key,
                           icon=":material/picture_as_pdf:", on_click="ignore", help=t("benchmark.download_help"))
