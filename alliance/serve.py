@@ -37,41 +37,52 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_port() -> int:
-    """A free port for a server. With ALLIANCE_SERVER_PORTS=first-last (the browser tests set one range per
-    worker), the lowest free port of that range: servers started one after another then share one origin, so
-    the browser's cached and compiled copy of the app's scripts (kept by URL, port included) serves them all."""
+def server_ports() -> list[int]:
+    """Ports to try for a server, in order. With ALLIANCE_SERVER_PORTS=first-last (the browser tests set one range
+    per worker), the free ports of that range, lowest first: servers started one after another then share one
+    origin, so the browser's cached and compiled copy of the app's scripts (kept by URL, port included) serves
+    them all. Otherwise one free port the system chose."""
     spec = os.environ.get("ALLIANCE_SERVER_PORTS", "")
     if spec:
         first, last = (int(part) for part in spec.split("-"))
-        for port in range(first, last + 1):
-            if _port_free(port, reuse=True):
-                return port
-    return free_port()
+        ports = [port for port in range(first, last + 1) if _port_free(port, reuse=True)]
+        if ports:
+            return ports
+    return [free_port()]
 
 
 def start_streamlit(script: Path, db_path: Path, log_path: Path, timeout_s: float = 90) -> tuple[subprocess.Popen, str]:
     """Run `streamlit run script` on a free port with ALLIANCE_DB=db_path; return the process and its URL
-    once /_stcore/health answers."""
-    port = server_port()
+    once /_stcore/health answers. A port found free that the server still cannot take (a socket of a server
+    just stopped, at times) is left for the next one of the range."""
+    ports = server_ports()
+    for port in ports[:5]:
+        proc = _launch_streamlit(script, db_path, log_path, port)
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    return proc, f"http://127.0.0.1:{port}"
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.kill()
+            raise RuntimeError(f"streamlit did not start within {timeout_s} s, see {log_path}")
+        if f"Port {port} is not available" not in Path(log_path).read_text(errors="replace"):
+            break
+    raise RuntimeError(f"streamlit exited early, see {log_path}")
+
+
+def _launch_streamlit(script: Path, db_path: Path, log_path: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "ALLIANCE_DB": str(db_path)}
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
-        cwd=Path(script).parent, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early, see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not start within {timeout_s} s, see {log_path}")
+    with open(log_path, "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--global.developmentMode", "false"],
+            cwd=Path(script).parent, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def start_app(db_path: Path, log_path: Path) -> tuple[subprocess.Popen, str]:

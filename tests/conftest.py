@@ -19,11 +19,16 @@ os.environ.setdefault("ALLIANCE_WARM_VISITS", "entry")
 # tests/test_auth.py checks the real parameters in a process of its own.
 os.environ.setdefault("ALLIANCE_CHEAP_PASSWORD_HASHING", "1")
 
-# Each worker's servers take the lowest free port of the worker's own range (alliance.serve.server_port): one
+# Each worker's servers take the lowest free port of the worker's own range (alliance.serve.server_ports): one
 # origin for the servers a worker starts one after another, so the browser's compiled scripts serve them all.
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+# A worker sets its own range whatever it inherited: the controlling process imports this file first, and its
+# environment is what the workers start with (with setdefault both workers had gw0's range, and raced for it).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _FIRST_PORT = 21000 + 50 * (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0)
-os.environ.setdefault("ALLIANCE_SERVER_PORTS", f"{_FIRST_PORT}-{_FIRST_PORT + 49}")
+if _WORKER:
+    os.environ["ALLIANCE_SERVER_PORTS"] = f"{_FIRST_PORT}-{_FIRST_PORT + 49}"
+else:
+    os.environ.setdefault("ALLIANCE_SERVER_PORTS", f"{_FIRST_PORT}-{_FIRST_PORT + 49}")
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
 
