@@ -38,7 +38,7 @@ def main() -> None:
     # imported here, not at the top: the server's import of this file must not touch Streamlit's caches
     # before its runtime exists
     from alliance import store
-    from alliance.app import data, embed_view, url
+    from alliance.app import data, embed_view, ui, url
     from alliance.i18n import LANGUAGE_NAMES, available_languages, set_language, t
 
     embedded = embed_view.is_embedded()  # ?embed=true: inside another website's iframe, the page alone
@@ -71,15 +71,16 @@ def main() -> None:
     navigation = st.navigation(sections, position="hidden" if embedded else "sidebar",
                                expanded=True)  # every page listed: no "View 3 more" from 13 pages on
 
-    if not embedded:
-        with st.sidebar:
-            if data.is_demo_data():
-                st.caption(f":material/science: **{t('common.demo_badge')}**")
-
     try:
+        if not embedded:
+            with st.sidebar:
+                if data.is_demo_data():
+                    st.caption(f":material/science: **{t('common.demo_badge')}**")
         navigation.run()
     except store.StoreUnavailable:  # cluster mode, PostgreSQL away: the write was refused whole, say so
         st.error(t("common.store_unavailable"), icon=":material/cloud_off:")
+    except data.DatabaseUnavailable as error:  # the file cannot be opened: say which and why, no traceback
+        st.error(ui.md_text(error), icon=":material/database:")
 
 
 if __name__ == "__main__":  # a page view (Streamlit runs the script as __main__)

@@ -21,6 +21,7 @@ import streamlit as st
 
 from alliance import db, scoring, store
 from alliance.comparison import Framework
+from alliance.i18n import t
 from alliance.paths import database_path
 from alliance.startup import ensure_database
 
@@ -60,10 +61,28 @@ def _file_identity() -> str:
 SERVING_MEMORY_LIMIT = os.environ.get("ALLIANCE_DUCKDB_MEMORY", "200MB")
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database file cannot be opened (held by another program, damaged, a stray write-ahead log beside it).
+    Its text names the file and the reason, for the page to show in place of a traceback."""
+
+
+def unavailable_message(path: str, error: Exception) -> str:
+    reason = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+    message = t("common.database_unavailable", file=path, reason=reason)
+    wal = f"{path}.wal"
+    if "WAL" in str(error) and os.path.exists(wal):
+        message += " " + t("common.database_wal_hint", wal=wal)
+    return message
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _open(identity: str) -> duckdb.DuckDBPyConnection:
     # one connection per file identity; every query takes its own cursor from it
-    con = db.connect(identity.rsplit(":", 1)[0], memory_limit=SERVING_MEMORY_LIMIT)
+    path = identity.rsplit(":", 1)[0]
+    try:
+        con = db.connect(path, memory_limit=SERVING_MEMORY_LIMIT)
+    except duckdb.Error as error:  # not cached: the next run tries again, once the file is mended
+        raise DatabaseUnavailable(unavailable_message(path, error)) from error
     db.apply_schema(con)
     return con
 
