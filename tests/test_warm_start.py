@@ -31,9 +31,9 @@ def _statuses_until_ready(url: str, timeout_s: float = 120) -> list[int]:
     raise AssertionError(f"/readyz never answered 200: {seen[-5:]}")
 
 
-def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, monkeypatch):
-    monkeypatch.setenv("ALLIANCE_WARM_VISITS", "1")
-    monkeypatch.setenv("ALLIANCE_WARM_CITIES", "2")  # fewer than the scored cities: none of their views, in seconds
+def _serve_until_ready(demo_db, tmp_path) -> tuple[list[int], str]:
+    """Start a server on a copy of the demonstration data, wait until /readyz says 200 and stop it: the statuses
+    seen on the way and the server's log."""
     db = tmp_path / "alliance.duckdb"
     shutil.copyfile(demo_db, db)
     log = tmp_path / "streamlit.log"
@@ -42,26 +42,27 @@ def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, m
         seen = _statuses_until_ready(url)
     finally:
         stop(proc)
+    return seen, log.read_text()
+
+
+def test_a_fresh_server_visits_its_pages_before_it_is_ready(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_WARM_VISITS", "1")
+    monkeypatch.setenv("ALLIANCE_WARM_CITIES", "2")  # fewer than the scored cities: none of their views, in seconds
+    seen, log = _serve_until_ready(demo_db, tmp_path)
     assert seen[0] == 503 and set(seen) == {503, 200}, seen
     from alliance.app.load import WARM_PAGES
 
     pages = len(WARM_PAGES) + 1  # and one search
-    assert f"alliance: warmed {pages} of {pages} pages" in log.read_text()
-    assert "warm-up visit" not in log.read_text()  # no page failed
-    assert "warming the caches failed" not in log.read_text()
+    assert f"alliance: warmed {pages} of {pages} pages" in log
+    assert "warm-up visit" not in log  # no page failed
+    assert "warming the caches failed" not in log
 
 
 def test_without_the_visit_the_server_is_ready_once_its_caches_are_warm(demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("ALLIANCE_WARM_VISITS", "0")
-    db = tmp_path / "alliance.duckdb"
-    shutil.copyfile(demo_db, db)
-    log = tmp_path / "streamlit.log"
-    proc, url = start_app(db, log)
-    try:
-        assert _statuses_until_ready(url)[-1] == 200
-    finally:
-        stop(proc)
-    assert "alliance: warmed" not in log.read_text()
+    seen, log = _serve_until_ready(demo_db, tmp_path)
+    assert seen[-1] == 200
+    assert "alliance: warmed" not in log
 
 
 def test_the_warm_up_visits_every_scored_citys_views_unless_there_are_too_many(app_env, writable_db):
@@ -89,13 +90,7 @@ def test_the_entry_visit_runs_only_the_overview_before_the_server_is_ready(demo_
     """ALLIANCE_WARM_VISITS=entry (the test servers): one run of app.py, so that a first visit straight to a
     sub-page already runs inside the app's shell."""
     monkeypatch.setenv("ALLIANCE_WARM_VISITS", "entry")
-    db = tmp_path / "alliance.duckdb"
-    shutil.copyfile(demo_db, db)
-    log = tmp_path / "streamlit.log"
-    proc, url = start_app(db, log)
-    try:
-        assert _statuses_until_ready(url)[-1] == 200
-    finally:
-        stop(proc)
-    assert "alliance: warmed 1 of 1 pages" in log.read_text()
-    assert "warm-up visit" not in log.read_text()
+    seen, log = _serve_until_ready(demo_db, tmp_path)
+    assert seen[-1] == 200
+    assert "alliance: warmed 1 of 1 pages" in log
+    assert "warm-up visit" not in log
