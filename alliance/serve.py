@@ -3,6 +3,7 @@ cluster mode's parts (a private PostgreSQL, scripts/run-cluster.sh) for its test
 PostgreSQL refuses to run as root: as root, the server runs as the `postgres` account, in a folder of its own."""
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -37,6 +38,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+TRIED_PORTS = 5  # a server that finds its port taken tries the range's next one, this many at most
+
+
 def server_ports() -> list[int]:
     """Ports to try for a server, in order. With ALLIANCE_SERVER_PORTS=first-last (the browser tests set one range
     per worker), the free ports of that range, lowest first: servers started one after another then share one
@@ -45,7 +49,7 @@ def server_ports() -> list[int]:
     spec = os.environ.get("ALLIANCE_SERVER_PORTS", "")
     if spec:
         first, last = (int(part) for part in spec.split("-"))
-        ports = [port for port in range(first, last + 1) if _port_free(port, reuse=True)]
+        ports = list(itertools.islice((p for p in range(first, last + 1) if _port_free(p, reuse=True)), TRIED_PORTS))
         if ports:
             return ports
     return [free_port()]
@@ -55,8 +59,7 @@ def start_streamlit(script: Path, db_path: Path, log_path: Path, timeout_s: floa
     """Run `streamlit run script` on a free port with ALLIANCE_DB=db_path; return the process and its URL
     once /_stcore/health answers. A port found free that the server still cannot take (a socket of a server
     just stopped, at times) is left for the next one of the range."""
-    ports = server_ports()
-    for port in ports[:5]:
+    for port in server_ports():
         proc = _launch_streamlit(script, db_path, log_path, port)
         deadline = time.time() + timeout_s
         while time.time() < deadline:

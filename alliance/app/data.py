@@ -67,10 +67,11 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def unavailable_message(path: str, error: Exception) -> str:
-    reason = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+    text = str(error).strip()
+    reason = text.splitlines()[0][:300] if text else type(error).__name__
     message = t("common.database_unavailable", file=path, reason=reason)
     wal = f"{path}.wal"
-    if "WAL" in str(error) and os.path.exists(wal):
+    if "WAL" in text and os.path.exists(wal):
         message += " " + t("common.database_wal_hint", wal=wal)
     return message
 
