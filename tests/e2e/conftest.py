@@ -39,7 +39,7 @@ class ContextPool:
         self._idle: dict[str, list] = defaultdict(list)
         self._open: list = []
 
-    def new_context(self, **options) -> "PooledContext":
+    def new_context(self, **options) -> PooledContext:
         kind = json.dumps(options, sort_keys=True, default=str)
         if self._idle[kind]:
             return PooledContext(self, kind, self._idle[kind].pop())
