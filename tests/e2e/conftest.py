@@ -9,6 +9,7 @@ for one as before, `browser.new_context(**options)`; `context.close()` hands it 
 `page` and `phone` are new tabs in one laptop context and one phone context per worker."""
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -38,13 +39,14 @@ class ContextPool:
         self._playwright, self._folder, self._keep = playwright, folder, keep
         self._idle: dict[str, list] = defaultdict(list)
         self._open: list = []
+        self._profiles = itertools.count(1)  # a new folder for every context ever made
 
     def new_context(self, **options) -> PooledContext:
         kind = json.dumps(options, sort_keys=True, default=str)
         if self._idle[kind]:
             return PooledContext(self, kind, self._idle[kind].pop())
         context = self._playwright.chromium.launch_persistent_context(
-            str(self._folder / f"profile-{len(self._open) + 1}-{id(options)}"), executable_path=TEST_CHROMIUM,
+            str(self._folder / f"profile-{next(self._profiles)}"), executable_path=TEST_CHROMIUM,
             args=TEST_CHROMIUM_ARGS, **options)
         for tab in list(context.pages):  # the empty tab a profile opens with
             tab.close()
