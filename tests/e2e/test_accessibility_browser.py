@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.helpers import open_page
+from e2e.helpers import open_page, soft_navigate
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 STREAMLIT_OWN = ("[data-testid='stSidebarNav']", "[data-testid='stHeader']", "[data-testid='stToolbar']",
                  "[data-testid='stSidebarHeader']", "[data-testid='stSidebarCollapseButton']",
                  "[data-testid='stMainMenu']", "[data-testid='stStatusWidget']", "[data-testid='stMetricChart']")
-URL_PATHS = {"overview": "/"}
+URL_PATHS = {"overview": "/", "round_review": "/round-review"}  # as app.PAGE_SPECS names them
 
 # Every page that exists, plus deeper states and every slide of the presentation.
 VIEWS = [URL_PATHS.get(p.stem, f"/{p.stem}") for p in sorted(PAGES_DIR.glob("*.py")) if p.stem != "present"]
@@ -68,10 +68,35 @@ def test_axe_finds_a_planted_violation(app_url, page):
     assert any(f["rule"] == "image-alt" for f in ours), ours
 
 
+class Tour:
+    """One tab that goes from view to view inside the app (soft_navigate), as a reader following its links does:
+    each view costs Chromium about half a full page load. A view with ?lang= is loaded in full (the session
+    keeps its language), and so is the view after it, in a new session back in English."""
+
+    def __init__(self, pg, base_url: str):
+        self.pg, self.base_url, self.in_english_session = pg, base_url, False
+
+    def visit(self, path: str) -> None:
+        if self.in_english_session and "lang=" not in path:
+            soft_navigate(self.pg, f"{self.base_url}{path}")
+        else:
+            open_page(self.pg, f"{self.base_url}{path}")
+            self.in_english_session = "lang=" not in path
+
+
+@pytest.fixture(scope="module")
+def tour(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    yield Tour(context.new_page(), app_url)
+    context.close()
+
+
 @pytest.mark.parametrize("path", VIEWS)
-def test_no_serious_violation_of_our_own(app_url, page, path):
-    open_page(page, f"{app_url}{path}")
-    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)  # charts and the map draw after the script is idle
+def test_no_serious_violation_of_our_own(tour, path):
+    tour.visit(path)
+    page = tour.pg
+    assert page.url.endswith(path), page.url
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000, polling=100)  # charts and the map draw after the run
     findings = axe_findings(page)
     ours = [f for f in findings if not f["streamlit"]]
     assert not ours, "\n".join(f"{f['rule']} ({f['impact']}) at {f['target']}: {f['html']} -- {f['why']}"
