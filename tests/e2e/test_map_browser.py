@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from alliance import maps
+from e2e.conftest import _watch_outside_requests
 from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -130,10 +131,22 @@ def click_until_details(pg, lon: float, lat: float, attempts: int = 3):
                 raise
 
 
-def test_map_draws_outlines_and_circles_offline(page, app_url):
-    outlines = []
-    page.on("response", lambda r: outlines.append(r.status) if maps.BASEMAP_ROUTE in r.url else None)
-    open_map(page, app_url)
+@pytest.fixture(scope="module")
+def laptop_map(browser, app_url):
+    """One laptop tab on /map for the checks that look, hover and (the last of them) click: a map costs Chromium
+    about 3 CPU-s to draw in software WebGL, so it is drawn once for the three."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.outside_requests = _watch_outside_requests(pg)
+    pg.outlines = []
+    pg.on("response", lambda r: pg.outlines.append(r.status) if maps.BASEMAP_ROUTE in r.url else None)
+    open_map(pg, app_url)
+    yield pg
+    context.close()
+
+
+def test_map_draws_outlines_and_circles_offline(laptop_map):
+    page, outlines = laptop_map, laptop_map.outlines
     assert error_boxes(page) == []
     image = wait_for_drawn_map(page)
     colours = image.getcolors(maxcolors=1 << 20)
@@ -149,21 +162,6 @@ def test_map_draws_outlines_and_circles_offline(page, app_url):
     assert circle_pixels > 300
     body = page.inner_text("body")
     assert "Overall index (latest round)" in body and "5,000,000 inhabitants" in body
-    assert page.outside_requests == [], page.outside_requests
-
-
-def test_hover_shows_tooltip_and_click_opens_details(page, app_url, demo_db):
-    view = open_map(page, app_url)
-    x, y = point_on_page(page, view, *city_position(demo_db, CITY))
-    text = hover_until_tooltip(page, x, y)
-    assert text.splitlines()[:2] == ["Reykjavík", "Iceland"], text
-    assert "Population:" in text and "Activities:" in text
-    details = click_until_details(page, *city_position(demo_db, CITY))
-    wait_idle(page)
-    assert "Reykjavík" in details.inner_text()
-    link = details.locator("a[href*='city=reykjavik-is']")
-    assert link.count() == 1
-    assert error_boxes(page) == []
     assert page.outside_requests == [], page.outside_requests
 
 
@@ -266,11 +264,11 @@ def test_phone_map_fits_every_member_and_a_tap_shows_the_details_then_the_profil
     assert error_boxes(phone) == []
 
 
-def test_tooltip_stays_inside_the_map_near_its_right_edge(page, app_url, demo_db):
+def test_tooltip_stays_inside_the_map_near_its_right_edge(laptop_map, demo_db):
     """Issue 19, item 5: deck.gl puts the tooltip's corner at the pointer; at the easternmost member it was cut
     by the map's edge ("Latest index: 28 / 100 (2025, inv…")."""
+    page = laptop_map
     members = all_member_positions(demo_db)
-    open_map(page, app_url)
     view = wait_until_every_point_is_inside(page, page.view_states, members)
     wait_idle(page)
     member_id, lon, lat = max(members, key=lambda m: m[1])
@@ -300,3 +298,20 @@ def test_a_bad_part_of_a_link_is_named_and_stays_named_after_the_maps_own_rerun(
     assert "not understood" in alerts and "colour=rainbow" in alerts
     assert "colour=" not in page.url and "country=DK" in page.url  # the bad part dropped, the good kept
     assert error_boxes(page) == []
+
+
+def test_hover_shows_tooltip_and_click_opens_details(laptop_map, demo_db):
+    """Last of the laptop map's checks: the click opens the details panel."""
+    page = laptop_map
+    view = page.view_states[-1]
+    x, y = point_on_page(page, view, *city_position(demo_db, CITY))
+    text = hover_until_tooltip(page, x, y)
+    assert text.splitlines()[:2] == ["Reykjavík", "Iceland"], text
+    assert "Population:" in text and "Activities:" in text
+    details = click_until_details(page, *city_position(demo_db, CITY))
+    wait_idle(page)
+    assert "Reykjavík" in details.inner_text()
+    link = details.locator("a[href*='city=reykjavik-is']")
+    assert link.count() == 1
+    assert error_boxes(page) == []
+    assert page.outside_requests == [], page.outside_requests
