@@ -46,16 +46,32 @@ def open_page(pg, url: str, timeout_ms: int = 60_000) -> None:
     wait_idle(pg, timeout_ms)
 
 
-# Move to another URL of the open app as its own links do: the history changes and the app reruns the script for
-# the new page in the same session. The flag records that the script state changed (it was "notRunning": any
-# change is a run starting), so the wait below cannot end on the page that was there before.
-SOFT_NAVIGATE_JS = """(target) => {
+# A flag for "a run started since": the script state was "notRunning", so any change of it is a run starting. A
+# wait for the flag cannot end on what was drawn before (a wait for "notRunning" alone can, when the run has not
+# begun yet).
+WATCH_RUN_JS = """() => {
   const app = document.querySelector("[data-testid='stApp']");
-  window.__softRunStarted = false;
-  new MutationObserver((changes, observer) => { window.__softRunStarted = true; observer.disconnect(); }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  window.__runStarted = false;
+  new MutationObserver((changes, observer) => { window.__runStarted = true; observer.disconnect(); })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+# undefined: a new document was loaded since
+RUN_STARTED_JS = "() => window.__runStarted !== false"
+
+# Move to another URL of the open app as its own links do: the history changes, the app runs the new page.
+SOFT_NAVIGATE_JS = """(target) => {
   history.pushState({}, '', target);
   window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
 }"""
+SOFT_START_TIMEOUT_MS = 8_000
+
+
+def run_after(pg, action, timeout_ms: int = 60_000) -> None:
+    """Do `action` (a click that reruns the script) and wait until that rerun has finished."""
+    pg.evaluate(WATCH_RUN_JS)
+    action()
+    pg.wait_for_function(RUN_STARTED_JS, timeout=timeout_ms, polling=100)
+    wait_idle(pg, timeout_ms)
 
 
 def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
@@ -68,8 +84,16 @@ def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
     if urlparse(url).path == urlparse(pg.url).path:
         open_page(pg, url, timeout_ms)
         return
+    pg.evaluate(WATCH_RUN_JS)
     pg.evaluate(SOFT_NAVIGATE_JS, url)
-    pg.wait_for_function("() => window.__softRunStarted", timeout=timeout_ms, polling=100)
+    try:
+        pg.wait_for_function(RUN_STARTED_JS, timeout=SOFT_START_TIMEOUT_MS, polling=100)
+    except PlaywrightTimeoutError:  # no run started (once or twice a parallel run, after /poll; never alone)
+        open_page(pg, url, timeout_ms)
+        return
+    pg.wait_for_function(
+        "() => document.querySelector(\"[data-testid='stMain'] [data-testid='stElementContainer']\")",
+        timeout=timeout_ms, polling=100)
     wait_idle(pg, timeout_ms)
 
 

@@ -9,7 +9,14 @@ import pytest
 
 from alliance import scoring
 from alliance.i18n import fmt_number
-from e2e.helpers import choose_language, error_boxes, open_page, served_copy, wait_idle
+from e2e.helpers import (
+    choose_language,
+    error_boxes,
+    open_page,
+    run_after,
+    served_copy,
+    wait_idle,
+)
 from e2e.helpers import sign_in as sign_in_here
 
 pytestmark = pytest.mark.browser
@@ -95,8 +102,8 @@ def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_ap
         open_assess(page, url, "?city=liege-be")
         sign_in_here(page, "admin", "demo-admin-2015", "[data-testid='stRadio']")
         radios = page.locator("[data-testid='stRadio']")
-        radios.nth(1).locator("[data-testid='stRadioOption']").nth(3).click()
-        wait_idle(page)
+        # the choice reruns the page: paste after that rerun, or it redraws the box under the paste
+        run_after(page, radios.nth(1).locator("[data-testid='stRadioOption']").nth(3).click)
         page.evaluate("text => navigator.clipboard.writeText(text)", pasted)
         page.locator("textarea").nth(1).click()
         page.keyboard.press("Control+V")  # pasted as a user would
