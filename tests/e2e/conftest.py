@@ -162,6 +162,17 @@ def page(_laptop_context):
     _laptop_context.clear()
 
 
+@pytest.fixture(scope="module")
+def module_tab(browser):
+    """A laptop tab (as `page`) kept for the whole module: for tests that read one loaded page in turn, so that
+    each does not load and draw it again. The module's own fixture opens what they share."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.outside_requests = _watch_outside_requests(pg)
+    yield pg
+    context.close()
+
+
 @pytest.fixture
 def phone(_phone_context):
     """A 390x844 touch screen, as a phone shows the app."""

@@ -85,10 +85,8 @@ class Tour:
 
 
 @pytest.fixture(scope="module")
-def tour(browser, app_url):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    yield Tour(context.new_page(), app_url)
-    context.close()
+def tour(module_tab, app_url):
+    return Tour(module_tab, app_url)
 
 
 @pytest.mark.parametrize("path", VIEWS)

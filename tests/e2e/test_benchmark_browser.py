@@ -1,5 +1,6 @@
 """/benchmark in a real browser: the radar renders with no error box and nothing fetched outside, the peer
-group choice goes into the URL, and the city report downloads as a PDF naming the city."""
+group choice goes into the URL, and the city report downloads as a PDF naming the city. The tests that only read
+the page or download from it share one load of it (`benchmark_tab`), in file order."""
 import io
 
 import pytest
@@ -12,8 +13,16 @@ pytestmark = pytest.mark.browser
 CITY = "aarhus-dk"
 
 
-def test_benchmark_renders_radar_offline(page, app_url):
-    open_page(page, f"{app_url}/benchmark?city={CITY}")
+@pytest.fixture(scope="module")
+def benchmark_tab(module_tab, app_url):
+    """The city's benchmark for the tests that only read it or download from it (a load of this page costs
+    Chromium about 4 CPU-s): the radar, the buttons' layout, the report."""
+    open_page(module_tab, f"{app_url}/benchmark?city={CITY}")
+    return module_tab
+
+
+def test_benchmark_renders_radar_offline(benchmark_tab):
+    page = benchmark_tab
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .polarlayer path", state="attached", timeout=60_000)
     assert error_boxes(page) == []
@@ -35,8 +44,16 @@ def test_peer_choice_changes_the_url(page, app_url):
     assert error_boxes(page) == []
 
 
-def test_city_report_downloads(page, app_url):
-    open_page(page, f"{app_url}/benchmark?city={CITY}")
+def test_pdf_button_beside_the_city_choice(benchmark_tab):
+    page = benchmark_tab
+    city = page.get_by_role("combobox", name="City").bounding_box()
+    button = page.get_by_role("button", name="Report (PDF)", exact=True).bounding_box()
+    assert abs(button["y"] + button["height"] - city["y"] - city["height"]) < 10  # one row, in the first screen
+    assert button["y"] + button["height"] < 900
+
+
+def test_city_report_downloads(benchmark_tab):
+    page = benchmark_tab
     button = page.get_by_role("button", name="Download the city report (PDF)")
     button.wait_for(timeout=60_000)
     with page.expect_download(timeout=60_000) as info:
@@ -60,11 +77,3 @@ def test_weights_panel_stays_open_and_the_weights_go_into_the_link(page, app_url
     assert panel.locator("details").get_attribute("open") is not None  # it used to close after every change
     assert "Custom weights in use" in page.inner_text("body")
     assert error_boxes(page) == []
-
-
-def test_pdf_button_beside_the_city_choice(page, app_url):
-    open_page(page, f"{app_url}/benchmark?city={CITY}")
-    city = page.get_by_role("combobox", name="City").bounding_box()
-    button = page.get_by_role("button", name="Report (PDF)", exact=True).bounding_box()
-    assert abs(button["y"] + button["height"] - city["y"] - city["height"]) < 10  # one row, in the first screen
-    assert button["y"] + button["height"] < 900

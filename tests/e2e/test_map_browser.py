@@ -17,7 +17,6 @@ import pytest
 from PIL import Image
 
 from alliance import maps
-from e2e.conftest import _watch_outside_requests
 from e2e.helpers import error_boxes, open_page, served_copy, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -132,17 +131,14 @@ def click_until_details(pg, lon: float, lat: float, attempts: int = 3):
 
 
 @pytest.fixture(scope="module")
-def laptop_map(browser, app_url):
-    """One laptop tab on /map for the checks that look, hover and (the last of them) click: a map costs Chromium
-    about 3 CPU-s to draw in software WebGL, so it is drawn once for the three."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    pg.outside_requests = _watch_outside_requests(pg)
+def laptop_map(module_tab, app_url):
+    """/map for the checks that look, hover and (the last of them) click: a map costs Chromium seconds of CPU to
+    draw in software WebGL, so it is drawn once for the three."""
+    pg = module_tab
     pg.outlines = []
     pg.on("response", lambda r: pg.outlines.append(r.status) if maps.BASEMAP_ROUTE in r.url else None)
     open_map(pg, app_url)
-    yield pg
-    context.close()
+    return pg
 
 
 def test_map_draws_outlines_and_circles_offline(laptop_map):
