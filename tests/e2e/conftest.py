@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from alliance.serve import TEST_CHROMIUM, TEST_CHROMIUM_ARGS
-from e2e.helpers import served_copy
+from e2e.helpers import LAPTOP, PHONE, served_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -142,14 +142,14 @@ def _watch_outside_requests(pg) -> OutsideRequests:
 
 @pytest.fixture(scope="session")
 def _laptop_context(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    context = browser.new_context(**LAPTOP)
     yield context
     context.close()
 
 
 @pytest.fixture(scope="session")
 def _phone_context(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context = browser.new_context(**PHONE)
     yield context
     context.close()
 
@@ -166,7 +166,7 @@ def page(_laptop_context):
 def module_tab(browser):
     """A laptop tab (as `page`) kept for the whole module: for tests that read one loaded page in turn, so that
     each does not load and draw it again. The module's own fixture opens what they share."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    context = browser.new_context(**LAPTOP)
     pg = context.new_page()
     pg.outside_requests = _watch_outside_requests(pg)
     yield pg

@@ -10,6 +10,11 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+# The two kinds of browser most tests ask for. Each kind of context is a Chromium of its own with a kept profile
+# (tests/e2e/conftest.py): a test asking for these finds one warm, where a kind of its own starts a cold one.
+LAPTOP = {"viewport": {"width": 1440, "height": 900}, "accept_downloads": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
 
 @contextmanager
 def served_copy(source: Path, folder: Path, change=None):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.helpers import open_page, soft_navigate
+from e2e.helpers import LAPTOP, PHONE, open_page, soft_navigate
 
 pytestmark = pytest.mark.browser
 
@@ -104,8 +104,8 @@ def test_no_serious_violation_of_our_own(tour, path):
 def test_poll_phone_page_has_no_serious_violation(app_url, browser):
     from e2e.test_present_browser import _sign_in_and_open_poll
 
-    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    organiser = browser.new_context(**LAPTOP)
+    phone = browser.new_context(**PHONE)
     try:
         pg = organiser.new_page()
         code = _sign_in_and_open_poll(pg, app_url)

@@ -17,7 +17,7 @@ from alliance import scoring
 from alliance.i18n import fmt_number
 from conftest import run_coroutine
 from cluster_helpers import get, private_postgres, running_cluster, wait_for
-from e2e.helpers import error_boxes, open_page, sign_in, wait_idle
+from e2e.helpers import LAPTOP, error_boxes, open_page, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def cluster(demo_db):
 
 def pinned(browser, cluster, node: str):
     """A browser context whose every request the proxy sends to app process `node` (app1, app2)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context = browser.new_context(**LAPTOP)
     context.add_cookies([{"name": "ALLIANCE_NODE", "value": node, "url": cluster.url}])
     return context
 

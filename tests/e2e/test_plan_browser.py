@@ -11,7 +11,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from e2e.helpers import error_boxes, open_page, served_copy, sign_in, wait_idle
+from e2e.helpers import LAPTOP, PHONE, error_boxes, open_page, served_copy, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def save_status(pg, option: str, version: int) -> None:
 
 def test_an_editor_plans_updates_and_sees_the_plan_everywhere(browser, plan_app):
     url, _ = plan_app
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    context = browser.new_context(**LAPTOP)
     pg = context.new_page()
     open_page(pg, url + "/plan")
     sign_in(pg, "editor-aarhus", "demo-editor-2015", "text=Add the action")
@@ -103,7 +103,7 @@ def test_an_editor_plans_updates_and_sees_the_plan_everywhere(browser, plan_app)
 
 def test_a_phone_gets_the_plan_as_cards_inside_the_screen(browser, plan_app):
     url, _ = plan_app
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context = browser.new_context(**PHONE)
     pg = context.new_page()
     open_page(pg, f"{url}/city?city=aarhus-dk&lang=fr")
     cards = pg.locator(".st-key-city_plan-cards")

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from alliance import present
-from e2e.helpers import error_boxes, open_page, wait_idle
+from e2e.helpers import LAPTOP, PHONE, error_boxes, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -209,7 +209,7 @@ def _screen_counts(screen) -> list[str]:
 
 
 def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone, shots):
-    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    organiser = browser.new_context(**LAPTOP)
     try:
         code = _sign_in_and_open_poll(organiser.new_page(), app_url)
     finally:
@@ -285,12 +285,12 @@ def test_phones_sending_at_the_same_moment_lose_nothing(app_url, browser, screen
     tabs of one browser: each tab is its own session and participant (the token is in its URL); eight browsers
     took 7 s longer to start and fill here."""
     phones_count = 8
-    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    organiser = browser.new_context(**LAPTOP)
     try:
         code = _sign_in_and_open_poll(organiser.new_page(), app_url)
     finally:
         organiser.close()
-    phone_browser = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone_browser = browser.new_context(**PHONE)
     contexts = [phone_browser]
     try:
         phones = [phone_browser.new_page() for _ in range(phones_count)]

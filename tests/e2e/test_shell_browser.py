@@ -1,7 +1,7 @@
 """The shell (language selector, navigation) is there even when a fresh server's first visit is a sub-page."""
 import pytest
 
-from e2e.helpers import error_boxes, open_page, served_copy
+from e2e.helpers import LAPTOP, error_boxes, open_page, served_copy
 
 pytestmark = pytest.mark.browser
 
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 def test_first_visit_to_a_sub_page_runs_inside_the_app_shell(browser, demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("ALLIANCE_WARM_VISITS", "0")  # a server that has run no session at all
     with served_copy(demo_db, tmp_path) as (url, _):
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context = browser.new_context(**LAPTOP)
         page = context.new_page()
         open_page(page, url + "/benchmark?city=aarhus-dk&lang=fr")
         page.wait_for_selector("[data-testid='stSidebarNav']")

@@ -11,7 +11,7 @@ import pytest
 
 from alliance.app.load import HttpClient
 from alliance import db, poll
-from e2e.helpers import open_page, served_copy, wait_idle
+from e2e.helpers import LAPTOP, PHONE, open_page, served_copy, wait_idle
 from e2e.test_present_browser import TITLES, level_counts, wait_title
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ def test_the_screen_shows_the_phones_answer(app_url, browser, code):
         open_page(pg, f"{app_url}/present?slides=poll&poll={code}&every=600")
         wait_title(pg, TITLES["poll"])
         before = level_counts(pg)
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        phone = browser.new_context(**PHONE)
         vp = phone.new_page()
         vp.goto(f"{app_url}/vote/{code}")
         vp.locator("label.choice", has_text=re.compile(r"^\s*5 · ")).first.click()
@@ -134,7 +134,7 @@ def test_routes_refuse_bad_posts_and_store_nothing(app_url, code):
 
 
 def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(app_url, browser, mixed, tmp_path):
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = browser.new_context(**PHONE)
     words = ["Trust schools families", "trust and youth work", "<b>Trust</b> the families"]
     try:
         for text in words:  # three phones
@@ -156,7 +156,7 @@ def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(a
         phone.close()
 
     screen = browser.new_context(viewport={"width": 1920, "height": 1080})
-    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    organiser = browser.new_context(**LAPTOP)
     try:
         sp = screen.new_page()
         open_page(sp, f"{app_url}/present?slides=poll&poll={mixed}&every=600")
@@ -194,8 +194,8 @@ def _moderator(op, app_url, code) -> None:
 def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_it(app_url, browser, mixed,
                                                                                      tmp_path):
     asker = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="fr-FR")
-    voter = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    organiser = browser.new_context(viewport={"width": 1280, "height": 900})
+    voter = browser.new_context(**PHONE)
+    organiser = browser.new_context(**LAPTOP)
     screen = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         ap = asker.new_page()
