@@ -63,8 +63,13 @@ WATCH_RUN_JS = """() => {
 # undefined: a new document was loaded since
 RUN_STARTED_JS = "() => window.__runStarted !== false"
 
-# Move to another URL of the open app as its own links do: the history changes, the app runs the new page.
+# Move to another URL of the open app as its own links do: the history changes, the app runs the new page. The
+# flag is also set by any change inside the main area: a page's run can start and end between two frames (both
+# messages handled in one render under load), and then the script state never visibly changes.
 SOFT_NAVIGATE_JS = """(target) => {
+  const main = document.querySelector("[data-testid='stMain']");
+  new MutationObserver((changes, observer) => { window.__runStarted = true; observer.disconnect(); })
+    .observe(main, {subtree: true, childList: true, characterData: true, attributes: true});
   history.pushState({}, '', target);
   window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
 }"""
@@ -93,13 +98,17 @@ def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
     pg.evaluate(SOFT_NAVIGATE_JS, url)
     try:
         pg.wait_for_function(RUN_STARTED_JS, timeout=SOFT_START_TIMEOUT_MS, polling=100)
-    except PlaywrightTimeoutError:  # no run started (once or twice a parallel run, after /poll; never alone)
+    except PlaywrightTimeoutError:  # nothing changed at all: load it in full
         open_page(pg, url, timeout_ms)
         return
-    pg.wait_for_function(
-        "() => document.querySelector(\"[data-testid='stMain'] [data-testid='stElementContainer']\")",
-        timeout=timeout_ms, polling=100)
+    pg.wait_for_function(SOFT_DRAWN_JS, timeout=timeout_ms, polling=100)
     wait_idle(pg, timeout_ms)
+
+
+# The new page drawn: something in the main area, and nothing left of the page before (Streamlit marks what the
+# running script has not drawn again as stale, and drops it when the run ends).
+SOFT_DRAWN_JS = """() => document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")
+                         && !document.querySelector("[data-testid='stMain'] [data-stale='true']")"""
 
 
 def wait_idle(pg, timeout_ms: int = 60_000) -> None:
@@ -146,3 +155,4 @@ def choose_language(pg, option: str, attempts: int = 3) -> None:
             if attempt == attempts - 1:
                 raise
     wait_idle(pg)
+

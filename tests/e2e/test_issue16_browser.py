@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from alliance import scoring
 from alliance.i18n import fmt_number
-from e2e.helpers import error_boxes, open_page, served_copy, sign_in, wait_idle
+from e2e.helpers import error_boxes, open_page, served_copy, sign_in, soft_navigate, wait_idle
 from e2e.test_exchange_browser import new_page
 from e2e.test_plan_browser import FIRST, SECOND, add_from_next_step, save_status
 
@@ -76,12 +76,12 @@ def plan_steps(pg, url: str) -> None:
     add_from_next_step(pg, url, 1, SECOND, "Policy and research unit")
     save_status(pg, "⚠ At risk", 2)  # 2. at risk, then done
     save_status(pg, "✔ Done", 3)
-    open_page(pg, f"{url}/city?city=aarhus-dk")  # 3. on /city, /benchmark and in the PDF
+    soft_navigate(pg, f"{url}/city?city=aarhus-dk")  # 3. on /city, /benchmark and in the PDF
     plan = pg.locator(".st-key-city_plan")
     plan.wait_for(timeout=60_000)
     shown = plan.inner_text().replace("\u00a0", " ")  # the status words are kept on one line
     assert FIRST in shown and "✔ Done" in shown
-    open_page(pg, f"{url}/benchmark?city=aarhus-dk")
+    soft_navigate(pg, f"{url}/benchmark?city=aarhus-dk")
     pg.get_by_text(SECOND, exact=False).first.wait_for(timeout=60_000)
     with pg.expect_download(timeout=60_000) as info:
         pg.get_by_role("button", name="Download the city report (PDF)").click()
