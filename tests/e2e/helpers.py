@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -98,7 +99,8 @@ def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
     pg.evaluate(SOFT_NAVIGATE_JS, url)
     try:
         pg.wait_for_function(RUN_STARTED_JS, timeout=SOFT_START_TIMEOUT_MS, polling=100)
-    except PlaywrightTimeoutError:  # nothing changed at all: load it in full
+    except PlaywrightTimeoutError:  # nothing changed at all: load it in full, and say so in pytest's summary
+        warnings.warn(f"soft_navigate: no change within {SOFT_START_TIMEOUT_MS} ms, {url} loaded in full", stacklevel=2)
         open_page(pg, url, timeout_ms)
         return
     pg.wait_for_function(SOFT_DRAWN_JS, timeout=timeout_ms, polling=100)
