@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import page_url_paths
 
 from e2e.helpers import LAPTOP, PHONE, open_page, soft_navigate
 
@@ -21,10 +22,10 @@ PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 STREAMLIT_OWN = ("[data-testid='stSidebarNav']", "[data-testid='stHeader']", "[data-testid='stToolbar']",
                  "[data-testid='stSidebarHeader']", "[data-testid='stSidebarCollapseButton']",
                  "[data-testid='stMainMenu']", "[data-testid='stStatusWidget']", "[data-testid='stMetricChart']")
-URL_PATHS = {"overview": "/", "round_review": "/round-review"}  # as app.PAGE_SPECS names them
-
-# Every page that exists, plus deeper states and every slide of the presentation.
-VIEWS = [URL_PATHS.get(p.stem, f"/{p.stem}") for p in sorted(PAGES_DIR.glob("*.py")) if p.stem != "present"]
+# Every page at the URL the app gives it (app.PAGE_SPECS: a file's name is not always its URL), plus deeper
+# states and every slide of the presentation.
+VIEWS = [f"/{url_path}" for name, url_path in sorted(page_url_paths().items())
+         if name != "present" and (PAGES_DIR / f"{name}.py").is_file()]
 VIEWS += ["/benchmark?city=aarhus-dk", "/city?city=aarhus-dk", "/?lang=fr"]
 VIEWS += [f"/present?slides={s}&every=600" for s in ("map", "figures", "practices", "assessment", "poll")]
 
