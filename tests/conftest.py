@@ -8,9 +8,18 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from streamlit import config as _streamlit_config
 
 from alliance.app.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
+
+# Tests see an unforeseen error whole (type, text, traceback); visitors of the served app see a generic message
+# (.streamlit/config.toml, client.showErrorDetails; tests/test_app_config.py checks that setting): the test
+# servers by `streamlit run`'s environment variable, AppTests in this process by the option itself (read first,
+# so that reading the config file later cannot undo it).
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
+_streamlit_config.get_option("client.showErrorDetails")
+_streamlit_config.set_option("client.showErrorDetails", os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"])
 
 # The servers tests start visit only their entry page at start-up (the whole visit costs seconds of CPU each,
 # dozens of servers): that first run of app.py is what Streamlit needs before a first visit straight to a

@@ -102,3 +102,25 @@ def test_no_more_queries_run_at_once_than_the_server_allows(app_env, monkeypatch
     for viewer in viewers:
         viewer.join()
     assert most[0] == data.QUERIES_AT_ONCE == 2
+
+
+def test_an_unforeseen_error_shows_visitors_no_traceback_and_no_error_text():
+    """The served app's setting (the tests themselves run with "full"): an error no page caught shows a generic
+    message, with neither the traceback nor the error's own text (a path, SQL, data)."""
+    from streamlit import config as streamlit_config
+    from streamlit.testing.v1 import AppTest
+
+    shipped = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert shipped["client"]["showErrorDetails"] == "none"
+    script = "import streamlit as st\nst.title('page')\nraise ValueError('SELECT * FROM accounts -- /srv/alliance.duckdb')\n"
+    before = streamlit_config.get_option("client.showErrorDetails")
+    try:
+        streamlit_config.set_option("client.showErrorDetails", shipped["client"]["showErrorDetails"])
+        hidden = AppTest.from_string(script).run().exception
+        streamlit_config.set_option("client.showErrorDetails", "full")
+        shown = AppTest.from_string(script).run().exception  # the same error with the tests' setting
+    finally:
+        streamlit_config.set_option("client.showErrorDetails", before)
+    assert len(hidden) == 1 and hidden[0].stack_trace == []
+    assert "accounts" not in hidden[0].message and "alliance.duckdb" not in hidden[0].message
+    assert "accounts" in shown[0].message and shown[0].stack_trace  # so the check above can fail
