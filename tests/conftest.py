@@ -1,10 +1,8 @@
 """Shared fixtures: one demonstration database built once per test run, in a temporary folder."""
 from __future__ import annotations
 
-import ast
 import os
 import shutil
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -122,13 +120,11 @@ def app_test(page: str, query: dict | None = None):
 APP_PY = Path(__file__).resolve().parent.parent / "app.py"
 
 
-@lru_cache(maxsize=1)
 def page_url_paths() -> dict[str, str]:
-    """app.py's PAGE_SPECS as {page file name: URL path}, read from its text: importing app.py builds the server."""
-    for node in ast.parse(APP_PY.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGE_SPECS":
-            return {name: url_path for name, url_path, *_ in ast.literal_eval(node.value)}
-    raise AssertionError("app.py has no PAGE_SPECS")
+    """app.py's PAGE_SPECS as {page file name: URL path} (imported as tests/test_french.py does)."""
+    import app
+
+    return {name: url_path for name, url_path, *_ in app.PAGE_SPECS}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -41,54 +41,65 @@ def served_copy(source: Path, folder: Path, change=None):
         stop(proc)
 
 
+# Something of the page drawn in the main area: before its first run the app also reads "not running".
+MAIN_ELEMENT = "[data-testid='stMain'] [data-testid='stElementContainer']"
+MAIN_DRAWN_JS = f"() => document.querySelector(\"{MAIN_ELEMENT}\")"
+
+
 def open_page(pg, url: str, timeout_ms: int = 60_000) -> None:
     """Navigate and wait until the script has finished running and no spinner is left. Before its first run
     the app also reads "not running", so wait for the page to hold something drawn as well (on a loaded
     machine the bare state came first and tests counted 0 cards on a page that showed 12)."""
     pg.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
-    pg.wait_for_function(
-        "() => document.querySelector(\"[data-testid='stMain'] [data-testid='stElementContainer']\")",
-        timeout=timeout_ms, polling=100)
+    pg.wait_for_function(MAIN_DRAWN_JS, timeout=timeout_ms, polling=100)
     wait_idle(pg, timeout_ms)
 
 
-# A flag for "a run started since": the script state was "notRunning", so any change of it is a run starting. A
-# wait for the flag cannot end on what was drawn before (a wait for "notRunning" alone can, when the run has not
-# begun yet).
-WATCH_RUN_JS = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
+# Sets a flag at the first sign of a run: the script state was "notRunning", so any change of it is a run
+# starting; with `alsoMain`, any change inside the main area too (a page's run can start and end between two
+# frames, both messages handled in one render under load, and the script state then never visibly changes; a
+# click's own redraw would set it too early, so only a navigation watches the main area). A wait for the flag
+# cannot end on what was drawn before, as a wait for "notRunning" alone can when the run has not begun yet.
+WATCH_RUN_JS = """(alsoMain) => {
   window.__runStarted = false;
-  new MutationObserver((changes, observer) => { window.__runStarted = true; observer.disconnect(); })
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  const flag = (changes, observer) => { window.__runStarted = true; observer.disconnect(); };
+  new MutationObserver(flag).observe(document.querySelector("[data-testid='stApp']"),
+                                     {attributes: true, attributeFilter: ['data-test-script-state']});
+  if (alsoMain) new MutationObserver(flag).observe(document.querySelector("[data-testid='stMain']"),
+                                                   {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
 # undefined: a new document was loaded since
 RUN_STARTED_JS = "() => window.__runStarted !== false"
 
-# Move to another URL of the open app as its own links do: the history changes, the app runs the new page. The
-# flag is also set by any change inside the main area: a page's run can start and end between two frames (both
-# messages handled in one render under load), and then the script state never visibly changes.
+# Move to another URL of the open app as its own links do: the history changes, the app runs the new page.
 SOFT_NAVIGATE_JS = """(target) => {
-  const main = document.querySelector("[data-testid='stMain']");
-  new MutationObserver((changes, observer) => { window.__runStarted = true; observer.disconnect(); })
-    .observe(main, {subtree: true, childList: true, characterData: true, attributes: true});
   history.pushState({}, '', target);
   window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
 }"""
+# The new page drawn: something in the main area, and nothing left of the page before (Streamlit marks what the
+# running script has not drawn again as stale, and drops it when the run ends).
+SOFT_DRAWN_JS = f"""() => document.querySelector("{MAIN_ELEMENT}")
+                         && !document.querySelector("[data-testid='stMain'] [data-stale='true']")"""
 SOFT_START_TIMEOUT_MS = 8_000
-
-
 RUN_SHOWS_TIMEOUT_MS = 10_000
+
+
+def _run_shows_after(pg, action, timeout_ms: int, watch_main: bool = False) -> bool:
+    """Do `action` and wait at most `timeout_ms` for the first sign of a run (WATCH_RUN_JS); whether one came."""
+    pg.evaluate(WATCH_RUN_JS, watch_main)
+    action()
+    try:
+        pg.wait_for_function(RUN_STARTED_JS, timeout=timeout_ms, polling=100)
+        return True
+    except PlaywrightTimeoutError:
+        return False
 
 
 def run_after(pg, action, timeout_ms: int = 60_000) -> None:
     """Do `action` (a click that reruns the script) and wait until that rerun has finished. A rerun whose start
     and end reach the page together (a busy machine) never shows as running: after 10 s without a sign the run is
     taken as done (a warning in pytest's summary says so)."""
-    pg.evaluate(WATCH_RUN_JS)
-    action()
-    try:
-        pg.wait_for_function(RUN_STARTED_JS, timeout=RUN_SHOWS_TIMEOUT_MS, polling=100)
-    except PlaywrightTimeoutError:
+    if not _run_shows_after(pg, action, RUN_SHOWS_TIMEOUT_MS):
         warnings.warn(f"run_after: no run showed within {RUN_SHOWS_TIMEOUT_MS} ms on {pg.url}", stacklevel=2)
     wait_idle(pg, timeout_ms)
 
@@ -103,22 +114,13 @@ def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
     if urlparse(url).path == urlparse(pg.url).path:
         open_page(pg, url, timeout_ms)
         return
-    pg.evaluate(WATCH_RUN_JS)
-    pg.evaluate(SOFT_NAVIGATE_JS, url)
-    try:
-        pg.wait_for_function(RUN_STARTED_JS, timeout=SOFT_START_TIMEOUT_MS, polling=100)
-    except PlaywrightTimeoutError:  # nothing changed at all: load it in full, and say so in pytest's summary
+    if not _run_shows_after(pg, lambda: pg.evaluate(SOFT_NAVIGATE_JS, url), SOFT_START_TIMEOUT_MS, watch_main=True):
+        # nothing changed at all: load it in full, and say so in pytest's summary
         warnings.warn(f"soft_navigate: no change within {SOFT_START_TIMEOUT_MS} ms, {url} loaded in full", stacklevel=2)
         open_page(pg, url, timeout_ms)
         return
     pg.wait_for_function(SOFT_DRAWN_JS, timeout=timeout_ms, polling=100)
     wait_idle(pg, timeout_ms)
-
-
-# The new page drawn: something in the main area, and nothing left of the page before (Streamlit marks what the
-# running script has not drawn again as stale, and drops it when the run ends).
-SOFT_DRAWN_JS = """() => document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")
-                         && !document.querySelector("[data-testid='stMain'] [data-stale='true']")"""
 
 
 def wait_idle(pg, timeout_ms: int = 60_000) -> None:
@@ -165,4 +167,3 @@ def choose_language(pg, option: str, attempts: int = 3) -> None:
             if attempt == attempts - 1:
                 raise
     wait_idle(pg)
-
