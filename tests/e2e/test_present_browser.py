@@ -291,7 +291,6 @@ def test_phones_sending_at_the_same_moment_lose_nothing(app_url, browser, screen
     finally:
         organiser.close()
     phone_browser = browser.new_context(**PHONE)
-    contexts = [phone_browser]
     try:
         phones = [phone_browser.new_page() for _ in range(phones_count)]
         levels = ["Absent", "Ad hoc", "Planned", "Established", "Managed", "Leading"]
@@ -304,8 +303,7 @@ def test_phones_sending_at_the_same_moment_lose_nothing(app_url, browser, screen
         for pg in phones:
             pg.wait_for_selector("text=your answers are counted", timeout=60_000)
     finally:
-        for ctx in contexts:
-            ctx.close()
+        phone_browser.close()
     open_page(screen, f"{app_url}/present?slides=poll&poll={code}&every=600")
     wait_title(screen, TITLES["poll"])
     assert f"{phones_count} participants so far" in screen.locator("[data-testid='stMain']").inner_text()
