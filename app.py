@@ -89,7 +89,10 @@ else:  # the server importing this file for its ASGI app
     import contextlib
     import threading
 
+    from alliance import startup
     from alliance.app.routes import MIDDLEWARE, ROUTES
+
+    startup.lean_allocators()  # before the first page view: freed memory goes back to the system
 
     @contextlib.asynccontextmanager
     async def warm_caches(_app):
