@@ -12,6 +12,13 @@ from alliance.app.shell import ensure_app_shell
 ensure_app_shell()  # first, before anything is drawn
 
 CHART_CONFIG = {"displayModeBar": False}
+# The overall index and four areas. An area's name wraps within its width instead of ending in "…"
+# ("Principles and cooperation"); five fit side by side on a laptop.
+METRIC_WIDTH_PX = 160
+WRAP_METRIC_LABELS_CSS = """<style>
+.st-key-bench-metrics [data-testid="stMetricLabel"] .stMarkdownEllipsis,
+.st-key-bench-metrics [data-testid="stMetricLabel"] .stMarkdownEllipsis p { white-space: normal; }
+</style>"""
 
 page_header(t("benchmark.title"), t("benchmark.intro"))
 q = url.page("benchmark")
@@ -151,10 +158,15 @@ if kind == "custom" and group.detail.get("unscored"):
 # ---------------------------------------------------------------------------------- index and bands
 st.subheader(t("benchmark.scores_heading", city=city_name, round=round_year))
 st.caption((":material/verified: " if result.assessment.get("status") == "validated" else "") + md_text(view.validation))
-for col, (measure_name, value, delta, trend, caption) in zip(st.columns(len(view.metrics)), view.metrics):
-    col.metric(measure_name, value, delta=delta, help=t("benchmark.index_help"), chart_data=trend, chart_type="line")
-    if caption:
-        col.caption(caption)
+# side by side as long as they fit, then on the next line: a narrow screen never cuts a name or a figure
+st.markdown(WRAP_METRIC_LABELS_CSS, unsafe_allow_html=True)  # our own constant CSS, never data
+metric_row = st.container(key="bench-metrics", horizontal=True, gap="small")
+for measure_name, value, delta, trend, caption in view.metrics:
+    with metric_row.container(width=METRIC_WIDTH_PX, gap="small"):
+        st.metric(measure_name, value, delta=delta, help=t("benchmark.index_help"), chart_data=trend,
+                  chart_type="line")
+        if caption:
+            st.caption(caption)
 if view.any_change:
     st.caption(t("benchmark.delta_caption"))
 if view.strips:

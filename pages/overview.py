@@ -14,17 +14,17 @@ page_header(t("overview.title"), t("overview.intro"))
 demo_notice()
 
 figures = data.query("overview_figures").iloc[0]
-cols = st.columns(5)
-cols[0].metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"),
+row = st.container(horizontal=True, gap="medium")  # wraps on narrow screens, never clips a figure
+row.metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"), width="content",
                delta=t("overview.members_delta", observers=fmt_number(figures["observers"])), delta_color="off",
                delta_arrow="off")
-cols[1].metric(t("overview.countries"), fmt_number(figures["countries"]), help=t("overview.countries_help"))
-cols[2].metric(t("overview.activities"), fmt_number(figures["activities"]), help=t("overview.activities_help"))
-cols[3].metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]),
-               help=t("overview.evaluated_help"))
-cols[4].metric(t("overview.latest_round"), str(figures["latest_round"] or "–"),
+row.metric(t("overview.countries"), fmt_number(figures["countries"]), help=t("overview.countries_help"), width="content")
+row.metric(t("overview.activities"), fmt_number(figures["activities"]), help=t("overview.activities_help"), width="content")
+row.metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]),
+               help=t("overview.evaluated_help"), width="content")
+row.metric(t("overview.latest_round"), str(figures["latest_round"] or "–"),
                delta=tn("overview.latest_round_delta", figures["assessed_in_latest_round"]),
-               delta_color="off", delta_arrow="off", help=t("overview.latest_round_help"))
+               delta_color="off", delta_arrow="off", help=t("overview.latest_round_help"), width="content")
 
 left, right = st.columns(2)
 per_country = data.query("members_per_country")
