@@ -33,7 +33,7 @@ def lang_suffix() -> str:
 
 
 # ----------------------------------------------------------------------------------------- choices
-controls = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+controls = st.columns([3, 3, 2], vertical_alignment="bottom")
 with controls[0]:
     city_id = q.selectbox(t("benchmark.city"), LABELS["members"], "city", format_func=member_display.get,
                           placeholder=t("benchmark.city_placeholder"), help=t("benchmark.city_help"), quiet=True)
@@ -42,7 +42,9 @@ with controls[1]:
                        format_func=lambda k: t(f"benchmark.peer_kind.{k}"), help=t("benchmark.peers_help"))
 
 # which rounds count: every submitted one, or only those an administrator validated (after a review)
-with st.columns([3, 3, 4])[0]:
+# the report button sits in this second row: beside three choices it had a fifth of a 1024 px laptop ("Rep…")
+second_row = st.columns([3, 3, 4], vertical_alignment="bottom")
+with second_row[0]:
     rounds_choice = q.selectbox(t("round_review.rounds_counted"), list(round_review.ROUND_CHOICES), "rounds",
                                 default="all", format_func=lambda c: t(f"round_review.rounds_{c}"),
                                 help=t("round_review.rounds_help"))
@@ -268,8 +270,8 @@ def _pdf() -> bytes:
     return report.build_pdf(report.ReportInput(**report_input))
 
 
-for where, text, key in ((controls[3], t("benchmark.download_pdf_short"), "pdf_top"),
-                         (st, t("benchmark.download_pdf"), "pdf_bottom")):  # beside the city choice, and at the end
+for where, text, key in ((second_row[1], t("benchmark.download_pdf_short"), "pdf_top"),
+                         (st, t("benchmark.download_pdf"), "pdf_bottom")):  # under the choices, and at the end
     where.download_button(text, data=_pdf,  # built only when pressed
                           file_name=f"{city_id}-{round_year}-{language}.pdf", mime="application/pdf", key=key,
                           icon=":material/picture_as_pdf:", on_click="ignore", help=t("benchmark.download_help"))

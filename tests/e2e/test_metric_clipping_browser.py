@@ -1,5 +1,6 @@
 """Key figures are never cut short: on a 1024-pixel screen with the sidebar open, the city profile showed its
-population as "2…" and the benchmark "Principles and cooper…" (st.metric ends what does not fit in "…")."""
+population as "2…", the benchmark "Principles and cooper…" and its report button "Rep…" (Streamlit ends what does
+not fit in "…")."""
 from __future__ import annotations
 
 import pytest
@@ -8,9 +9,10 @@ from e2e.helpers import open_page
 
 pytestmark = pytest.mark.browser
 
-# every metric label and value whose text is wider than the box that shows it
+# every metric label and value, and every download button's text, wider than the box that shows it
 CLIPPED_JS = """() => [...document.querySelectorAll(
-    '[data-testid="stMain"] [data-testid="stMetricLabel"] *, [data-testid="stMain"] [data-testid="stMetricValue"] *')]
+    '[data-testid="stMain"] [data-testid="stMetricLabel"] *, [data-testid="stMain"] [data-testid="stMetricValue"] *,'
+    + '[data-testid="stMain"] [data-testid="stDownloadButton"] button *')]
   .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)"""
 
 
