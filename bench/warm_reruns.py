@@ -1,6 +1,7 @@
 """Warm rerun time per page on the scale dataset (issue 14's target: 250 ms), for one or more checkouts in one
-run: one Streamlit session reruns each page 5 times after 2 warm-up runs (median, in ms); two rounds, the
-checkouts taking turns. Minutes, against the hour of `python -m alliance bench`.
+run: one Streamlit session reruns each page of `alliance.bench.PAGES` that a visitor sees, 5 times after 2
+warm-up runs (median, in ms); two rounds, the checkouts taking turns. Minutes, against the hour of
+`python -m alliance bench`.
 
     .venv/bin/python bench/warm_reruns.py before=/tmp/before after=.
 """
@@ -18,16 +19,15 @@ from alliance import bench
 from alliance.app import load
 from alliance.serve import checkout_served, checkouts
 
-PAGES = [("", ""), ("map", ""), ("practices", "q=youth&approach=family_support"), ("benchmark", "city={city}"),
-         ("city", "city={city}"), ("exchange", ""), ("explore", "")]
-
 
 async def warm_rerun_ms(url: str, city: str) -> dict[str, int]:
     session = load.StreamlitSession(url)
     await session.open()
     out = {}
-    for page, query in PAGES:
-        query = query.format(city=city)
+    for label, name, _params, _map in bench.bench_pages(city):
+        if name in bench.SIGNED_IN:  # a visitor's session: those pages would show their sign-in form
+            continue
+        page, _, query = label.lstrip("/").partition("?")
         for _ in range(2):
             await session.run(page, query)
         seconds = []
@@ -35,7 +35,7 @@ async def warm_rerun_ms(url: str, city: str) -> dict[str, int]:
             started = time.perf_counter()
             await session.run(page, query)
             seconds.append(time.perf_counter() - started)
-        out[f"/{page}?{query}"] = round(statistics.median(seconds) * 1000)
+        out[label] = round(statistics.median(seconds) * 1000)
     await session.close()
     return out
 

@@ -73,13 +73,15 @@ if result is not None:
 # ---------------------------------------------------------------------------------- facts and small map
 facts_col, map_col = st.columns([1, 1], gap="large")
 with facts_col:
-    m1 = m2 = m3 = st.container(horizontal=True, gap="medium")  # wraps, never clips a figure
-    m1.metric(t("city.population"), fmt_number(row["population"]), help=t("city.population_help"), width="content")
-    m2.metric(t("city.activities_count"), fmt_number(city.current_activity_count(activities)),
-              help=t("city.activities_count_help"), width="content")
-    m3.metric(t("city.latest_index"), t("city.not_assessed") if latest_index is None else fmt_number(latest_index),
-              delta=None if latest_index is None else str(rounds[0]), delta_color="off", delta_arrow="off",
-              help=t("city.latest_index_help"), width="content")
+    figures_row = st.container(horizontal=True, gap="medium")  # wraps, never clips a figure
+    figures_row.metric(t("city.population"), fmt_number(row["population"]), help=t("city.population_help"),
+                       width="content")
+    figures_row.metric(t("city.activities_count"), fmt_number(city.current_activity_count(activities)),
+                       help=t("city.activities_count_help"), width="content")
+    shown_index = t("city.not_assessed") if latest_index is None else fmt_number(latest_index)
+    figures_row.metric(t("city.latest_index"), shown_index,
+                       delta=None if latest_index is None else str(rounds[0]), delta_color="off",
+                       delta_arrow="off", help=t("city.latest_index_help"), width="content")
     if standing_lines:  # says whether the index is good: against cities of similar size
         st.markdown(" ".join(md_text(line) for line in standing_lines))
     facts = [(t("city.country"), row[country_col]), (t("city.joined"), fmt_date(row["joined_on"], "long")),

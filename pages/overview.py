@@ -15,16 +15,18 @@ demo_notice()
 
 figures = data.query("overview_figures").iloc[0]
 row = st.container(horizontal=True, gap="medium")  # wraps on narrow screens, never clips a figure
-row.metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"), width="content",
-               delta=t("overview.members_delta", observers=fmt_number(figures["observers"])), delta_color="off",
-               delta_arrow="off")
-row.metric(t("overview.countries"), fmt_number(figures["countries"]), help=t("overview.countries_help"), width="content")
-row.metric(t("overview.activities"), fmt_number(figures["activities"]), help=t("overview.activities_help"), width="content")
-row.metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]),
-               help=t("overview.evaluated_help"), width="content")
+row.metric(t("overview.members"), fmt_number(figures["members"]), help=t("overview.members_help"),
+           delta=t("overview.members_delta", observers=fmt_number(figures["observers"])), delta_color="off",
+           delta_arrow="off", width="content")
+row.metric(t("overview.countries"), fmt_number(figures["countries"]), help=t("overview.countries_help"),
+           width="content")
+row.metric(t("overview.activities"), fmt_number(figures["activities"]), help=t("overview.activities_help"),
+           width="content")
+row.metric(t("overview.evaluated"), fmt_number(figures["evaluated_activities"]), help=t("overview.evaluated_help"),
+           width="content")
 row.metric(t("overview.latest_round"), str(figures["latest_round"] or "–"),
-               delta=tn("overview.latest_round_delta", figures["assessed_in_latest_round"]),
-               delta_color="off", delta_arrow="off", help=t("overview.latest_round_help"), width="content")
+           delta=tn("overview.latest_round_delta", figures["assessed_in_latest_round"]),
+           delta_color="off", delta_arrow="off", help=t("overview.latest_round_help"), width="content")
 
 left, right = st.columns(2)
 per_country = data.query("members_per_country")
