@@ -50,6 +50,9 @@ def wrap_label(text, width: int) -> str:
     return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
+BAR_LABEL_WIDTH = 20  # characters a line of a bar's name
+
+
 def horizontal_bars(frame: pd.DataFrame, label_col: str, value_col: str, title: str, value_title: str,
                     max_rows: int | None = None) -> go.Figure:
     """Bars sorted largest on top, value printed at the bar end so no one has to read the axis."""
@@ -57,10 +60,12 @@ def horizontal_bars(frame: pd.DataFrame, label_col: str, value_col: str, title: 
     if max_rows:
         data = data.head(max_rows)
     data = data.iloc[::-1]
-    fig = go.Figure(go.Bar(x=data[value_col], y=data[label_col], orientation="h", marker_color=PRIMARY,
+    # long names on several lines: in half of a 1024 px laptop's page plotly cut them at the chart's edge
+    labels = [wrap_label(label, BAR_LABEL_WIDTH) for label in data[label_col]]
+    fig = go.Figure(go.Bar(x=data[value_col], y=labels, orientation="h", marker_color=PRIMARY,
                            text=data[value_col], textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x}<extra></extra>"))
-    base_layout(fig, title, height=max(300, 34 * len(data) + 90))
+    base_layout(fig, title, height=max(300, sum(34 + 20 * label.count("<br>") for label in labels) + 90))
     fig.update_xaxes(title_text=value_title)
     return fig
 
