@@ -157,14 +157,18 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
 
 def connect(path: Path | str | None = None, read_only: bool = False,
             memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection to the database file; `memory_limit` (e.g. '150MB') caps DuckDB's memory for the file's
-    instance, set before anything is read. It is SET, not passed as configuration: another connection of the
-    process to the same file (tests, tools) would otherwise be refused for a different configuration."""
+    """A connection to the database file; `memory_limit` (e.g. '150MB', the server's) caps DuckDB's memory for
+    the file's instance, set before anything is read. It is SET, not passed as configuration: another connection
+    of the process to the same file (tests, tools) would otherwise be refused for a different configuration."""
     path = Path(path) if path else database_path()
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("SET enable_progress_bar = false")
     if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])
+        # A join on 50 keys or fewer (a page of 20 practices) otherwise filters the other table through its key
+        # index, and the parts of the index it loads stay in memory for good, outside the cache DuckDB evicts:
+        # 43 MB after one search at scale, more with each. GLOBAL: the cursors are connections of their own.
+        con.execute("SET GLOBAL dynamic_or_filter_threshold = 0")
     return con
 
 
@@ -202,6 +206,17 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     feature, and give a file built before a language that language's labels from the seed files."""
     con.execute(schema_sql())
     fill_labels(con)
+
+
+def release_cached_blocks(con: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
+    """Drop DuckDB's cache of table blocks (read from the file again when needed) and set `memory_limit` back:
+    a lower limit evicts every unpinned block at once; DuckDB has no other way to say so."""
+    try:
+        con.execute("SET memory_limit = '1MB'")
+    except duckdb.Error:
+        pass  # blocks a running query pins stay, the others are gone
+    finally:
+        con.execute("SET memory_limit = ?", [memory_limit])
 
 
 def refresh_search(con: duckdb.DuckDBPyConnection) -> None:

@@ -86,3 +86,47 @@ def test_a_database_built_before_german_gets_its_german_labels(tmp_path):
     assert descriptors["descriptor_de"].notna().all() and descriptors["level_label_de"].notna().all()
     assert db.fill_labels(con) == 0  # nothing left to fill: the next opening writes nothing
     con.close()
+
+
+def _memory_by_tag(con) -> dict[str, int]:
+    return dict(con.execute("SELECT tag, memory_usage_bytes FROM duckdb_memory()").fetchall())
+
+
+def test_released_table_blocks_leave_the_cache_and_the_limit_is_kept(tmp_path):
+    path = tmp_path / "texts.duckdb"
+    con = db.connect(path)  # a table of some MB on disk (the demonstration file's fit in DuckDB's first blocks)
+    con.execute("CREATE TABLE texts AS SELECT i, repeat(md5(i::VARCHAR), 8) AS body FROM range(100000) r(i)")
+    con.close()
+    con = db.connect(path, memory_limit="100MB")
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        read = "SELECT count(*), max(length(body)) FROM texts"
+        assert con.execute(read).fetchone() == (100000, 256)
+        cached = _memory_by_tag(con)["BASE_TABLE"]
+        assert cached > 5_000_000
+        db.release_cached_blocks(con, "100MB")
+        assert _memory_by_tag(con)["BASE_TABLE"] < cached / 4
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit
+        assert con.execute(read).fetchone() == (100000, 256)  # read again from the file
+    finally:
+        con.close()
+
+
+def test_the_servers_connection_never_filters_a_join_through_a_key_index(demo_db, tmp_path):
+    """The server's capped connection turns off the join filters that read a table's key index (at scale a
+    search loaded 43 MB of it, never given back); every cursor, a connection of its own, has it off too."""
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, copy)
+    setting = "SELECT current_setting('dynamic_or_filter_threshold')"
+    plain = db.connect(copy)
+    try:
+        assert plain.execute(setting).fetchone()[0] > 0  # DuckDB's default, for tools and tests
+    finally:
+        plain.close()
+    serving = db.connect(copy, memory_limit="100MB")
+    try:
+        assert serving.cursor().execute(setting).fetchone()[0] == 0
+    finally:
+        serving.close()

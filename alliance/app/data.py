@@ -85,6 +85,9 @@ def _open(identity: str) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as error:  # not cached: the next run tries again, once the file is mended
         raise DatabaseUnavailable(unavailable_message(path, error)) from error
     db.apply_schema(con)
+    # the schema's search check hashes every activity's texts once (99_practice_search.sql); no page reads them
+    # again, yet their blocks would stay in DuckDB's cache (80 MB at scale)
+    db.release_cached_blocks(con, SERVING_MEMORY_LIMIT)
     return con
 
 
