@@ -7,7 +7,7 @@ from alliance.app import data, plan_view, session, url
 from alliance.assessments import Answer, AssessmentRefused
 from alliance.i18n import fmt_date, fmt_number, label, t, tn
 from alliance.paths import REPO_ROOT
-from alliance.app.ui import md_text, member_display, page_header, show_flash
+from alliance.app.ui import md_text, page_header, show_flash
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -34,9 +34,10 @@ if user.is_admin:
                                      date=fmt_date(row["assessed_on"])))
 
 members = data.query("assess_members")
-known_ids = set(members["id"])
-editable = [m for m in members["id"] if auth.can_edit(user, m)]
-display = member_display(members)
+labels = data.member_labels("assess_members")
+known_ids = set(labels["ids"])
+editable = [m for m in labels["ids"] if auth.can_edit(user, m)]
+display = labels["display"]
 if not editable:
     st.warning(t("assess.no_cities"), icon=":material/block:")
     st.stop()

@@ -14,8 +14,8 @@ ensure_app_shell()  # first, before anything is drawn
 
 members = data.query("city_members")
 country_col = localized_column("country")
-names = dict(zip(members["id"], members["name"]))
-display = {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members[country_col])}
+labels = data.member_labels("city_members", country_col)
+names, display = labels["name"], labels["display"]
 
 q = url.page("city")
 requested = q.raw("city")
@@ -25,7 +25,7 @@ if embed_view.is_embedded() and requested in names:  # a member's website shows 
 else:
     picker_col, _ = st.columns([2, 3])
     with picker_col:
-        city_id = q.selectbox(t("city.pick"), list(members["id"]), "city", format_func=display.get,
+        city_id = q.selectbox(t("city.pick"), labels["ids"], "city", format_func=display.get,
                               placeholder=t("city.pick_placeholder"), help=t("city.pick_help"), quiet=True)
 
 if city_id is None:

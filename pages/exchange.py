@@ -12,7 +12,7 @@ import streamlit as st
 from alliance import auth, exchange
 from alliance.app import data, exchange_view, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import chart_download, md_text, member_display, page_header, show_flash
+from alliance.app.ui import chart_download, md_text, page_header, show_flash
 from alliance.i18n import fmt_date, get_language, is_missing, label, language_name, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -33,8 +33,8 @@ con = data.connection()
 show_flash("exchange")
 
 members = data.query("bench_members")
-member_names = dict(zip(members["id"], members["name"]))
-display = member_display(members)
+labels = data.member_labels("bench_members")
+member_names, display = labels["name"], labels["display"]
 dims = data.query("bench_dimensions")
 dim_ids = [int(d) for d in dims["dimension_id"]]
 dim_label = {int(r["dimension_id"]): label(r) for _, r in dims.iterrows()}
@@ -44,7 +44,7 @@ approaches = data.query("practices_options")
 approaches = approaches[approaches["facet"] == "approach"]
 approach_label = {r["value"]: label(r) for _, r in approaches.iterrows()}
 
-editable = [m for m in members["id"] if auth.can_edit(user, m)] if user is not None else []
+editable = [m for m in labels["ids"] if auth.can_edit(user, m)] if user is not None else []
 city = None
 if editable:
     city = q.selectbox(t("exchange.acting_for"), editable, "city", default=editable[0], format_func=display.get,

@@ -146,7 +146,7 @@ with side_col:
 
 selected = event.selection.objects.get(maps.MEMBERS_LAYER, []) if event else []
 selected_id = str(selected[0].get("id")) if selected else None
-shown_id = selected_id if selected_id in set(members["id"]) else None
+shown_id = selected_id if selected_id and (members["id"] == selected_id).any() else None
 if shown_id:
     row = members[members["id"] == selected_id].iloc[0]
     with details_slot.container(border=True, key="map_details"):

@@ -40,8 +40,7 @@ else:
     entry = submissions.load(con, practice_id)
     options = data.query("practices_options")
     labels = {(f, v): label(r) for f, v, (_, r) in zip(options["facet"], options["value"], options.iterrows())}
-    members = data.query("assess_members")
-    names = dict(zip(members["id"], members["name"]))
+    names = data.member_labels("assess_members")["name"]
     facets = {"approaches": "approach", "target_groups": "target_group", "stakeholders": "stakeholder"}
 
     def shown(column: str, value) -> str:

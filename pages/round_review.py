@@ -11,7 +11,7 @@ from alliance import auth
 from alliance import round_review as R
 from alliance.app import data, session, url
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, member_display, page_header, show_flash
+from alliance.app.ui import md_text, page_header, show_flash
 from alliance.i18n import fmt_date, label, t, tn
 
 ensure_app_shell()  # first, before anything is drawn
@@ -28,7 +28,7 @@ con = data.connection()
 show_flash("round_review")
 
 members = data.query("city_members")
-city_name = member_display(members)
+city_name = data.member_labels("city_members")["display"]
 questionnaire = data.query("assess_questionnaire")
 dimension_rows = questionnaire.drop_duplicates("dimension_id")
 dimension_name = {int(r["dimension_id"]): f"{int(r['sort_order'])}. {label(r)}" for _, r in dimension_rows.iterrows()}

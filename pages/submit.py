@@ -8,7 +8,7 @@ from alliance.app import data, session, url
 from alliance.i18n import available_languages, fmt_date, get_language, label, t, tn
 from alliance.practices import language_name, text_languages
 from alliance.app.shell import ensure_app_shell
-from alliance.app.ui import md_text, member_display, page_header, show_flash
+from alliance.app.ui import md_text, page_header, show_flash
 
 ensure_app_shell()  # first, before anything is drawn
 
@@ -25,8 +25,8 @@ user = session.require_role("editor")
 show_flash("submit")
 
 members = data.query("assess_members")
-display = member_display(members)
-editable = [m for m in members["id"] if auth.can_edit(user, m)]
+display = data.member_labels("assess_members")["display"]
+editable = [m for m in data.member_labels("assess_members")["ids"] if auth.can_edit(user, m)]
 if not editable:
     st.warning(t("submit.no_cities"), icon=":material/block:")
     st.stop()

@@ -70,6 +70,21 @@ def test_choices_by_kind_match_the_query_and_are_built_once(app_env):
     assert data.choices_by_kind("map_filter_options", "label_en") is not choices
 
 
+def test_member_labels_match_the_query_and_are_built_once_per_data_version(app_env):
+    from alliance.app import data
+
+    frame = data.query("city_members")
+    labels = data.member_labels("city_members", "country_fr")
+    assert labels["ids"] == list(frame["id"])
+    assert labels["name"] == dict(zip(frame["id"], frame["name"]))
+    first = frame.iloc[0]
+    assert labels["display"][first["id"]] == f"{first['name']} ({first['country_fr']})"
+    assert data.member_labels("city_members", "country_fr") is labels  # shared, not rebuilt per view
+    assert data.member_labels("city_members")["display"][first["id"]].endswith(f"({first['country_code']})")
+    data.mark_changed()  # a write: the next view builds them from the new data
+    assert data.member_labels("city_members", "country_fr") is not labels
+
+
 def test_no_more_queries_run_at_once_than_the_server_allows(app_env, monkeypatch):
     """Six viewers asking six different things at once: DuckDB runs QUERIES_AT_ONCE of them at a time, so
     their hash tables never add up beyond that (at scale 8 searches at once peaked 150 MB higher)."""

@@ -26,12 +26,12 @@ from alliance.practices import localized_text
 def labels(lang: str, version: str) -> dict:
     """The page's label dictionaries, built once per language and data version (iterating the framework's
     frames took ~20 ms a view). Shared between viewers: read them, never change them."""
-    members = data.query("bench_members")
+    members = data.member_labels("bench_members")
     framework = data.load_framework()
     return {
-        "members": list(members["id"]),
-        "member_name": dict(zip(members["id"], members["name"])),
-        "member_display": {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])},
+        "members": members["ids"],
+        "member_name": members["name"],
+        "member_display": members["display"],
         "dim_label": {int(d): label(r) for d, r in zip(framework.dimensions["dimension_id"],
                                                          framework.dimensions.to_dict("records"))},
         "dim_short": {int(d): label(r, "short") for d, r in zip(framework.dimensions["dimension_id"],

@@ -161,6 +161,28 @@ def _choices_by_kind(name: str, label_column: str, version: str) -> dict[str, di
     return out
 
 
+def member_labels(name: str, country_column: str = "country_code") -> dict:
+    """A members query's picker labels: {"ids": [...], "name": {id: name}, "display": {id: "Name (CC)"}}, built
+    once per data version (at 10,000 members a view spent ~30 ms and some MB building them). `country_column`:
+    the country shown in brackets. Shared between viewers: read them, never change them."""
+    return _member_labels(name, country_column, data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _member_labels(name: str, country_column: str, version: str) -> dict:
+    frame = query(name)
+    ids = frame["id"].tolist()
+    return {"ids": ids, "name": dict(zip(ids, frame["name"].tolist())),
+            "display": display_labels(frame, country_column)}
+
+
+def display_labels(members: pd.DataFrame, country_column: str = "country_code") -> dict[str, str]:
+    """Member id -> "Name (CC)" for pickers. tolist: one conversion per column; iterating the Arrow-backed
+    columns made a Python object per value read (10 ms for 10,000 names)."""
+    return {i: f"{n} ({c})" for i, n, c in zip(members["id"].tolist(), members["name"].tolist(),
+                                               members[country_column].tolist())}
+
+
 def clear_caches() -> None:
     """Forget every cached result (the bench's cold runs); the connection stays open."""
     _cached.clear()

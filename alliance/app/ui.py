@@ -36,8 +36,8 @@ def show_flash(page: str, toast: bool = False) -> None:
 
 
 def member_display(members) -> dict[str, str]:
-    """Member id -> "Name (CC)" for pickers."""
-    return {i: f"{n} ({c})" for i, n, c in zip(members["id"], members["name"], members["country_code"])}
+    """Member id -> "Name (CC)" for pickers (a whole members query: data.member_labels, built once)."""
+    return data.display_labels(members)
 
 
 def md_text(value) -> str:
