@@ -38,19 +38,17 @@ UNION ALL
 SELECT 'stakeholder', sh.stakeholder_id, count(*) FROM m JOIN activity_stakeholders sh ON sh.activity_id = m.id
 WHERE misses = (NOT ok_stakeholder)::INTEGER GROUP BY ALL
 UNION ALL
-SELECT 'country', country_code, count(*) FROM m WHERE misses = (NOT ok_country)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'region', region, count(*) FROM m WHERE misses = (NOT ok_region)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'pop_band', pop_band::VARCHAR, count(*) FROM m WHERE misses = (NOT ok_pop)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'kind', kind, count(*) FROM m WHERE misses = (NOT ok_kind)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'status', status, count(*) FROM m WHERE misses = (NOT ok_status)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'evaluation', evaluation, count(*) FROM m WHERE misses = (NOT ok_evaluation)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'provenance', provenance, count(*) FROM m WHERE misses = (NOT ok_provenance)::INTEGER GROUP BY ALL
-UNION ALL
-SELECT 'freshness', CASE WHEN stale THEN 'stale' ELSE 'current' END, count(*) FROM m
-WHERE misses = (NOT ok_freshness)::INTEGER GROUP BY ALL
+-- the facets of the activity's own fields in one pass over m: each row gives one (facet, value) per facet,
+-- counted where that facet is the row's only miss, if any (eight grouped passes held 30 MB more at scale)
+SELECT f.facet, f.value, count(*) FROM (
+    SELECT unnest([{'facet': 'country', 'value': country_code, 'ok': misses = (NOT ok_country)::INTEGER},
+                   {'facet': 'region', 'value': region, 'ok': misses = (NOT ok_region)::INTEGER},
+                   {'facet': 'pop_band', 'value': pop_band::VARCHAR, 'ok': misses = (NOT ok_pop)::INTEGER},
+                   {'facet': 'kind', 'value': kind, 'ok': misses = (NOT ok_kind)::INTEGER},
+                   {'facet': 'status', 'value': status, 'ok': misses = (NOT ok_status)::INTEGER},
+                   {'facet': 'evaluation', 'value': evaluation, 'ok': misses = (NOT ok_evaluation)::INTEGER},
+                   {'facet': 'provenance', 'value': provenance, 'ok': misses = (NOT ok_provenance)::INTEGER},
+                   {'facet': 'freshness', 'value': CASE WHEN stale THEN 'stale' ELSE 'current' END,
+                    'ok': misses = (NOT ok_freshness)::INTEGER}]) AS f
+    FROM m
+) WHERE f.ok GROUP BY ALL
