@@ -56,9 +56,10 @@ def _file_identity() -> str:
 
 
 # DuckDB's share of the server's memory: its cache of table blocks and the running queries' hash tables, which
-# spill to a temporary file beyond it. At scale (10,000 cities) with 10 sessions the server peaked at 571 MB with
-# 200 MB here, 617 MB with 250 MB; with 150 MB, 2 different searches at once could fail ("Out of Memory").
-SERVING_MEMORY_LIMIT = os.environ.get("ALLIANCE_DUCKDB_MEMORY", "200MB")
+# spill to a temporary file beyond it. At scale (10,000 cities) with 10 sessions the server peaked at 459 MB with
+# 200 MB here, 437 MB with 160 MB, 429 MB with 128 MB; a search (3 queries) took 436, 450 and 487 ms. 72 searches'
+# queries, two at a time (QUERIES_AT_ONCE), all passed down to 120 MB (a search needs at most 60 MB).
+SERVING_MEMORY_LIMIT = os.environ.get("ALLIANCE_DUCKDB_MEMORY", "160MB")
 
 
 class DatabaseUnavailable(RuntimeError):
