@@ -92,7 +92,7 @@ elif kind == "custom":
 
     chosen = st.multiselect(t("benchmark.pick"), others, key="pick_choice", format_func=member_display.get,
                             on_change=_pick_to_url, placeholder=t("benchmark.pick_placeholder"),
-                            help=t("benchmark.pick_help", n=scoring.MIN_PEER_GROUP))
+                            help=t("benchmark.pick_help", n=scoring.MIN_PEER_GROUP), select_all=False)
 
 # ----------------------------------------------------------------------------------------- weights
 # The weights live in the link as ?w=code:weight,... (only those off their default), so that a shared link

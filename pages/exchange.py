@@ -182,7 +182,8 @@ if view == "needs":
             with st.form(f"need_form_{city}", enter_to_submit=False):
                 chosen = st.multiselect(t("exchange.need_dimensions"), dim_ids, default=proposed,
                                         format_func=lambda d: dim_label.get(d, str(d)), placeholder=t("exchange.pick"),
-                                        help=t("exchange.need_dimensions_help"), key=f"need_dims_{city}")
+                                        help=t("exchange.need_dimensions_help"), key=f"need_dims_{city}",
+                                        select_all=False)
                 text = st.text_area(t("exchange.need_text"), max_chars=exchange.MAX_TEXT, key=f"need_text_{city}",
                                     value=t("exchange.need_default", dimensions=dimension_names(proposed))
                                     if proposed else "", help=t("exchange.need_text_help"))
@@ -307,15 +308,15 @@ elif view == "offers":
                 offer_dims = st.multiselect(t("exchange.offer_dimensions"), dim_ids,
                                             default=[d for d in shown.get("dimensions") or [] if d in dim_label],
                                             format_func=lambda d: dim_label.get(d, str(d)), placeholder=t("exchange.pick"),
-                                            key=f"{prefix}_dims")
+                                            key=f"{prefix}_dims", select_all=False)
                 offer_approaches = st.multiselect(t("exchange.offer_approaches"), list(approach_label),
                                                   default=[a for a in shown.get("approaches") or [] if a in approach_label],
                                                   format_func=approach_label.get, placeholder=t("exchange.pick"),
-                                                  key=f"{prefix}_appr")
+                                                  key=f"{prefix}_appr", select_all=False)
                 c3, c4, c5 = st.columns(3)
                 languages = c3.multiselect(t("exchange.offer_languages"), list(dict.fromkeys(
                     [*OFFER_LANGUAGES, *(shown.get("languages") or [])])), default=shown.get("languages") or [lang],
-                                           format_func=language_name, key=f"{prefix}_lang")
+                                           format_func=language_name, key=f"{prefix}_lang", select_all=False)
                 start = c4.date_input(t("exchange.available_from"), value=shown.get("available_from"),
                                       format="YYYY-MM-DD", key=f"{prefix}_from")
                 end = c5.date_input(t("exchange.available_to"), value=shown.get("available_to"), format="YYYY-MM-DD",

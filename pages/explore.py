@@ -85,7 +85,7 @@ def param_input(param, key: str, members: dict[str, str]):
     if explore.is_member_param(param.name):  # chosen by name, stored as the id
         if explore.is_list_param(param):
             return st.multiselect(text, list(members), format_func=members.get, key=key, help=hint,
-                                  placeholder=t("explore.members_placeholder"))
+                                  placeholder=t("explore.members_placeholder"), select_all=False)
         return st.selectbox(text, list(members), index=None, key=key, help=hint, accept_new_options=True,
                             format_func=lambda v: members.get(v, v), placeholder=t("explore.member_placeholder"))
     if kind in ("INTEGER", "BIGINT", "INT"):

@@ -130,7 +130,7 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
     peers = st.multiselect(t("actions.field.peers"), peer_options, default=[p for p in shown["peers"] if p in display],
                            format_func=display.get, help=t("actions.peers_help"), key=f"{prefix}_peers",
                            placeholder=t("actions.peers_placeholder"),
-                           max_selections=actions.MAX_LINKS)
+                           max_selections=actions.MAX_LINKS, select_all=False)
     if suggested:
         st.caption(t("actions.suggested", names=", ".join(md_text(display[m]) for m in suggested[:6])))
     if len(peer_options) < len(members) - 1:
@@ -138,7 +138,7 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
     chosen_practices = st.multiselect(t("actions.field.practices"), practice_options, default=shown["practices"],
                                       format_func=lambda p: practice_titles.get(p, p), help=t("actions.practices_help"),
                                       key=f"{prefix}_practices", max_selections=actions.MAX_LINKS,
-                                      placeholder=t("actions.practices_placeholder"))
+                                      placeholder=t("actions.practices_placeholder"), select_all=False)
     evidence = st.text_area(t("actions.field.evidence"), value="\n".join(shown["evidence"]), height=90,
                             help=t("actions.evidence_help"), placeholder="https://", key=f"{prefix}_evidence")
     clicked = st.form_submit_button(t("actions.create") if action is None else t("actions.save"), type="primary",

@@ -142,7 +142,8 @@ def moderate_texts(con, code: str) -> None:
             words = sorted({w for text in item["texts"] + waiting for w in wordcloud.words(text)} |
                            set(item["hidden_words"]))
             hidden = right.multiselect(t("poll.hide_words"), words, default=item["hidden_words"],
-                                       key=f"poll-hide-{item['position']}", help=t("poll.hide_words_help"))
+                                       key=f"poll-hide-{item['position']}", help=t("poll.hide_words_help"),
+                                       select_all=False)
             if sorted(hidden) != sorted(item["hidden_words"]):
                 poll.hide_words(con, code, int(item["position"]), hidden)
                 st.rerun()

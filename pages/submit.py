@@ -143,13 +143,13 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
         chosen[name] = st.multiselect(t(f"submit.{text_key}"), values,
                                       default=[v for v in shown.get(name) or [] if v in labels],
                                       format_func=labels.get, placeholder=t("submit.form_pick"), disabled=locked,
-                                      key=f"{prefix}_{name}")
+                                      key=f"{prefix}_{name}", select_all=False)
     partner_options = [m for m in members["id"] if m != city]
     chosen["partner_member_ids"] = st.multiselect(
         t("submit.form_partners"), partner_options,
         default=[m for m in shown.get("partner_member_ids") or [] if m in display], format_func=display.get,
         placeholder=t("submit.form_pick"), help=t("submit.form_partners_help"), disabled=locked,
-        key=f"{prefix}_partners")
+        key=f"{prefix}_partners", select_all=False)
     translated = {}
     if "original_language" in shown:  # asked, never left empty: a new entry starts in the reader's language
         written_in = list(dict.fromkeys([get_language(), *available_languages(), *languages]))

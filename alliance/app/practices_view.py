@@ -162,7 +162,7 @@ def facet_widget(facet: pr.Facet, options: list[pr.FacetOption], chosen: tuple[s
     st.session_state[key] = list(chosen)  # in the link's order
     st.multiselect(t(f"practices.facet.{facet.key}"), [o.value for o in options], key=key,
                    format_func=lambda v: shown.get(v, v), on_change=_url_changed, args=(facet.key, key, list),
-                   placeholder="–")
+                   placeholder="–", select_all=False)
 
 
 def year_widget(f: pr.Filters, bounds: tuple[int, int]) -> None:

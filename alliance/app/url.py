@@ -173,7 +173,7 @@ class PageURL:
             self.set(param, st.session_state.get(widget_key) or [])
 
         return st.multiselect(label, options, key=widget_key, format_func=format_func, on_change=_to_url,
-                              **kwargs)
+                              select_all=False, **kwargs)  # "Select all" is Streamlit's own English text
 
 
 def _signature() -> tuple:

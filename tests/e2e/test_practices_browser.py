@@ -151,3 +151,21 @@ def test_facets_keep_their_choices_and_counts_follow(page, app_url):
     assert result_count(fresh) == both
     fresh.close()
     assert error_boxes(page) == []
+
+
+def test_a_french_facet_lists_french_values_with_their_counts_and_nothing_in_english(page, app_url):
+    """Streamlit's multiselect puts its own "Select all" row above the options, in English on every page:
+    the facets (and every other picker) turn it off; choosing every country is no filter anyway."""
+    import re
+
+    open_page(page, app_url + "/practices?lang=fr", TIMEOUT)
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(has_text="Pays").first
+    box.locator("input").click()
+    box.locator("input").press_sequentially("e", delay=30)  # the countries with an e; a bulk row would be there
+    options = page.locator("[role='option']")
+    options.first.wait_for(timeout=TIMEOUT)
+    texts = [options.nth(i).inner_text().strip() for i in range(options.count())]
+    assert any(text.startswith(("Espagne (", "Suède (", "Allemagne (", "Grèce (")) for text in texts), texts
+    assert all(re.fullmatch(r".+ \(\d+\)", text) for text in texts), texts  # each with its count, nothing else
+    page.keyboard.press("Escape")
+    assert error_boxes(page) == []
