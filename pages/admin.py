@@ -10,7 +10,7 @@ from alliance import dictionary, encoding, exporter, importer, undo
 from alliance.app import data
 from alliance.i18n import get_language, t, tn
 from alliance.app.session import require_role
-from alliance.app.ui import md_text, page_header
+from alliance.app.ui import md_text, page_header, uploader_in_language
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -20,6 +20,8 @@ user = require_role("admin")
 
 tab_import, tab_export, tab_templates, tab_log = st.tabs(
     [t("admin.tab_import"), t("admin.tab_export"), t("admin.tab_templates"), t("admin.tab_log")])
+
+UPLOAD_TYPES = ["csv", "xlsx"]
 
 
 def plan_table(plan: importer.Plan) -> pd.DataFrame:
@@ -35,8 +37,9 @@ def changes_table(plan: importer.Plan) -> pd.DataFrame:
 
 with tab_import:
     st.caption(t("admin.import_help"))
-    uploads = st.file_uploader(t("admin.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
+    uploads = st.file_uploader(t("admin.upload"), type=UPLOAD_TYPES, accept_multiple_files=True,
                                key="admin_uploads")
+    uploader_in_language("admin_uploads", UPLOAD_TYPES)
     chosen = st.selectbox(t("admin.encoding"), [""] + list(encoding.CHOICES), key="admin_encoding",
                           format_func=lambda e: encoding.name_of(e) if e else t("admin.encoding_auto"),
                           help=t("admin.encoding_help"))

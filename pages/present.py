@@ -15,7 +15,7 @@ import streamlit as st
 from alliance import actions, maps, poll, present, qa, scoring, wordcloud
 from alliance.app import data, url
 from alliance.i18n import fmt_number, get_language, label, localized_column, set_language, t, tn
-from alliance.app.ui import demo_notice
+from alliance.app.ui import css_string, demo_notice
 from alliance.app.shell import ensure_app_shell
 
 ensure_app_shell()  # first, before anything is drawn
@@ -64,9 +64,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 [class*="st-key-present-alt"] * { overflow: visible !important; }
 </style>
 """
-# the catalogue's name of the space bar, as a CSS string (our own text, never data)
-_space_key = t("present.key_space").replace("\\", "\\\\").replace('"', '\\"')
-st.markdown(KIOSK_CSS.replace("SPACE_KEY", _space_key), unsafe_allow_html=True)
+st.markdown(KIOSK_CSS.replace("SPACE_KEY", css_string(t("present.key_space"))), unsafe_allow_html=True)
 
 q = url.page("present")
 slides = present.parse_slides(q["slides"])

@@ -408,3 +408,11 @@ def test_moderator_approves_and_the_qa_slide_shows_it_by_votes(poll_env):
     assert texts.index("When do we start?") < texts.index("Who pays for \\<b\\>this\\</b\\>?")
     at.button(key=f"poll-qa-hidden-{first}").click().run()
     assert qa.screen(poll_env, code)[0]["id"].tolist() == [second]
+
+
+def test_css_string_keeps_our_text_inside_its_quotes_and_the_style_element():
+    from alliance.app.ui import css_string
+
+    assert css_string('Espace') == "Espace"
+    assert css_string('a "b" \\ c') == 'a \\"b\\" \\\\ c'
+    assert "<" not in css_string("</style><script>")

@@ -40,6 +40,26 @@ def member_display(members) -> dict[str, str]:
     return data.display_labels(members)
 
 
+def css_string(text: str) -> str:
+    """Our own text (a catalogue entry, never data) as the inside of a CSS string: quotes and backslashes
+    escaped, and no '<' that could end the <style> element."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+
+
+def uploader_in_language(key: str, types: list[str]) -> None:
+    """Streamlit writes its file uploader's button ("Upload") and limit line ("200MB per file • CSV") in English
+    on every page: draw them in the reader's language instead, over the hidden originals (scoped to `key`)."""
+    limit_mb = st.get_option("server.maxUploadSize")
+    button = css_string(t("common.upload_button"))
+    limit = css_string(t("common.upload_limit", size=limit_mb, types=", ".join(x.upper() for x in types)))
+    zone = f'.st-key-{key} [data-testid="stFileUploaderDropzone"]'
+    st.markdown(f"""<style>
+{zone} button p, {zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+{zone} button p::after {{ content: "{button}"; font-size: 14.875px; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 14.875px; }}
+</style>""", unsafe_allow_html=True)
+
+
 def md_text(value) -> str:
     """Text from data made inert for st.markdown: every Markdown/HTML punctuation mark backslash-escaped."""
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(value)).replace("\n", " ")

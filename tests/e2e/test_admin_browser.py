@@ -95,3 +95,27 @@ def test_an_unclear_encoding_is_refused_then_read_as_chosen_with_old_and_new_val
     assert cells == ["members", "aarhus-dk", "population", "285273", "290000"]
     assert not error_boxes(page)
     assert not page.outside_requests
+
+
+# What the upload zone shows: each text element's own text when drawn, else its ::after text (Streamlit's
+# English originals are kept, at size 0, and our words drawn after them).
+SHOWN_UPLOADER_TEXT_JS = """
+(zone) => [...zone.querySelectorAll('button p, [data-testid="stFileUploaderDropzoneInstructions"] span')].map(el => {
+  const own = getComputedStyle(el), after = getComputedStyle(el, '::after');
+  const drawn = parseFloat(own.fontSize) > 0 ? el.textContent.trim() : '';
+  const added = after.content && after.content !== 'none' ? JSON.parse(after.content) : '';
+  return (drawn + ' ' + added).trim();
+})
+"""
+
+
+def test_the_upload_zone_speaks_french_on_a_french_page(page, app_url):
+    """Streamlit writes its uploader's "Upload" button and "200MB per file" line in English on every page."""
+    open_admin(page, app_url, "demo-admin-2015")
+    open_page(page, app_url + "/admin?lang=fr")
+    zone = page.locator("[data-testid='stFileUploaderDropzone']")
+    zone.wait_for(timeout=60_000)
+    shown = zone.evaluate(SHOWN_UPLOADER_TEXT_JS)
+    assert shown == ["Choisir des fichiers", "Jusqu'à 200 Mo par fichier · CSV, XLSX"], shown
+    assert zone.bounding_box()["height"] > 40  # still a zone one can see and drop on
+    assert not error_boxes(page)
