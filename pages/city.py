@@ -45,7 +45,7 @@ with header:
                                         status=t(f"city.status_label.{row['status']}")))
 if embed_view.is_embedded():
     embed_view.back_link("city", {"city": city_id, "lang": q.raw("lang")})
-demo_notice(scores=True)
+demo_notice(scores=True, one_city=True)
 
 activities = data.query("city_activities", member_id=city_id)
 history = data.query("bench_city_history", member_id=city_id)

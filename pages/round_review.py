@@ -186,7 +186,7 @@ facts.caption(t("round_review.reviewed_by", who=md_text(reviewer_text(review))) 
 if user.is_admin or is_reviewer:  # the account name only to those who need it
     st.caption(t("round_review.reviewer_account", username=md_text(review.reviewer)))
 if review.provenance == "invented":
-    st.info(t("common.demo_scores_notice"), icon=":material/science:")
+    st.info(t("common.demo_city_scores_notice"), icon=":material/science:")
 if review.state == "validated":
     st.success(md_text(R.validation_note("validated", review, lambda i: city_name.get(i, i))), icon=":material/verified:")
 elif review.state in R.OPEN_STATES and not (reviewing or answering or validating):

@@ -43,7 +43,7 @@ def test_profile_shows_facts_map_activities_and_scores(app_env, facts):
     at = open_city({"city": CITY})
     assert at.title[0].value == "Aarhus"
     assert at.caption[0].value == "City in Denmark · Member"
-    assert any("invented for demonstration" in i.value for i in at.info)
+    assert any("invented for demonstration" in i.value and i.value.endswith("the real city.") for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Population"] == "285,273"
     activities = facts["activities"]

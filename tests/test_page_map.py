@@ -56,7 +56,8 @@ def test_map_shows_every_member_offline(app_env, expected):
     assert tooltip["text"] == "{tooltip}" and "html" not in tooltip
     aarhus = next(p for p in points if p["id"] == "aarhus-dk")
     assert aarhus["tooltip"].startswith("Aarhus\nDenmark\nPopulation: 285,273\n")
-    assert any("invented for demonstration" in i.value for i in at.info)
+    # every city's scores: the notice speaks of the real cities, not of one
+    assert any("invented for demonstration" in i.value and i.value.endswith("the real cities.") for i in at.info)
     current = int((expected["status"] != "former").sum())
     assert at.caption.values.count(f"{len(expected)} of {len(expected)} shown · current members and observers: "
                                    f"{current} · former members: {len(expected) - current}") == 1

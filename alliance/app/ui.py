@@ -10,10 +10,13 @@ from alliance.exporter import csv_bytes
 from alliance.i18n import number_separators, t
 
 
-def demo_notice(scores: bool = False) -> None:
-    """The plain statement that scores (and invented activities) are made up, wherever they are shown."""
+def demo_notice(scores: bool = False, one_city: bool = False) -> None:
+    """The plain statement that scores (and invented activities) are made up, wherever they are shown;
+    `one_city`: the scores shown are one city's (its profile)."""
     if data.is_demo_data():
-        st.info(t("common.demo_scores_notice") if scores else t("common.demo_notice"), icon=":material/science:")
+        key = ("common.demo_city_scores_notice" if one_city else "common.demo_scores_notice") if scores \
+            else "common.demo_notice"
+        st.info(t(key), icon=":material/science:")
 
 
 def page_header(title: str, intro: str | None = None) -> None:
