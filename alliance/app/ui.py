@@ -58,8 +58,8 @@ def uploader_in_language(key: str, types: list[str]) -> None:
     zone = f'.st-key-{key} [data-testid="stFileUploaderDropzone"]'
     st.markdown(f"""<style>
 {zone} button p, {zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
-{zone} button p::after {{ content: "{button}"; font-size: 14.875px; }}
-{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 14.875px; }}
+{zone} button p::after {{ content: "{button}"; font-size: 0.875rem; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
 </style>""", unsafe_allow_html=True)
 
 
