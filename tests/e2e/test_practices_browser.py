@@ -34,17 +34,30 @@ def open_and_wait_for(page, url: str, selector: str) -> None:
     wait_idle(page, TIMEOUT)
 
 
+def tick_card(page, activity_id: str, attempts: int = 3) -> None:
+    """Tick a result card's compare box. The first tick's rerun can start after wait_idle returned: while it runs,
+    the card is drawn twice (the stale one fading), even between the check that one is left and the click (a
+    clean-clone run, 2026-11-27): check again and click again."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    checkbox = page.locator(f".st-key-card_{activity_id} [data-testid='stCheckbox'] label")
+    for attempt in range(attempts):
+        expect(checkbox).to_have_count(1, timeout=TIMEOUT)
+        try:
+            checkbox.click(timeout=TIMEOUT)
+            return
+        except PlaywrightError as error:
+            if "strict mode violation" not in str(error) or attempt == attempts - 1:
+                raise
+
+
 def test_pick_two_practices_and_compare_them(page, app_url):
     open_and_wait_for(page, app_url + "/practices?country=BE", "[class*='st-key-card_']")
     assert error_boxes(page) == []
     cards = shown_cards(page)
     assert len(cards) >= 2
     for activity_id, _ in cards[:2]:
-        checkbox = page.locator(f".st-key-card_{activity_id} [data-testid='stCheckbox'] label")
-        # the first tick's rerun can start after wait_idle returned: while it runs, the card is drawn twice
-        # (the stale one fading); wait until one is left
-        expect(checkbox).to_have_count(1, timeout=TIMEOUT)
-        checkbox.click()
+        tick_card(page, activity_id)
         wait_idle(page, TIMEOUT)
     page.get_by_role("button", name="Compare them").click()
     wait_idle(page, TIMEOUT)
