@@ -33,7 +33,6 @@ if user.is_admin:
                                      round=row["round_year"], user=md_text(row["submitted_by"] or "–"),
                                      date=fmt_date(row["assessed_on"])))
 
-members = data.query("assess_members")
 labels = data.member_labels("assess_members")
 known_ids = set(labels["ids"])
 editable = [m for m in labels["ids"] if auth.can_edit(user, m)]

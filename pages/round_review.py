@@ -27,7 +27,6 @@ con = data.connection()
 
 show_flash("round_review")
 
-members = data.query("city_members")
 city_name = data.member_labels("city_members")["display"]
 questionnaire = data.query("assess_questionnaire")
 dimension_rows = questionnaire.drop_duplicates("dimension_id")

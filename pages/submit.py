@@ -24,9 +24,9 @@ user = session.require_role("editor")
 
 show_flash("submit")
 
-members = data.query("assess_members")
-display = data.member_labels("assess_members")["display"]
-editable = [m for m in data.member_labels("assess_members")["ids"] if auth.can_edit(user, m)]
+cities = data.member_labels("assess_members")
+display = cities["display"]
+editable = [m for m in cities["ids"] if auth.can_edit(user, m)]
 if not editable:
     st.warning(t("submit.no_cities"), icon=":material/block:")
     st.stop()
@@ -144,7 +144,7 @@ with st.form(f"{prefix}_form", enter_to_submit=False):
                                       default=[v for v in shown.get(name) or [] if v in labels],
                                       format_func=labels.get, placeholder=t("submit.form_pick"), disabled=locked,
                                       key=f"{prefix}_{name}", select_all=False)
-    partner_options = [m for m in members["id"] if m != city]
+    partner_options = [m for m in cities["ids"] if m != city]
     chosen["partner_member_ids"] = st.multiselect(
         t("submit.form_partners"), partner_options,
         default=[m for m in shown.get("partner_member_ids") or [] if m in display], format_func=display.get,

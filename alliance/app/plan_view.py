@@ -11,7 +11,7 @@ import streamlit as st
 from alliance import actions, auth, city, comparison, scoring
 from alliance.app import data, session, url
 from alliance.i18n import fmt_date, is_missing, label, t, tn
-from alliance.app.ui import md_text, member_display
+from alliance.app.ui import md_text
 
 # the status is never told by colour alone: a symbol and a word go with it (WCAG 1.4.1)
 STATUS_SYMBOLS = {"not_started": "○", "on_track": "▶", "at_risk": "⚠", "late": "⚑", "done": "✔", "dropped": "✖"}
@@ -47,7 +47,7 @@ def members() -> dict:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _members(version: str) -> dict:
     frame = data.query("bench_members")
-    return {"frame": frame, "display": member_display(frame), "keys": city.search_keys(frame)}
+    return {"frame": frame, "display": data.member_labels("bench_members")["display"], "keys": city.search_keys(frame)}
 
 
 def peer_choices(city_id: str, dimension_id: int, round_year: int | None) -> tuple[tuple, tuple]:

@@ -38,11 +38,6 @@ def show_flash(page: str, toast: bool = False) -> None:
             st.toast(flash[1], icon=flash[2])
 
 
-def member_display(members) -> dict[str, str]:
-    """Member id -> "Name (CC)" for pickers (a whole members query: data.member_labels, built once)."""
-    return data.display_labels(members)
-
-
 def css_string(text: str) -> str:
     """Our own text (a catalogue entry, never data) as the inside of a CSS string: quotes and backslashes
     escaped, and no '<' that could end the <style> element."""
