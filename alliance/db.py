@@ -5,6 +5,7 @@ This module does not import Streamlit; alliance.app.data adds the app's caching 
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -201,10 +202,35 @@ def schema_sql() -> str:
     return "\n".join([core, *languages, *features])  # before the features: their views may use the columns
 
 
+# What the file's tables look like: a column dropped or added by another program changes it.
+_COLUMNS_DIGEST_SQL = """SELECT md5(string_agg(table_name || '.' || column_name || ':' || data_type, ','
+                                ORDER BY table_name, column_index))
+                     FROM duckdb_columns() WHERE database_name = current_database()"""
+_SCHEMA_MARK_SQL = """SELECT comment FROM duckdb_tables()
+                  WHERE database_name = current_database() AND table_name = 'schema_version'"""
+
+
+def _schema_mark(con: duckdb.DuckDBPyConnection, ddl: str) -> str:
+    """The DDL's text and the file's columns, as one string: kept as schema_version's comment once applied."""
+    columns = con.execute(_COLUMNS_DIGEST_SQL).fetchone()[0] or ""
+    return hashlib.sha256(ddl.encode("utf-8")).hexdigest()[:32] + ":" + columns
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create whatever tables and columns are missing (all DDL is idempotent), e.g. in a file built before a
-    feature, and give a file built before a language that language's labels from the seed files."""
-    con.execute(schema_sql())
+    feature, and give a file built before a language that language's labels from the seed files. A file whose
+    mark says this very DDL was applied, and whose columns are as they were then, only gets its search texts
+    refreshed (the DDL took 50 ms of every opening: most of a test's set-up, and of a server's first visit)."""
+    ddl = schema_sql()
+    try:
+        mark = con.execute(_SCHEMA_MARK_SQL).fetchone()
+    except duckdb.Error:
+        mark = None
+    if mark and mark[0] and mark[0] == _schema_mark(con, ddl):
+        refresh_search(con)  # rows another program wrote since
+    else:
+        con.execute(ddl)
+        con.execute(f"COMMENT ON TABLE schema_version IS '{_schema_mark(con, ddl)}'")  # hex digits and ':' only
     fill_labels(con)
 
 

@@ -130,3 +130,46 @@ def test_the_servers_connection_never_filters_a_join_through_a_key_index(demo_db
         assert serving.cursor().execute(setting).fetchone()[0] == 0
     finally:
         serving.close()
+
+
+class RecordingConnection:
+    """A connection that notes every statement it runs (DuckDB's own connection cannot be patched)."""
+
+    def __init__(self, con):
+        self.con, self.statements = con, []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return self.con.execute(sql, *args)
+
+    def cursor(self):
+        return self.con.cursor()
+
+
+def test_a_file_marked_with_this_schema_skips_the_ddl_until_the_ddl_or_its_columns_change(demo_db, tmp_path,
+                                                                                         monkeypatch):
+    import shutil
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(demo_db, path)  # build_demo applied the schema and marked the file
+    con = db.connect(path)
+    recorder = RecordingConnection(con)
+    db.apply_schema(recorder)
+    assert not any("CREATE TABLE" in s for s in recorder.statements), "the DDL ran on a marked file"
+
+    # a column another program dropped: the DDL runs again and puts it back
+    con.execute("ALTER TABLE import_audit DROP COLUMN undone_by")
+    recorder.statements.clear()
+    db.apply_schema(recorder)
+    assert any("CREATE TABLE" in s for s in recorder.statements)
+    assert "undone_by" in {r[0] for r in con.execute("DESCRIBE import_audit").fetchall()}
+
+    # a new DDL statement (a new version of the app): it runs, once
+    ddl = db.schema_sql() + "\nCREATE TABLE IF NOT EXISTS schema_mark_probe (id INTEGER);"
+    monkeypatch.setattr(db, "schema_sql", lambda: ddl)
+    db.apply_schema(con)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_mark_probe'").fetchone()[0] == 1
+    recorder.statements.clear()
+    db.apply_schema(recorder)
+    assert not any("CREATE TABLE" in s for s in recorder.statements)
+    con.close()
