@@ -1,12 +1,14 @@
 """Shared fixtures: one demonstration database built once per test run, in a temporary folder."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from streamlit import config as _streamlit_config
+from streamlit.components.v2 import manifest_scanner as _manifest_scanner
 
 from alliance.app.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
@@ -38,6 +40,10 @@ if _WORKER:
     os.environ["ALLIANCE_SERVER_PORTS"] = f"{_FIRST_PORT}-{_FIRST_PORT + 49}"
 else:
     os.environ.setdefault("ALLIANCE_SERVER_PORTS", f"{_FIRST_PORT}-{_FIRST_PORT + 49}")
+
+# Each AppTest reads every installed package's metadata, looking for Streamlit components, before its first run:
+# a tenth of the AppTests' time. The packages installed do not change during a run: read them once per process.
+_manifest_scanner.scan_component_manifests = functools.cache(_manifest_scanner.scan_component_manifests)
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
 
