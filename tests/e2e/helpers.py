@@ -124,7 +124,10 @@ def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
 
 
 def wait_idle(pg, timeout_ms: int = 60_000) -> None:
-    pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
+    """The script has finished, nothing is loading, and the page is connected: while Streamlit reconnects its
+    widgets are disabled, and a click on the map (or any widget) does nothing."""
+    pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']"
+                         "[data-test-connection-state='CONNECTED']", timeout=timeout_ms)
     # polled every 100 ms: Playwright's default polls on every animation frame, which keeps Chromium drawing
     # frames for as long as the wait lasts (0.1 CPU-s a second against 0.01 here)
     pg.wait_for_function(

@@ -31,11 +31,14 @@ def record_view_states(pg) -> list[dict]:
     """Every initialViewState the server sent to this page (the deck spec travels as JSON in the protobuf)."""
     seen: list[dict] = []
 
+    pg.socket_closes = []  # told in the message of a click that opened nothing
+
     def on_socket(ws):
         def on_frame(payload):
             data = payload if isinstance(payload, bytes) else payload.encode()
             seen.extend(json.loads(m.group(1)) for m in VIEW_STATE.finditer(data))
         ws.on("framereceived", on_frame)
+        ws.on("close", lambda _: pg.socket_closes.append(time.strftime("%H:%M:%S")))
 
     pg.on("websocket", on_socket)
     return seen
@@ -125,9 +128,14 @@ def click_until_details(pg, lon: float, lat: float, attempts: int = 3):
         try:
             details.wait_for(state="visible", timeout=20_000)
             return details
-        except Exception:  # noqa: BLE001 - Playwright's timeout: try again, fail after the last attempt
+        except Exception as error:  # noqa: BLE001 - Playwright's timeout: try again, fail after the last attempt
             if attempt == attempts - 1:
-                raise
+                app = pg.locator("[data-testid='stApp']")
+                raise AssertionError(
+                    f"{attempts} clicks at ({x:.0f}, {y:.0f}) opened no details; script "
+                    f"{app.get_attribute('data-test-script-state')}, connection "
+                    f"{app.get_attribute('data-test-connection-state')}, websocket closed at "
+                    f"{getattr(pg, 'socket_closes', '?')}, {len(pg.view_states)} views") from error
 
 
 @pytest.fixture(scope="module")
