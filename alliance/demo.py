@@ -21,17 +21,13 @@ import pandas as pd
 
 from alliance import actions, events, exchange, round_review
 from alliance.auth import add_demo_users
-from alliance.db import apply_schema, refresh_search
+from alliance.db import apply_schema, new_file_config, refresh_search
 from alliance.paths import SEED_DIR
 
 DEFAULT_SEED = 2015
 DEFAULT_ACTIVITIES = 160
 DEFAULT_ROUNDS = 4
 LATEST_ROUND = 2025
-# A file of at most this many activities is written in 16 kB blocks instead of DuckDB's 256 kB: each of its ~50
-# small tables takes a block of its own, so the demo file is 2 MB instead of 24, quicker to copy and to cache.
-SMALL_FILE_ACTIVITIES = 5_000
-SMALL_BLOCK_SIZE = 16_384
 
 ACTIVITY_KINDS = ["practice", "project", "training", "event", "exit_programme", "network", "tool"]
 ACTIVITY_KIND_WEIGHTS = [0.34, 0.22, 0.16, 0.1, 0.06, 0.06, 0.06]
@@ -363,8 +359,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
 
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    small = n_invented + len(practices) <= SMALL_FILE_ACTIVITIES
-    con = duckdb.connect(str(tmp), config={"default_block_size": str(SMALL_BLOCK_SIZE)} if small else {})
+    con = duckdb.connect(str(tmp), config=new_file_config(n_invented + len(practices)))
     con.execute("SET enable_progress_bar = false")
     try:
         apply_schema(con)  # marks the file as holding this schema: its openings skip the DDL

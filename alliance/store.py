@@ -407,12 +407,15 @@ class Store:
                 "ORDER BY c.table_name, c.column_index").fetchall():
             columns.setdefault(table, []).append(f'"{column}" {type_name}')
         scratch.close()
-        con = db.connect(path)
+        activities = int(self.reads.execute("SELECT count(*) FROM activities").fetchone()[0])
+        con = db.connect(path, new_file=db.new_file_config(activities))
+        con.execute("BEGIN TRANSACTION")  # one commit for the ~60 statements, not one each
         for table, defs in columns.items():
             con.execute(f'CREATE TABLE "{table}" ({", ".join(defs)})')
         for statement in _statements(db.schema_sql()):  # DuckDB's macros (the search), before the rows
             if re.match(r"CREATE\s+OR\s+REPLACE\s+MACRO", statement, re.I):
                 con.execute(statement)
+        con.execute("COMMIT")
         self._local = con
         self.applied_version = self.current_version()
         self.refresh(self.shared_tables())

@@ -184,7 +184,7 @@ def test_the_generator_keeps_updates_after_starts_at_the_scale_of_the_benchmark_
 
 def test_the_demo_file_is_written_in_small_blocks(demo_db):
     """Each small table takes a block of its own: in DuckDB's 256 kB blocks the demo file was 24 MB."""
-    from alliance.demo import SMALL_BLOCK_SIZE
+    from alliance.db import SMALL_BLOCK_SIZE
 
     con = duckdb.connect(str(demo_db), read_only=True)
     block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
