@@ -3,7 +3,8 @@ no text under 24 px, nothing fetched from outside), keyboard control, and a live
 a phone-size browser answers, the big screen shows the answer within seconds, and the QR code on the screen
 decodes to the poll's URL.
 
-Screenshots of every slide are written to $PRESENT_SHOTS (default: the test's temporary folder).
+Set PRESENT_SHOTS to a folder to keep screenshots of every slide (for looking at them, not asserted; each cost
+Chromium a full-screen capture in every run when they were always taken).
 """
 from __future__ import annotations
 
@@ -89,11 +90,13 @@ def phone(browser):
     context.close()
 
 
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("PRESENT_SHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+SHOTS = os.environ.get("PRESENT_SHOTS")
+
+
+def shot(pg, name: str, **options) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(Path(SHOTS) / f"{name}.png"), **options)
 
 
 def title_of(pg) -> str:
@@ -120,7 +123,7 @@ def check_kiosk(pg, slide: str) -> None:
     assert not small_hints, f"slide {slide}: key hints under 22 px: {small_hints}"
 
 
-def test_a_full_cycle_at_1920x1080(app_url, screen, shots):
+def test_a_full_cycle_at_1920x1080(app_url, screen):
     # Each slide is checked at leisure and left with the → key (a timed cycle could move on while a busy
     # machine was still drawing the map); the timer itself is checked just after.
     slides = list(TITLES)
@@ -130,9 +133,10 @@ def test_a_full_cycle_at_1920x1080(app_url, screen, shots):
         wait_title(screen, TITLES[slide], timeout_ms=40_000)
         if slide == "map":
             screen.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=30_000)
-            screen.wait_for_timeout(1500)  # let deck.gl draw before the screenshot
+            if SHOTS:
+                screen.wait_for_timeout(1500)  # let deck.gl draw before the screenshot
         check_kiosk(screen, slide)
-        screen.screenshot(path=str(shots / f"present-{len(seen) + 1}-{slide}.png"))
+        shot(screen, f"present-{len(seen) + 1}-{slide}")
         seen.append(slide)
         screen.mouse.click(5, 400)
         screen.keyboard.press("ArrowRight")
@@ -208,7 +212,7 @@ def _screen_counts(screen) -> list[str]:
     return screen.locator(".st-key-present-alt-poll-1").text_content()
 
 
-def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone, shots):
+def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone):
     organiser = browser.new_context(**LAPTOP)
     try:
         code = _sign_in_and_open_poll(organiser.new_page(), app_url)
@@ -238,7 +242,7 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
     phone.goto(decoded[0])
     phone.wait_for_selector("text=Does your city have a shared strategy", timeout=30_000)
     _answer_light(phone, "Established")
-    phone.screenshot(path=str(shots / "poll-phone.png"), full_page=True)
+    shot(phone, "poll-phone", full_page=True)
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the phone page is {width} px wide: it scrolls sideways"
 
@@ -254,7 +258,7 @@ def test_a_phone_answers_and_the_screen_shows_it(app_url, browser, screen, phone
     counts = _screen_counts(screen)
     assert re.search(r"3 · Established\s*0", counts), counts
     assert "1 participant so far" in screen.locator("[data-testid='stMain']").inner_text()
-    screen.screenshot(path=str(shots / "present-poll-answered.png"))
+    shot(screen, "present-poll-answered")
     assert title_of(screen) == TITLES["poll"], "the poll slide moved on while the poll was open"
     assert not screen.outside_requests, screen.outside_requests
 
