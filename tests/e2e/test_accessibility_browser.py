@@ -55,7 +55,8 @@ async (own) => {
 
 
 def axe_findings(pg) -> list[dict]:
-    pg.add_script_tag(path=str(AXE))
+    if not pg.evaluate("() => typeof axe !== 'undefined'"):  # a view reached by the app's links keeps it
+        pg.add_script_tag(path=str(AXE))
     assert pg.evaluate("() => typeof axe !== 'undefined' && typeof axe.run === 'function'")
     return pg.evaluate(RUN_AXE, list(STREAMLIT_OWN))["findings"]
 
