@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit import config as _streamlit_config
 from streamlit.components.v2 import manifest_scanner as _manifest_scanner
+from streamlit.testing.v1 import local_script_runner as _local_script_runner
 
 from alliance.app.apptest import run_pages_through_app_py
 from alliance.demo import build_demo
@@ -44,6 +45,19 @@ else:
 # Each AppTest reads every installed package's metadata, looking for Streamlit components, before its first run:
 # a tenth of the AppTests' time. The packages installed do not change during a run: read them once per process.
 _manifest_scanner.scan_component_manifests = functools.cache(_manifest_scanner.scan_component_manifests)
+
+
+def _wait_for_the_run(runner, timeout: float = 3) -> None:
+    """AppTest's wait for a run, without its poll every millisecond (5 % of the AppTests' CPU, and the GIL taken
+    from the script's thread as often): the script's thread ends right after the run, so wait for it to end."""
+    runner._script_thread.join(timeout)
+    if runner._script_thread.is_alive():
+        runner.request_stop()
+        runner.join()
+        raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+
+
+_local_script_runner.require_widgets_deltas = _wait_for_the_run
 
 APP_TIMEOUT = 60  # AppTest's 3 s default is too short for a cold import of plotly and pydeck
 
