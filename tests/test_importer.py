@@ -164,3 +164,25 @@ def test_an_imported_change_of_title_is_searchable_at_once_and_after_undo(writab
     undo.undo_last(con, "t")
     assert "aarhus-model" in found("discriminations") and found("ecoles ouvertes") == []
     con.close()
+
+
+def test_the_shared_scratch_database_gives_each_check_its_own_rows():
+    """check_constraints registers its rows as "incoming" on a cursor of one in-memory DuckDB kept for the
+    process: two checks at once (two sessions saving) must each see their own rows."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    from alliance.tables import scratch_cursor
+
+    def count_own(n: int) -> list[int]:
+        cursor = scratch_cursor()
+        cursor.register("incoming", pd.DataFrame({"v": [n] * n}))
+        seen = [cursor.execute("SELECT count(*), min(v), max(v) FROM incoming").fetchone() for _ in range(50)]
+        cursor.close()
+        return sorted(set(seen))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(count_own, [3, 5, 7, 11]))
+    assert results == [[(n, n, n)] for n in (3, 5, 7, 11)]
+    assert scratch_cursor() is not scratch_cursor()
