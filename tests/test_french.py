@@ -12,6 +12,7 @@ import json
 import re
 import types
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 from google.protobuf.message import Message
@@ -213,3 +214,29 @@ def test_page_in_german_shows_no_english(app_env, monkeypatch, page):
     assert len(texts) > 3, "nothing rendered: the check would pass vacuously"
     left = english_left(texts, "de")
     assert not left, f"/{page} in German shows English: {left}"
+
+
+def test_every_multiselect_leaves_out_streamlits_english_select_all_row():
+    """Streamlit 1.67's multiselect puts its own "Select all" row above the options, in English on every page (on
+    a facet it put every country in the link); there is no setting for it. Every call in pages/ and alliance/app/
+    passes select_all=False, except those through the URL-state helper (`q.multiselect`), which passes it itself."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "pages").glob("*.py")) + sorted((root / "alliance" / "app").glob("*.py"))
+    calls, missing = 0, []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "multiselect"):
+                continue
+            calls += 1
+            if isinstance(node.func.value, ast.Name) and node.func.value.id == "q":
+                continue  # alliance.app.url's PageState.multiselect, checked below
+            passed = {k.arg: k.value for k in node.keywords}
+            if not (isinstance(passed.get("select_all"), ast.Constant) and passed["select_all"].value is False):
+                missing.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert calls >= 20, calls  # the walk found the calls
+    assert not missing, missing
+    helper = (root / "alliance" / "app" / "url.py").read_text(encoding="utf-8")
+    assert "select_all=False" in helper
