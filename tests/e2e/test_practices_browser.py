@@ -35,9 +35,10 @@ def open_and_wait_for(page, url: str, selector: str) -> None:
 
 
 def tick_card(page, activity_id: str, attempts: int = 3) -> None:
-    """Tick a result card's compare box. The first tick's rerun can start after wait_idle returned: while it runs,
-    the card is drawn twice (the stale one fading), even between the check that one is left and the click (a
-    clean-clone run, 2026-11-27): check again and click again."""
+    """Tick a result card's compare box and wait until the link holds the pick (`?pick=a,b`). The first tick's
+    rerun can start after wait_idle returned: while it runs, the card is drawn twice (the stale one fading), even
+    between the check that one is left and the click, and a click on the fading copy is lost (clean-clone runs,
+    2026-11-27: "Compare them" stayed disabled with one pick). Check again and click again, as a person would."""
     from playwright.sync_api import Error as PlaywrightError
 
     checkbox = page.locator(f".st-key-card_{activity_id} [data-testid='stCheckbox'] label")
@@ -45,10 +46,17 @@ def tick_card(page, activity_id: str, attempts: int = 3) -> None:
         expect(checkbox).to_have_count(1, timeout=TIMEOUT)
         try:
             checkbox.click(timeout=TIMEOUT)
+            page.wait_for_function(PICKED_JS, arg=activity_id, timeout=10_000, polling=100)
             return
-        except PlaywrightError as error:
-            if "strict mode violation" not in str(error) or attempt == attempts - 1:
+        except PlaywrightError:  # a strict-mode violation, or no pick in the link after the click
+            if attempt == attempts - 1:
                 raise
+            wait_idle(page, TIMEOUT)
+            if page.evaluate(PICKED_JS, activity_id):
+                return
+
+
+PICKED_JS = """id => (new URLSearchParams(location.search).get('pick') || '').split(',').includes(id)"""
 
 
 def test_pick_two_practices_and_compare_them(page, app_url):
