@@ -21,7 +21,7 @@ import pandas as pd
 
 from alliance import actions, events, exchange, round_review
 from alliance.auth import add_demo_users
-from alliance.db import apply_schema, new_file_config, refresh_search
+from alliance.db import apply_schema, connect, new_file_config, refresh_search
 from alliance.paths import SEED_DIR
 
 DEFAULT_SEED = 2015
@@ -359,8 +359,7 @@ def build_demo(out: Path | str, cities: int | None = None, activities: int = DEF
 
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp), config=new_file_config(n_invented + len(practices)))
-    con.execute("SET enable_progress_bar = false")
+    con = connect(tmp, new_file=new_file_config(n_invented + len(practices)))
     try:
         apply_schema(con)  # marks the file as holding this schema: its openings skip the DDL
         con.execute("BEGIN")
