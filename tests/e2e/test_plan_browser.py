@@ -163,6 +163,14 @@ def choose_from_list(pg, label: str, option: str, within=None) -> None:
     wait_idle(pg)
 
 
+def send(pg, shot_name: str, button: str, done: str) -> None:
+    """Keep a screenshot (with ROUND_REVIEW_SHOTS), press `button`, wait for the message `done` and the run."""
+    shot(pg, shot_name)
+    pg.get_by_role("button", name=button).click()
+    pg.wait_for_selector(f"text={done}", timeout=60_000)
+    wait_idle(pg)
+
+
 def overall(pg) -> str:
     metric = pg.locator("[data-testid='stMetric']").filter(has_text="Overall index").first
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
@@ -208,10 +216,7 @@ def test_the_seven_steps_of_issue_16(browser, plan_app):
         # 0. the admin assigns the submitted round to the peer reviewer of Liège
         open_signed_in(admin, url, "/round-review", "admin", "text=Assign a submitted round")
         choose_from_list(admin, "Reviewer", "editor-liege · peer reviewer, Liège (BE)")
-        shot(admin, "1-assign")
-        admin.get_by_role("button", name="Assign").click()
-        admin.wait_for_selector("text=is assigned for review", timeout=60_000)
-        wait_idle(admin)
+        send(admin, "1-assign", "Assign", "is assigned for review")
 
         # 4. the reviewer proposes a different level with a reason on the first dimension, agrees elsewhere
         open_signed_in(reviewer, url, "/round-review", "editor-liege", "text=Send the review to the city")
@@ -222,10 +227,7 @@ def test_the_seven_steps_of_issue_16(browser, plan_app):
         first.get_by_role("textbox", name="Reason").fill(REASON)
         first.get_by_role("textbox", name="Reason").blur()  # Streamlit sends a text area's value when it loses focus
         wait_idle(reviewer)
-        shot(reviewer, "2-review")
-        reviewer.get_by_role("button", name="Send the review to the city").click()
-        reviewer.wait_for_selector("text=The review is sent", timeout=60_000)
-        wait_idle(reviewer)
+        send(reviewer, "2-review", "Send the review to the city", "The review is sent")
 
         # 5. the city accepts the proposal; the reason shows as written, not as markup
         open_page(city, url + "/round-review")
@@ -234,10 +236,7 @@ def test_the_seven_steps_of_issue_16(browser, plan_app):
         assert city.locator("[data-testid='stMain'] b").filter(has_text="but").count() == 0
         city.get_by_text("Accept the proposed level").click()
         wait_idle(city)
-        shot(city, "3-answer")
-        city.get_by_role("button", name="Send our answer").click()
-        city.wait_for_selector("text=Your answer is sent", timeout=60_000)
-        wait_idle(city)
+        send(city, "3-answer", "Send our answer", "Your answer is sent")
 
         # 6. the admin validates with the agreed levels (the proposal the city accepted is preselected)
         open_page(admin, url + "/round-review")
