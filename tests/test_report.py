@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from alliance import comparison as cmp
 from alliance import db, i18n, report
 
-from test_comparison import CITY, build, framework
+from test_comparison import build, framework
 
 
 def squeeze(text: str) -> str:

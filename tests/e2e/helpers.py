@@ -2,6 +2,7 @@
 error boxes, signing in."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import warnings
@@ -39,6 +40,18 @@ def served_copy(source: Path, folder: Path, change=None):
         yield url, path
     finally:
         stop(proc)
+
+
+# Screenshots for a person to look at, never asserted: taken only when E2E_SHOTS names a folder, as each costs
+# Chromium a capture (a full page or a 1920x1080 screen) in every run.
+SHOTS = os.environ.get("E2E_SHOTS")
+
+
+def keep_shot(pg, name: str, **options) -> None:
+    """Save `pg` as E2E_SHOTS/<name>.png when E2E_SHOTS is set; `options` go to Playwright's screenshot."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(Path(SHOTS) / f"{name}.png"), **options)
 
 
 # Something of the page drawn in the main area: before its first run the app also reads "not running".
@@ -153,7 +166,7 @@ def sign_in(pg, username: str, password: str, then: str, refused: bool = False) 
     wait_idle(pg)
     if not refused:
         pg.wait_for_function(f"() => document.cookie.split('; ').some(c => c.startsWith('{COOKIE_NAME}='))",
-                             timeout=60_000)
+                             timeout=60_000, polling=100)
 
 
 def choose_language(pg, option: str, attempts: int = 3) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from alliance import auth, db
 from alliance.serve import start_app, stop, wait_ready
-from e2e.helpers import error_boxes, open_page, sign_in, wait_idle
+from e2e.helpers import error_boxes, keep_shot, open_page, sign_in, wait_idle
 from test_cli_import_export import tables_of
 
 pytestmark = pytest.mark.browser
@@ -86,11 +86,11 @@ def test_an_unclear_encoding_is_refused_then_read_as_chosen_with_old_and_new_val
     wait_idle(page)
     assert page.get_by_text("members.csv was read as Windows-1250 (Central European).").is_visible()
     assert page.get_by_text("Changes to existing rows").is_visible()
-    page.screenshot(path=str(tmp_path / "admin-changes.png"), full_page=True)
+    keep_shot(page, "admin-changes", full_page=True)
     # the grid draws its cells a moment after the run ends: wait for them before reading
     table = page.locator("[data-testid='stDataFrame']").last
     page.wait_for_function("(grid) => grid.querySelectorAll('td').length >= 5", arg=table.element_handle(),
-                           timeout=30_000)
+                           timeout=30_000, polling=100)
     cells = table.locator("td").all_text_contents()
     assert cells == ["members", "aarhus-dk", "population", "285273", "290000"]
     assert not error_boxes(page)

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from alliance import db
-from tests.e2e.helpers import open_page
+from e2e.helpers import open_page
 
 pytestmark = pytest.mark.browser
 

@@ -2,12 +2,11 @@
 framed by another site."""
 from __future__ import annotations
 
-import os
 import urllib.request
 
 import pytest
 
-from tests.e2e.helpers import wait_idle
+from e2e.helpers import keep_shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +37,7 @@ def test_an_embedded_city_profile_renders_inside_another_page(page, app_url):
     # the offer to embed is for the full page, not for the embedded view itself
     assert frame_locator.get_by_text("Put this on your website").count() == 0
     assert not frame.locator("[data-testid='stException']").count()
-    if os.environ.get("EMBED_SHOT"):
-        page.screenshot(path=os.environ["EMBED_SHOT"])
+    keep_shot(page, "embedded-city-profile")
 
 
 def test_only_the_embeddable_views_may_be_framed_by_another_site(app_url):

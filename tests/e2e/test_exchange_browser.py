@@ -3,22 +3,19 @@ the editor fixes it, the admin publishes it, and the catalogue search finds it. 
 from Aarhus's lowest self-assessment dimension is matched to an offer and to a strong peer; Aarhus's editor
 expresses interest, and the offering city's editor accepts the request in its inbox.
 
-One server on its own database copy for the module: these tests write. Set EXCHANGE_SHOTS to a folder to keep
+One server on its own database copy for the module: these tests write. Set E2E_SHOTS to a folder to keep
 screenshots of each step (for looking at the pages, not asserted)."""
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from e2e.conftest import LOCAL_HOSTS
-from e2e.helpers import error_boxes, open_page, served_copy, sign_in, wait_idle
+from e2e.helpers import error_boxes, keep_shot, open_page, served_copy, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("EXCHANGE_SHOTS")
 
 
 OFFERING_PASSWORD = "a-test-editor-password-7"
@@ -44,12 +41,6 @@ def add_offering_editor(con) -> None:
 def exchange_app(demo_db, tmp_path_factory):
     with served_copy(demo_db, tmp_path_factory.mktemp("exchange-server"), change=add_offering_editor) as (url, path):
         yield url, path
-
-
-def shot(pg, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def open_signed_in(pg, url: str, path: str, username: str, password: str, then: str) -> None:
@@ -107,7 +98,7 @@ def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchang
         editor.get_by_label("Link to a public page", exact=True).fill("https://aarhus.dk/mediators")
         pick(editor, "Approaches", "Community dialogue")
         pick(editor, "Target groups", "Young people")
-        shot(editor, "submit-form-en")
+        keep_shot(editor, "submit-form-en")
         editor.get_by_role("button", name="Save and submit for review").click()
         editor.wait_for_selector("text=Submitted for review. An administrator", timeout=60_000)
         wait_idle(editor)
@@ -117,7 +108,7 @@ def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchang
         open_signed_in(admin, url, "/review", "admin", "demo-admin-2015", "text=Return with the comment")
         assert "Waiting for review (1)" in admin.inner_text("body")
         assert "Street mediators for youth clubs" in admin.inner_text("body")
-        shot(admin, "review-queue-en")
+        keep_shot(admin, "review-queue-en")
         admin.get_by_label("Comment for the editor", exact=True).fill("Please add the city's evaluation report link.")
         admin.get_by_role("button", name="Return with the comment").click()
         admin.wait_for_selector("text=Returned to Aarhus", timeout=60_000)
@@ -129,7 +120,7 @@ def test_submit_return_fix_publish_and_find_it_in_the_catalogue(browser, exchang
         editor.wait_for_selector("text=Please add the city's evaluation report link.", timeout=60_000)
         assert "Returned by admin" in editor.inner_text("body")
         editor.get_by_role("spinbutton", name="End year").fill("2025")
-        shot(editor, "submit-returned-en")
+        keep_shot(editor, "submit-returned-en")
         editor.get_by_role("button", name="Save and submit for review").click()
         editor.wait_for_selector("text=Submitted for review. An administrator", timeout=60_000)
         wait_idle(editor)
@@ -167,7 +158,7 @@ def test_a_need_from_the_self_assessment_is_matched_and_the_request_accepted_in_
         assert f"{OFFERING['weakest']} (level {OFFERING['level']} of 5)" in body
         need_dims = aarhus.locator("[data-testid='stMultiSelect']").filter(has_text="Dimensions").first
         assert OFFERING["weakest"] in need_dims.inner_text()
-        shot(aarhus, "exchange-need-form-en")
+        keep_shot(aarhus, "exchange-need-form-en")
         aarhus.get_by_role("button", name="Post the need").click()
         aarhus.wait_for_selector("text=Your need is posted", timeout=60_000)
         wait_idle(aarhus)
@@ -176,7 +167,7 @@ def test_a_need_from_the_self_assessment_is_matched_and_the_request_accepted_in_
         matches = aarhus.locator("[data-testid='stExpander']").filter(has_text="Offers that cover this need").first
         assert OFFERING["title"] in matches.inner_text()
         assert re.search(r"level [45], \d+ practices?", matches.inner_text())
-        shot(aarhus, "exchange-matches-en")
+        keep_shot(aarhus, "exchange-matches-en")
         card = matches.locator("[data-testid='stVerticalBlock']").filter(has_text=OFFERING["title"]).filter(
             has=aarhus.get_by_role("button", name="Express interest")).last  # the innermost: the offer's card
         card.get_by_role("button", name="Express interest").click()
@@ -193,7 +184,7 @@ def test_a_need_from_the_self_assessment_is_matched_and_the_request_accepted_in_
             has_text="Could two of our officers visit in March?").filter(
             has=offering.get_by_role("button", name="Accept")).last
         assert "Aarhus" in request.inner_text() and "Proposed" in request.inner_text()
-        shot(offering, "inbox-proposed-en")
+        keep_shot(offering, "inbox-proposed-en")
         request.get_by_role("button", name="Accept").click()
         offering.wait_for_selector("text=Accepted. Both cities see it", timeout=60_000)
         wait_idle(offering)
@@ -202,7 +193,7 @@ def test_a_need_from_the_self_assessment_is_matched_and_the_request_accepted_in_
         navigate(aarhus, "Exchange inbox")
         aarhus.wait_for_selector(f"text=by {OFFERING['username']}", timeout=60_000)
         assert "Accepted on" in aarhus.inner_text("body")
-        shot(aarhus, "inbox-accepted-en")
+        keep_shot(aarhus, "inbox-accepted-en")
         assert error_boxes(aarhus) == [] and error_boxes(offering) == []
         assert outside == []
     finally:

@@ -37,7 +37,7 @@ PROBLEMS = """() => {
 def test_phone_charts_keep_their_labels_inside(phone, app_url, path, charts):
     open_page(phone, app_url + path)
     phone.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
-                            timeout=60_000)
+                            timeout=60_000, polling=100)
     if path.startswith(("/city", "/benchmark")):  # their radar
         phone.wait_for_selector(".angularaxistick text", state="attached", timeout=60_000)
     assert error_boxes(phone) == []
@@ -48,6 +48,7 @@ def test_overview_bar_names_stay_inside_on_a_1024_px_laptop(page, app_url):
     # each chart has half of the main area there: "Youth resilience and education" was cut to "outh resilience..."
     page.set_viewport_size({"width": 1024, "height": 768})  # a tab of the warm laptop browser, at this size
     open_page(page, app_url + "/")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .ytick text').length >= 10", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .ytick text').length >= 10", timeout=60_000,
+                           polling=100)
     assert page.evaluate("() => window.innerWidth") == 1024
     assert page.evaluate(PROBLEMS) == []

@@ -7,28 +7,25 @@ validates; (7) the benchmark limited to validated rounds then shows the round, a
 
 One server on its own database copy for the module (these tests write; the shared server's data must stay as
 built), on which Aarhus's editor has submitted the 2025 round. The seven steps go on from the plan the first test
-made (a walk of its own cost 12 s); alone, that test makes it first. Set ROUND_REVIEW_SHOTS to a folder to keep
+made (a walk of its own cost 12 s); alone, that test makes it first. Set E2E_SHOTS to a folder to keep
 screenshots of each step (for looking at the pages, not asserted).
 """
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from alliance import scoring
 from alliance.i18n import fmt_number
-from e2e.helpers import LAPTOP, PHONE, error_boxes, open_page, served_copy, sign_in, soft_navigate, wait_idle
+from e2e.helpers import LAPTOP, PHONE, error_boxes, keep_shot, open_page, served_copy, sign_in, soft_navigate, wait_idle
 from e2e.test_exchange_browser import new_page
 
 pytestmark = pytest.mark.browser
 
 FIRST = "Mayor to sign a <b>prevention</b> mandate *this year*"
 SECOND = "Agree outcome indicators with every funded project"
-SHOTS = os.environ.get("ROUND_REVIEW_SHOTS")
 ROUND, LEVEL, PROPOSED = 2025, 3, 2
 REASON = "The *strategy* is adopted <b>but</b> not yet funded."
 PLANNED: set[str] = set()  # servers on which the first test made and checked Aarhus's plan (steps 1-3)
@@ -144,12 +141,6 @@ def test_a_phone_gets_the_plan_as_cards_inside_the_screen(browser, plan_app):
     context.close()
 
 
-def shot(pg, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
 def open_signed_in(pg, url: str, path: str, username: str, then: str) -> None:
     open_page(pg, url + path)
     sign_in(pg, username, "demo-admin-2015" if username == "admin" else "demo-editor-2015", then)
@@ -164,8 +155,8 @@ def choose_from_list(pg, label: str, option: str, within=None) -> None:
 
 
 def send(pg, shot_name: str, button: str, done: str) -> None:
-    """Keep a screenshot (with ROUND_REVIEW_SHOTS), press `button`, wait for the message `done` and the run."""
-    shot(pg, shot_name)
+    """Keep a screenshot (with E2E_SHOTS), press `button`, wait for the message `done` and the run."""
+    keep_shot(pg, shot_name)
     pg.get_by_role("button", name=button).click()
     pg.wait_for_selector(f"text={done}", timeout=60_000)
     wait_idle(pg)
@@ -241,13 +232,13 @@ def test_the_seven_steps_of_issue_16(browser, plan_app):
         # 6. the admin validates with the agreed levels (the proposal the city accepted is preselected)
         open_page(admin, url + "/round-review")
         admin.wait_for_selector("text=Validate the round with these levels", timeout=60_000)
-        shot(admin, "4-validate")
+        keep_shot(admin, "4-validate")
         admin.get_by_role("button", name="Validate the round with these levels").click()
         admin.wait_for_selector("text=is validated", timeout=60_000)
         # the flash can show before the rerun that draws the validated review: wait for the table's heading
         admin.get_by_text("City's answers and agreed levels").wait_for(timeout=60_000)
         wait_idle(admin)
-        shot(admin, "5-validated")
+        keep_shot(admin, "5-validated")
 
         # 7. the benchmark limited to validated rounds now shows 2025, at the agreed level
         open_page(city, url + "/benchmark?city=aarhus-dk&rounds=validated")
@@ -255,7 +246,7 @@ def test_the_seven_steps_of_issue_16(browser, plan_app):
         expected = scoring.index_of_levels({d: LEVEL for d in range(2, 15)} | {1: PROPOSED})
         assert round(expected) != round(scoring.index_of_levels({d: LEVEL for d in range(1, 15)}))
         assert overall(city) == fmt_number(expected)
-        shot(city, "6-benchmark-validated")
+        keep_shot(city, "6-benchmark-validated")
         for pg in (admin, reviewer, city):
             assert error_boxes(pg) == []
         assert outside == []

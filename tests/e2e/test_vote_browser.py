@@ -11,7 +11,7 @@ import pytest
 
 from alliance.app.load import HttpClient
 from alliance import db, poll
-from e2e.helpers import LAPTOP, PHONE, open_page, served_copy, wait_idle
+from e2e.helpers import LAPTOP, PHONE, keep_shot, open_page, served_copy, wait_idle
 from e2e.test_present_browser import TITLES, level_counts, wait_title
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ def http(app_url, method, path, form=None, client=None, headers=None):
         return pool.submit(asyncio.run, client.request(method, path, form=form, headers=headers)).result()
 
 
-def test_a_phone_without_javascript_answers_in_french(app_url, browser, code, tmp_path):
+def test_a_phone_without_javascript_answers_in_french(app_url, browser, code):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                   java_script_enabled=False, locale="fr-FR")
     try:
@@ -71,7 +71,7 @@ def test_a_phone_without_javascript_answers_in_french(app_url, browser, code, tm
         assert width <= 390, f"the page is {width} px wide: it scrolls sideways"
         heights = pg.locator("label.choice").evaluate_all("ls => ls.map(l => l.getBoundingClientRect().height)")
         assert heights and min(heights) >= 44, heights  # tap targets
-        pg.screenshot(path=str(tmp_path / "vote-phone-fr.png"), full_page=True)
+        keep_shot(pg, "vote-phone-fr", full_page=True)
         pg.locator("label.choice", has_text=re.compile(r"^\s*3 · ")).first.click()
         pg.get_by_role("button", name="Envoyer mes réponses").click()
         pg.wait_for_selector("[data-sent]")
@@ -100,7 +100,7 @@ def test_the_screen_shows_the_phones_answer(app_url, browser, code):
         # within 3 s of the answer (2 s refresh, 1 s cache), with a margin for a busy machine
         pg.wait_for_function("n => { const rows = document.querySelectorAll('.st-key-present-alt-poll-1 tbody tr');"
                              " return rows.length === 6 && Number(rows[5].lastElementChild.textContent.trim()) === n; }",
-                             arg=before[5] + 1, timeout=8_000)
+                             arg=before[5] + 1, timeout=8_000, polling=100)
     finally:
         screen.close()
 
@@ -133,7 +133,7 @@ def test_routes_refuse_bad_posts_and_store_nothing(app_url, code):
     assert status == 200 and body == b"ok"
 
 
-def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(app_url, browser, mixed, tmp_path):
+def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(app_url, browser, mixed):
     phone = browser.new_context(**PHONE)
     words = ["Trust schools families", "trust and youth work", "<b>Trust</b> the families"]
     try:
@@ -145,7 +145,7 @@ def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(a
             pg.locator(".scale-row label.choice", has_text="4").click()
             pg.locator("#i3").fill(text)
             if text == words[0]:
-                pg.screenshot(path=str(tmp_path / "vote-every-kind.png"), full_page=True)
+                keep_shot(pg, "vote-every-kind", full_page=True)
                 width = pg.evaluate("() => document.documentElement.scrollWidth")
                 assert width <= 390, f"the page is {width} px wide"
             pg.get_by_role("button", name="Send my answers").click()
@@ -174,7 +174,7 @@ def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(a
         assert "<b>" not in cloud.inner_text()
         sizes = cloud.locator("span[title]").evaluate_all("s => s.map(e => [e.textContent, parseFloat(getComputedStyle(e).fontSize)])")
         assert dict(sizes)["trust"] == max(size for _, size in sizes) and min(size for _, size in sizes) >= 28
-        sp.screenshot(path=str(tmp_path / "present-every-kind.png"))
+        keep_shot(sp, "present-every-kind")
     finally:
         screen.close()
         organiser.close()
@@ -191,8 +191,7 @@ def _moderator(op, app_url, code) -> None:
     wait_idle(op)
 
 
-def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_it(app_url, browser, mixed,
-                                                                                     tmp_path):
+def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_it(app_url, browser, mixed):
     asker = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="fr-FR")
     voter = browser.new_context(**PHONE)
     organiser = browser.new_context(**LAPTOP)
@@ -204,7 +203,7 @@ def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_
         ap.get_by_role("button", name="Envoyer ma question").click()
         ap.wait_for_selector("[data-sent]")
         assert "votre question a été envoyée" in ap.locator("[data-sent]").inner_text()
-        ap.screenshot(path=str(tmp_path / "qa-phone-fr.png"), full_page=True)
+        keep_shot(ap, "qa-phone-fr", full_page=True)
 
         sp = screen.new_page()
         open_page(sp, f"{app_url}/present?slides=qa&poll={mixed}&every=600")
@@ -226,8 +225,8 @@ def test_a_phone_asks_the_moderator_approves_another_votes_and_the_screen_shows_
         sp.wait_for_selector(".st-key-present-qa >> text=Qui finance la <b>prévention</b> ?", timeout=10_000)
         main = sp.locator("[data-testid='stMain']").inner_text()
         assert "Questions received: 1 · shown: 1" in main
-        sp.wait_for_function("() => document.querySelector('.st-key-present-qa').innerText.includes('1')")
-        sp.screenshot(path=str(tmp_path / "present-qa.png"))
+        sp.wait_for_function("() => document.querySelector('.st-key-present-qa').innerText.includes('1')", polling=100)
+        keep_shot(sp, "present-qa")
         assert not sp.locator("[data-testid='stException']").count()
     finally:
         for context in (asker, voter, organiser, screen):
