@@ -58,7 +58,7 @@ def test_sign_in_submit_and_see_it_on_the_benchmark(page, assess_app):
     for i in range(14):  # each choice reruns the page: a click during that rerun could be lost (seen under load)
         options = radios.nth(i).locator("[data-testid='stRadioOption']")
         assert options.count() == 7  # six level statements and "not applicable"
-        run_after(page, options.nth(6 if i == 0 else LEVEL).click)
+        run_after(page, options.nth(6 if i == 0 else LEVEL).click, shows=f"text={i + 1} of 14 answered")
     assert "14 of 14 answered" in page.inner_text("body")
     page.locator("textarea").first.fill("Council decision 2025/14, https://aarhus.dk/prevention")
     page.get_by_role("button", name="Submit the round").click()
@@ -104,7 +104,9 @@ def test_pasted_evidence_and_answers_survive_leaving_the_page(browser, assess_ap
         sign_in_here(page, "admin", "demo-admin-2015", "[data-testid='stRadio']")
         radios = page.locator("[data-testid='stRadio']")
         # the choice reruns the page: paste after that rerun, or it redraws the box under the paste
-        run_after(page, radios.nth(1).locator("[data-testid='stRadioOption']").nth(3).click)
+        assert "0 of 14 answered" in page.inner_text("body")
+        run_after(page, radios.nth(1).locator("[data-testid='stRadioOption']").nth(3).click,
+                  shows="text=1 of 14 answered")
         page.evaluate("text => navigator.clipboard.writeText(text)", pasted)
         page.locator("textarea").nth(1).click()
         page.keyboard.press("Control+V")  # pasted as a user would

@@ -80,7 +80,8 @@ def test_a_round_submitted_through_one_process_shows_on_the_other_within_2_s(bro
         radios = writer.locator("[data-testid='stRadio']")
         assert radios.count() == 14
         for i in range(14):  # each choice reruns the page: a click during that rerun could be lost
-            run_after(writer, radios.nth(i).locator("[data-testid='stRadioOption']").nth(LEVEL).click)
+            run_after(writer, radios.nth(i).locator("[data-testid='stRadioOption']").nth(LEVEL).click,
+                      shows=f"text={i + 1} of 14 answered")
         writer.get_by_role("button", name="Submit the round").click()
         writer.wait_for_selector("text=is submitted", timeout=60_000)
         saved_at = time.monotonic()
