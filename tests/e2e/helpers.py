@@ -81,8 +81,8 @@ WATCH_RUN_JS = """(alsoMain) => {
   if (alsoMain) new MutationObserver(flag).observe(document.querySelector("[data-testid='stMain']"),
                                                    {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
-# undefined: a new document was loaded since
-RUN_STARTED_JS = "() => window.__runStarted !== false"
+# undefined: a new document was loaded since; or what only the run draws is there already
+RUN_STARTED_JS = "(drawn) => window.__runStarted !== false || (drawn !== null && !!document.querySelector(drawn))"
 
 # Move to another URL of the open app as its own links do: the history changes, the app runs the new page.
 SOFT_NAVIGATE_JS = """(target) => {
@@ -97,12 +97,13 @@ SOFT_START_TIMEOUT_MS = 8_000
 RUN_SHOWS_TIMEOUT_MS = 10_000
 
 
-def _run_shows_after(pg, action, timeout_ms: int, watch_main: bool = False) -> bool:
-    """Do `action` and wait at most `timeout_ms` for the first sign of a run (WATCH_RUN_JS); whether one came."""
+def run_shows_after(pg, action, timeout_ms: int, watch_main: bool = False, drawn: str | None = None) -> bool:
+    """Do `action` and wait at most `timeout_ms` for the first sign of a run (WATCH_RUN_JS), or for the selector
+    `drawn` (what the run draws) to be there; whether one came."""
     pg.evaluate(WATCH_RUN_JS, watch_main)
     action()
     try:
-        pg.wait_for_function(RUN_STARTED_JS, timeout=timeout_ms, polling=100)
+        pg.wait_for_function(RUN_STARTED_JS, arg=drawn, timeout=timeout_ms, polling=100)
         return True
     except PlaywrightTimeoutError:
         return False
@@ -116,7 +117,7 @@ def run_after(pg, action, timeout_ms: int = 60_000, shows: str | None = None) ->
     if shows is not None:
         action()
         pg.wait_for_selector(shows, timeout=timeout_ms)
-    elif not _run_shows_after(pg, action, RUN_SHOWS_TIMEOUT_MS):
+    elif not run_shows_after(pg, action, RUN_SHOWS_TIMEOUT_MS):
         warnings.warn(f"run_after: no run showed within {RUN_SHOWS_TIMEOUT_MS} ms on {pg.url}", stacklevel=2)
     wait_idle(pg, timeout_ms)
 
@@ -131,7 +132,7 @@ def soft_navigate(pg, url: str, timeout_ms: int = 60_000) -> None:
     if urlparse(url).path == urlparse(pg.url).path:
         open_page(pg, url, timeout_ms)
         return
-    if not _run_shows_after(pg, lambda: pg.evaluate(SOFT_NAVIGATE_JS, url), SOFT_START_TIMEOUT_MS, watch_main=True):
+    if not run_shows_after(pg, lambda: pg.evaluate(SOFT_NAVIGATE_JS, url), SOFT_START_TIMEOUT_MS, watch_main=True):
         # nothing changed at all: load it in full, and say so in pytest's summary
         warnings.warn(f"soft_navigate: no change within {SOFT_START_TIMEOUT_MS} ms, {url} loaded in full", stacklevel=2)
         open_page(pg, url, timeout_ms)

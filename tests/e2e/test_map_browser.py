@@ -16,10 +16,9 @@ import warnings
 import duckdb
 import pytest
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from alliance import maps
-from e2e.helpers import RUN_STARTED_JS, WATCH_RUN_JS, error_boxes, open_page, served_copy, wait_idle
+from e2e.helpers import error_boxes, open_page, run_shows_after, served_copy, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -128,12 +127,7 @@ def click_until_details(pg, lon: float, lat: float, attempts: int = 3):
         hover_until_tooltip(pg, x, y)
         # a click that reaches the server starts a run within a second or two: without one in 5 s it was lost,
         # and waiting 20 s for details that cannot come cost a run 20 s (seen once in four runs)
-        pg.evaluate(WATCH_RUN_JS, False)
-        pg.mouse.click(x, y)
-        try:  # the run's start, or its end already there: the details
-            pg.wait_for_function(f"() => ({RUN_STARTED_JS})() || document.querySelector('.st-key-map_details')",
-                                 timeout=5_000, polling=100)
-        except PlaywrightTimeoutError:
+        if not run_shows_after(pg, lambda: pg.mouse.click(x, y), 5_000, drawn=".st-key-map_details"):
             warnings.warn(f"click_until_details: the click at ({x:.0f}, {y:.0f}) started no run, attempt "
                           f"{attempt + 1}", stacklevel=2)
             if attempt < attempts - 1:
