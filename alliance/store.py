@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import queue
@@ -330,6 +331,24 @@ class _PooledCursor(PgCursor):
 
 
 # ------------------------------------------------------------------------------------------ the store
+@functools.lru_cache(maxsize=2)
+def _ddl_table_columns(ddl: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each table of `ddl` with its column definitions ('"name" TYPE'), read from an in-memory DuckDB that ran it: once
+    per DDL text and process (it took 0.1 s of every opening of a read copy)."""
+    scratch = duckdb.connect()
+    try:
+        scratch.execute(ddl)
+        columns: dict[str, list[str]] = {}
+        for table, column, type_name in scratch.execute(
+                "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
+                "JOIN duckdb_tables() t ON t.table_oid = c.table_oid "  # tables only, not the built-in views
+                "ORDER BY c.table_name, c.column_index").fetchall():
+            columns.setdefault(table, []).append(f'"{column}" {type_name}')
+    finally:
+        scratch.close()
+    return tuple((table, tuple(defs)) for table, defs in columns.items())
+
+
 class Store:
     """One per process: the PostgreSQL writer, the reads of live tables, and the refresh of the DuckDB copy."""
 
@@ -398,21 +417,13 @@ class Store:
         for stale in (path, path.with_name(path.name + ".wal")):
             stale.unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = duckdb.connect()
-        scratch.execute(db.schema_sql())
-        columns: dict[str, list[str]] = {}
-        for table, column, type_name in scratch.execute(
-                "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
-                "JOIN duckdb_tables() t ON t.table_oid = c.table_oid "  # tables only, not the built-in views
-                "ORDER BY c.table_name, c.column_index").fetchall():
-            columns.setdefault(table, []).append(f'"{column}" {type_name}')
-        scratch.close()
+        ddl = db.schema_sql()
         activities = int(self.reads.execute("SELECT count(*) FROM activities").fetchone()[0])
         con = db.connect(path, new_file=db.new_file_config(activities))
         con.execute("BEGIN TRANSACTION")  # one commit for the ~60 statements, not one each
-        for table, defs in columns.items():
+        for table, defs in _ddl_table_columns(ddl):
             con.execute(f'CREATE TABLE "{table}" ({", ".join(defs)})')
-        for statement in _statements(db.schema_sql()):  # DuckDB's macros (the search), before the rows
+        for statement in _statements(ddl):  # DuckDB's macros (the search), before the rows
             if re.match(r"CREATE\s+OR\s+REPLACE\s+MACRO", statement, re.I):
                 con.execute(statement)
         con.execute("COMMIT")
