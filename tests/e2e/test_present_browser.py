@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from alliance import present
-from e2e.helpers import LAPTOP, PHONE, SHOTS, error_boxes, keep_shot, open_page, wait_idle
+from e2e.helpers import LAPTOP, PHONE, SHOTS, error_boxes, keep_shot, open_page, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -156,11 +156,7 @@ def test_slides_come_from_the_url_and_bad_values_fall_back(app_url, screen):
 
 def _sign_in_and_open_poll(pg, app_url) -> str:
     open_page(pg, f"{app_url}/poll")
-    pg.get_by_role("textbox", name="User name").fill("admin")
-    pg.get_by_role("textbox", name="Password").fill("demo-admin-2015")
-    pg.get_by_role("button", name="Sign in").click()
-    wait_idle(pg)
-    pg.wait_for_selector("text=Questions to ask", timeout=30_000)
+    sign_in(pg, "admin", "demo-admin-2015", "text=Questions to ask")
     box = pg.locator("[data-testid='stMultiSelect']").first
     box.click()
     pg.keyboard.type("shared strategy")

@@ -11,7 +11,7 @@ import pytest
 
 from alliance.app.load import HttpClient
 from alliance import db, poll
-from e2e.helpers import LAPTOP, PHONE, keep_shot, open_page, served_copy, wait_idle
+from e2e.helpers import LAPTOP, PHONE, keep_shot, open_page, served_copy, sign_in, wait_idle
 from e2e.test_present_browser import TITLES, level_counts, wait_title
 
 pytestmark = pytest.mark.browser
@@ -182,10 +182,9 @@ def test_a_phone_answers_every_kind_and_the_moderated_cloud_reaches_the_screen(a
 
 def _moderator(op, app_url, code) -> None:
     open_page(op, f"{app_url}/poll")
-    op.get_by_role("textbox", name="User name").fill("admin")
-    op.get_by_role("textbox", name="Password").fill("demo-admin-2015")
-    op.get_by_role("button", name="Sign in").click()
-    wait_idle(op)
+    # the helper waits for the signed-in page and its run: a wait for "not running" alone could end before the
+    # sign-in's run began, and that run then closed the list opened below (a CI run, 2026-11-27)
+    sign_in(op, "admin", "demo-admin-2015", ".st-key-poll-manage")
     op.locator(".st-key-poll-manage").click()
     op.get_by_role("option", name=code).click()
     wait_idle(op)
